@@ -1,0 +1,137 @@
+"""The ``csec-ld`` command line: a thin layer over the library API.
+
+Each command turns options into one library call and prints the result; every
+:class:`~csec_ld.errors.CsecLdError` becomes a clean message on stderr and its
+exit code (1 for data problems, 2 for usage problems). This package is the only place
+that imports click: this module holds the group, the shared options and the
+error handling; each further module adds the commands of one concern
+(``validate``, ``query``, ``publish``...) and is imported at the bottom.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+from ..errors import CsecLdError, DataError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(exc: CsecLdError) -> None:
+    if isinstance(exc, DataError):
+        for err in exc.errors:
+            click.echo(f"error: {err}", err=True)
+        n = len(exc.errors)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing written.", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def reports_errors(fn: F) -> F:
+    """Turn library errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CsecLdError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing written.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _csv_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+base_option = click.option(
+    "--base", metavar="IRI", help="Base IRI of the catalogue (default: from data/catalog.yaml)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="csec-ld")
+def main() -> None:
+    """Publish a catalogue of resources on the commercial sexual exploitation of
+    children as validated linked data (Dublin Core Terms + schema.org).
+
+    Records live in data/ (YAML, CSV, JSON or JSON Lines); start with
+    `csec-ld build` and look at dist/.
+    """
+
+
+@main.command()
+@sources_argument
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="Folder to write the dumps into.")
+@base_option
+@click.option("--format", "formats", callback=_csv_list, default="ttl,nt,jsonld",
+              show_default=True, help="Comma-separated formats: ttl, nt, jsonld.")
+@click.option("--profile", "profiles", callback=_csv_list, default=None,
+              help="Comma-separated mapping profiles (default: dcterms,schemaorg).")
+@reports_errors
+def build(sources: tuple[Path, ...], out_dir: Path, base: str | None, formats: list[str],
+          profiles: list[str] | None) -> None:
+    """Map the records to RDF and write catalog.ttl, catalog.nt, catalog.jsonld.
+
+    SOURCES are record files or folders (default: data/). Nothing is written
+    if any record has a problem; every problem is listed.
+
+    Example: csec-ld build data/ -o dist/ --format ttl,jsonld
+    """
+    from ..build import build as run_build
+
+    result = run_build(list(sources) or ["data"], out_dir, formats=formats, profiles=profiles,
+                       base=base)
+    click.echo(f"{result.records} records, {result.triples} triples → {out_dir}/")
+    for name, path in sorted(result.files.items()):
+        click.echo(f"  {path}")
+
+
+@main.command("import-listing")
+@click.argument("listing", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
+              default=Path("data/records"), show_default=True,
+              help="Folder to write one YAML file per entry into.")
+@click.option("--overwrite", is_flag=True, help="Replace record files that already exist.")
+@reports_errors
+def import_listing(listing: Path, out_dir: Path, overwrite: bool) -> None:
+    """Turn a publication listing (numbered titles, dates, descriptions) into record files.
+
+    Example: csec-ld import-listing listing.txt -o new-records/
+    """
+    from ..listing import import_listing as run_import
+
+    written = run_import(listing, out_dir, overwrite=overwrite)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"{len(written)} records written to {out_dir}/", err=True)
+
+
+def _register_commands() -> None:
+    """Import the modules that add commands to :func:`main` (each optional while in progress)."""
+    import importlib
+
+    for name in ("validate", "query", "publish"):
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+_register_commands()

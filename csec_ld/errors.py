@@ -1,0 +1,124 @@
+"""The one exception tree of csec-ld.
+
+::
+
+    CsecLdError                    anything csec-ld reports to a user
+    ├── UsageError                 bad options or arguments (CLI exit code 2)
+    │   └── SourceNotFoundError    a source path that does not exist
+    ├── DataError                  one or more problems in the records (exit code 1)
+    │   └── RecordError            one problem: file, line, record id, field
+    ├── ShapesError                SHACL shapes that cannot be read (exit code 2)
+    ├── QueryError                 a query that cannot be prepared or run
+    │   └── ParameterError         a query parameter that does not fit its type
+    ├── StoreError                 an embedded store or a remote endpoint failed
+    └── OutputError                an output that cannot be written
+
+Third-party exceptions are wrapped where they enter (``raise ... from exc``), so
+callers catch :class:`CsecLdError` and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "CsecLdError",
+    "DataError",
+    "OutputError",
+    "ParameterError",
+    "QueryError",
+    "RecordError",
+    "ShapesError",
+    "SourceNotFoundError",
+    "StoreError",
+    "UsageError",
+]
+
+
+class CsecLdError(Exception):
+    """Root of every error csec-ld raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(CsecLdError):
+    """Options or arguments that cannot be used."""
+
+    exit_code = 2
+
+
+class SourceNotFoundError(UsageError):
+    """A source path that does not exist."""
+
+
+class RecordError(CsecLdError):
+    """One problem in one record, located by file, line, record id and field.
+
+    >>> str(RecordError("bad date", path="data/records/x.yaml", line=4, record="x", field="issued"))
+    'data/records/x.yaml:4: x: issued: bad date'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        record: str | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.record = record
+        self.field = field
+        self.value = value
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        parts = [where]
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class DataError(CsecLdError):
+    """Every problem found in a run of the loaders (never only the first)."""
+
+    def __init__(self, errors: Iterable[RecordError]) -> None:
+        self.errors: list[RecordError] = list(errors)
+        n = len(self.errors)
+        head = f"{n} problem{'s' if n != 1 else ''} in the records"
+        super().__init__(head + "".join(f"\n{e}" for e in self.errors))
+
+
+class ShapesError(CsecLdError):
+    """SHACL shapes that cannot be read or used."""
+
+    exit_code = 2
+
+
+class QueryError(CsecLdError):
+    """A query that cannot be prepared or run."""
+
+
+class ParameterError(QueryError):
+    """A query parameter value that does not fit its declared type."""
+
+    exit_code = 2
+
+
+class StoreError(CsecLdError):
+    """An embedded store or remote SPARQL endpoint that failed."""
+
+
+class OutputError(CsecLdError):
+    """An output that cannot be written."""

@@ -1,0 +1,112 @@
+"""What every profile shares: the mapping context, term helpers, the profile base class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from ..namespaces import RDF, XSD
+from ..records import LangString, PartialDate, Record
+from ..sources import Catalog
+from ..vocab import Registry, Vocabulary
+
+__all__ = ["Context", "Profile", "Row", "Used", "iri", "lang_literals"]
+
+RDF_TYPE = NamedNode(RDF + "type")
+_XSD_STRING = NamedNode(XSD + "string")
+_NODES: dict[str, NamedNode] = {}
+
+
+def iri(value: str) -> NamedNode:
+    """A (cached) named node."""
+    node = _NODES.get(value)
+    if node is None:
+        node = _NODES[value] = NamedNode(value)
+    return node
+
+
+def lang_literals(values: Iterable[LangString]) -> list[Literal]:
+    return [Literal(v.value, language=v.lang) for v in values]
+
+
+def typed_date(value: PartialDate, datatype: str | None = None) -> Literal:
+    return Literal(value.text, datatype=iri(datatype or value.datatype))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a profile needs beyond the record: the catalogue, vocabularies, registry."""
+
+    catalog: Catalog
+    vocab: Vocabulary
+    registry: Registry
+
+    def record_node(self, record_id: str) -> NamedNode:
+        return NamedNode(self.catalog.record_iri(record_id))
+
+
+@dataclass
+class Used:
+    """The vocabulary entries the records pointed at, so that their labels can follow."""
+
+    countries: set[str] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+    agents: set[str] = field(default_factory=set)
+    concepts: set[str] = field(default_factory=set)  # IRIs
+
+    def add_record(self, record: Record, ctx: Context) -> None:
+        self.countries.update(record.countries)
+        self.languages.update(record.languages)
+        for ids in (record.publishers, record.creators, record.contributors, record.is_part_of):
+            for agent_id in ids:
+                self.agents.add(agent_id)
+                parent = ctx.registry.agents[agent_id].part_of
+                while parent and parent not in self.agents:
+                    self.agents.add(parent)
+                    parent = ctx.registry.agents[parent].part_of
+        self.concepts.add(ctx.vocab.types.concepts[record.type].iri)
+        self.concepts.update(ctx.vocab.topics.concepts[s].iri for s in record.subjects)
+
+
+#: A converter turns a field's value into RDF terms.
+Converter = Callable[[Any, Context], Iterable[Any]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a profile's table: record field → predicate, through a converter."""
+
+    field: str
+    predicate: str
+    convert: Converter
+
+
+class Profile:
+    """A vocabulary's view of a record: a table of rows, plus the nodes around it."""
+
+    name: ClassVar[str]
+    rows: ClassVar[tuple[Row, ...]]
+
+    def record(self, record: Record, ctx: Context) -> Iterator[Triple]:
+        subject = ctx.record_node(record.id)
+        for cls in self.classes(record, ctx):
+            yield Triple(subject, RDF_TYPE, iri(cls))
+        for row in self.rows:
+            value = getattr(record, row.field)
+            if value is None or value == ():
+                continue
+            predicate = iri(row.predicate)
+            for obj in row.convert(value, ctx):
+                yield Triple(subject, predicate, obj)
+
+    def classes(self, record: Record, ctx: Context) -> Iterable[str]:
+        return ()
+
+    def support(self, used: Used, ctx: Context) -> Iterator[Triple]:
+        return iter(())
+
+    def catalog(self, ctx: Context, record_ids: Iterable[str]) -> Iterator[Triple]:
+        return iter(())

@@ -1,0 +1,187 @@
+"""Deterministic, streaming writers: Turtle, N-Triples and record-centred JSON-LD.
+
+Writers take *blocks* (lists of triples about one subject, already sorted) and
+write them as they come, so memory does not grow with the catalogue. Terms are
+serialised by pyoxigraph (correct escaping, fast); we only fix the prefix
+header and the order, which pyoxigraph leaves to a hash map.
+
+The JSON-LD document references our versioned context by IRI
+(:data:`~csec_ld.namespaces.CONTEXT_IRI`); :func:`jsonld_context` is that context,
+shipped as ``context.jsonld`` so any processor can expand the document offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import IO, Any, ClassVar
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
+
+from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, SKOS, XSD
+
+__all__ = [
+    "FORMATS",
+    "JsonLdWriter",
+    "NTriplesWriter",
+    "TurtleWriter",
+    "Writer",
+    "jsonld_context",
+    "writer_for",
+]
+
+_RDF_TYPE = RDF + "type"
+_XSD_STRING = XSD + "string"
+
+#: Predicates whose values are always IRIs: the context coerces them to ``@id``.
+IRI_PROPERTIES: tuple[str, ...] = tuple(
+    sorted(
+        [DCTERMS + p for p in ("type", "subject", "spatial", "publisher", "creator",
+                               "contributor", "language", "isPartOf", "hasPart", "license")]
+        + [SCHEMA + p for p in ("additionalType", "about", "spatialCoverage", "publisher",
+                                "author", "contributor", "isPartOf", "hasPart", "license",
+                                "url", "sameAs", "parentOrganization")]
+        + [SKOS + p for p in ("inScheme", "broader", "narrower", "related", "hasTopConcept",
+                              "topConceptOf")]
+        + ["http://xmlns.com/foaf/0.1/homepage"]
+    )
+)
+_IRI_PROPERTIES = frozenset(IRI_PROPERTIES)
+
+
+def compact(value: str) -> str:
+    """``prefix:local`` for an IRI in one of our prefixes, else the IRI itself."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if value.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            local = value[len(ns) :]
+            if local and all(c.isalnum() or c in "-_." for c in local) and not local.startswith(("-", ".")):
+                best = prefix
+    return f"{best}:{value[len(PREFIXES[best]):]}" if best else value
+
+
+def jsonld_context() -> dict[str, Any]:
+    """Our JSON-LD context: the prefixes, and ``@id`` coercion for IRI-valued properties."""
+    ctx: dict[str, Any] = {"@version": 1.1}
+    ctx.update(PREFIXES)
+    for prop in IRI_PROPERTIES:
+        ctx[compact(prop)] = {"@type": "@id"}
+    return {"@context": ctx}
+
+
+class Writer:
+    """Base of the streaming writers: ``begin``, ``block`` per subject, ``end``."""
+
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+
+    def begin(self) -> None:
+        pass
+
+    def block(self, triples: list[Triple]) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        pass
+
+    def write_all(self, blocks: Iterable[list[Triple]]) -> None:
+        self.begin()
+        for b in blocks:
+            self.block(b)
+        self.end()
+
+
+class NTriplesWriter(Writer):
+    extension = "nt"
+    media_type = "application/n-triples"
+
+    def block(self, triples: list[Triple]) -> None:
+        if triples:
+            self.out.write(pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES))
+
+
+class TurtleWriter(Writer):
+    extension = "ttl"
+    media_type = "text/turtle"
+
+    def begin(self) -> None:
+        header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+        self.out.write(header.encode())
+
+    def block(self, triples: list[Triple]) -> None:
+        if not triples:
+            return
+        text = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
+        # pyoxigraph repeats the prefixes (in hash order); ours are written once, above.
+        lines = text.split(b"\n")
+        start = 0
+        while start < len(lines) and lines[start].startswith(b"@prefix "):
+            start += 1
+        body = b"\n".join(lines[start:]).strip(b"\n")
+        self.out.write(b"\n" + body + b"\n")
+
+
+def _term(obj: Any, coerced: bool) -> Any:
+    if isinstance(obj, NamedNode):
+        return compact(obj.value) if coerced else {"@id": compact(obj.value)}
+    assert isinstance(obj, Literal)
+    if obj.language:
+        return {"@language": obj.language, "@value": obj.value}
+    datatype = obj.datatype.value
+    if datatype == _XSD_STRING:
+        return {"@value": obj.value} if coerced else obj.value
+    return {"@type": compact(datatype), "@value": obj.value}
+
+
+def node_object(triples: list[Triple]) -> dict[str, Any]:
+    """One JSON-LD node object for a block of triples about one subject."""
+    node: dict[str, Any] = {"@id": compact(triples[0].subject.value)}
+    for t in triples:
+        p = t.predicate.value
+        if p == _RDF_TYPE and isinstance(t.object, NamedNode):
+            node.setdefault("@type", []).append(compact(t.object.value))
+            continue
+        node.setdefault(compact(p), []).append(_term(t.object, p in _IRI_PROPERTIES))
+    return node
+
+
+class JsonLdWriter(Writer):
+    """Record-centred JSON-LD: each subject one node object in ``@graph``."""
+
+    extension = "jsonld"
+    media_type = "application/ld+json"
+
+    def __init__(self, out: IO[bytes], context: str | dict[str, Any] = CONTEXT_IRI) -> None:
+        super().__init__(out)
+        self.context = context
+        self.first = True
+
+    def begin(self) -> None:
+        ctx = json.dumps(self.context, ensure_ascii=False, sort_keys=True)
+        self.out.write(b'{\n  "@context": ' + ctx.encode() + b',\n  "@graph": [')
+
+    def block(self, triples: list[Triple]) -> None:
+        if not triples:
+            return
+        text = json.dumps(node_object(triples), ensure_ascii=False, sort_keys=True, indent=2)
+        text = text.replace("\n", "\n    ")
+        self.out.write((("\n    " if self.first else ",\n    ") + text).encode())
+        self.first = False
+
+    def end(self) -> None:
+        self.out.write(b"\n  ]\n}\n")
+
+
+FORMATS: dict[str, type[Writer]] = {
+    "ttl": TurtleWriter,
+    "nt": NTriplesWriter,
+    "jsonld": JsonLdWriter,
+}
+
+
+def writer_for(fmt: str) -> type[Writer]:
+    return FORMATS[fmt]
