@@ -19,6 +19,7 @@ from typing import IO
 
 from .errors import OutputError, UsageError
 from .mapping import Mapper
+from .pipeline import PipelineSpec, run_chunks
 from .serialize import FORMATS, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
 
@@ -41,9 +42,12 @@ class BuildResult:
 def atomic_output(out_dir: Path) -> Iterator[Path]:
     """A temporary folder whose files replace those of *out_dir* only on success."""
     out_dir = Path(out_dir)
+    # The temporary folder goes in the nearest folder that exists, so that a failed
+    # run does not even leave the output's missing parent folders behind.
     parent = out_dir.resolve().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
@@ -85,35 +89,53 @@ def build(
     formats: Sequence[str] = DEFAULT_FORMATS,
     profiles: Sequence[str] | None = None,
     base: str | None = None,
+    workers: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> BuildResult:
     """Map the records of *sources* and write the catalogue dumps into *out_dir*.
 
     Raises :class:`~csec_ld.errors.DataError` listing every problem (nothing written).
+    *workers* processes map and render chunks (default: one per core for large
+    catalogues); the output is byte-identical for any number of workers.
 
     >>> result = build(["data"], "/tmp/csec-ld-doctest")
     >>> sorted(result.files)
     ['context', 'jsonld', 'nt', 'ttl']
     """
+    formats = list(dict.fromkeys(formats))  # "ttl,ttl" must not open one file twice
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
+    if not formats:
+        raise UsageError(f"no output format given (known: {', '.join(FORMATS)})")
     catalogue = open_catalog(sources, base=base)
+    mapper = Mapper(catalogue, profiles)  # fails early on an unknown profile
+    spec = PipelineSpec(
+        tuple(str(s) for s in sources), base, tuple(profiles) if profiles else None, tuple(formats)
+    )
     result = BuildResult(Path(out_dir))
     with atomic_output(Path(out_dir)) as tmp, contextlib.ExitStack() as stack:
-        writers: list[Writer] = []
+        writers: dict[str, Writer] = {}
         for fmt in formats:
             handle: IO[bytes] = stack.enter_context(open(tmp / f"catalog.{fmt}", "wb"))
-            writers.append(FORMATS[fmt](handle))
+            writers[fmt] = FORMATS[fmt](handle)
+            writers[fmt].begin()
             result.files[fmt] = Path(out_dir) / f"catalog.{fmt}"
-        for w in writers:
-            w.begin()
-        for block in map_catalogue(catalogue, profiles):
-            result.triples += len(block)
-            for w in writers:
-                w.block(block)
+        for chunk in run_chunks(catalogue, spec, workers=workers):
+            result.triples += chunk.triples
+            for fmt, writer in writers.items():
+                writer.write_piece(chunk.pieces[fmt])
+            mapper.used.merge(chunk.used)
+            mapper.record_ids.extend(rid for rid, _, _, active in chunk.ids if active)
+            if on_progress:
+                on_progress(chunk.records)
         catalogue.check()
-        for w in writers:
-            w.end()
+        for block in mapper.support():
+            result.triples += len(block)
+            for writer in writers.values():
+                writer.block(block)
+        for writer in writers.values():
+            writer.end()
         stack.close()
         if "jsonld" in formats:
             (tmp / "context.jsonld").write_text(

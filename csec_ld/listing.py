@@ -29,13 +29,41 @@ _DATE_RE = re.compile(r"\s*(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})\s*")
 _MONTHS = {
     m: i
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"],
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }
 _STOPWORDS = frozenset(
-    "a an and at by for from in into of on or the to with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
 )
 
 
@@ -88,21 +116,29 @@ def parse_listing(text: str, path: str = "<listing>") -> list[ListingEntry]:
                 break
             title_parts.append(line)
         if issued is None:
-            errors.append(RecordError("no date line (like '14 June 2016') after the title",
-                                      path=path, line=start, field="issued"))
+            errors.append(
+                RecordError(
+                    "no date line (like '14 June 2016') after the title",
+                    path=path,
+                    line=start,
+                    field="issued",
+                )
+            )
             continue
         paragraph: list[str] = []
         while i < len(lines) and not _ENTRY_RE.fullmatch(lines[i]):
             if lines[i].strip():
                 paragraph.append(lines[i].strip())
             i += 1
-        entries.append(ListingEntry(" ".join(title_parts), issued,
-                                    " ".join(paragraph) or None, start))
+        entries.append(
+            ListingEntry(" ".join(title_parts), issued, " ".join(paragraph) or None, start)
+        )
     if errors:
         raise DataError(errors)
     if not entries:
-        raise DataError([RecordError("no entries found (expected lines like '1. Title')",
-                                     path=path)])
+        raise DataError(
+            [RecordError("no entries found (expected lines like '1. Title')", path=path)]
+        )
     return entries
 
 
@@ -120,23 +156,32 @@ def slugify(title: str, year: str, max_words: int = 6) -> str:
 
 
 def guess_type(title: str, vocab: Vocabulary) -> str:
-    """The resource type whose label (or alternative label) the title contains, longest first."""
+    """The resource type whose label (or alternative label) the title contains.
+
+    The longest label wins; between equally long ones, the narrower concept
+    ("survey" under "report" in "Pilot Survey - Final Report").
+    """
     folded = f" {' '.join(re.split(r'[^a-z0-9]+', fold(title)))} "
-    best, best_len = "report", 0
+    best, best_score = "report", (0, 0)
     for concept in vocab.types:
+        depth = len(concept.broader)
         for label in (*concept.labels.values(), *concept.alt_labels):
             key = " ".join(re.split(r"[^a-z0-9]+", fold(label))).strip()
             # "guidelines" also matches "guideline"; plural/singular is enough here.
-            variants = {key, key.rstrip("s")}
-            for v in variants:
-                if v and f" {v} " in folded and len(v) > best_len:
-                    best, best_len = concept.id, len(v)
+            for v in {key, key.rstrip("s")}:
+                score = (len(v), depth)
+                if v and f" {v} " in folded and score > best_score:
+                    best, best_score = concept.id, score
     return best
 
 
 def to_yaml(entry: ListingEntry, record_id: str, rtype: str) -> str:
-    data: dict[str, str] = {"id": record_id, "title": entry.title, "issued": entry.issued,
-                            "type": rtype}
+    data: dict[str, str] = {
+        "id": record_id,
+        "title": entry.title,
+        "issued": entry.issued,
+        "type": rtype,
+    }
     if entry.description:
         data["description"] = entry.description
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
@@ -166,7 +211,8 @@ def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = F
     existing = sorted(rid for rid in named if (out / f"{rid}.yaml").exists())
     if existing and not overwrite:
         raise OutputError(
-            f"{out}: would overwrite {len(existing)} file(s) ({', '.join(e + '.yaml' for e in existing[:3])}"
+            f"{out}: would overwrite {len(existing)} file(s) "
+            f"({', '.join(e + '.yaml' for e in existing[:3])}"
             f"{', ...' if len(existing) > 3 else ''}); use --overwrite to replace them"
         )
     written = []

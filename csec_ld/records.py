@@ -56,7 +56,12 @@ FIELDS: tuple[str, ...] = (
     "is_part_of",
     "license",
     "modified",
+    "status",
+    "withdrawn",
 )
+#: A record's life: ``active``, or ``withdrawn`` (a tombstone, kept so that
+#: harvesters learn of the deletion).
+STATUSES: tuple[str, ...] = ("active", "withdrawn")
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "issued", "type")
 LIST_FIELDS = frozenset(
     {
@@ -82,12 +87,33 @@ class LangString:
 
 
 Precision = Literal["year", "month", "day"]
-_DATATYPES: dict[str, str] = {"year": XSD + "gYear", "month": XSD + "gYearMonth", "day": XSD + "date"}
+_DATATYPES: dict[str, str] = {
+    "year": XSD + "gYear",
+    "month": XSD + "gYearMonth",
+    "day": XSD + "date",
+}
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _HUMAN_DATE_RE = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July",
-     "August", "September", "October", "November", "December"], start=1)}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -129,19 +155,21 @@ def parse_date(text: str) -> PartialDate:
     if m is None:
         human = _HUMAN_DATE_RE.fullmatch(text)
         if human and human.group(2).lower() in _MONTHS:
-            day, month, year = int(human.group(1)), _MONTHS[human.group(2).lower()], int(human.group(3))
+            day, month, year = (
+                int(human.group(1)),
+                _MONTHS[human.group(2).lower()],
+                int(human.group(3)),
+            )
             try:
                 iso = _dt.date(year, month, day).isoformat()
             except ValueError as exc:
-                raise ValueError(f"{text!r} is not a date ({exc})") from None
+                raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
             raise ValueError(f"{text!r} is not an ISO date: write {iso}")
         raise ValueError(f"{text!r} is not a date ({_DATE_HINT})")
     year, month, day = m.groups()
     try:
-        if day is not None:
-            _dt.date(int(year), int(month), int(day))
-        elif month is not None and not 1 <= int(month) <= 12:
-            raise ValueError("month must be in 1..12")
+        # Also for YYYY and YYYY-MM: year 0000 or month 13 must not get through.
+        _dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
     precision: Precision = "day" if day else "month" if month else "year"
@@ -201,8 +229,8 @@ def parse_identifier(text: str) -> Identifier:
     ``isbn:978...`` (ISBN-10 or 13, hyphens allowed), ``issn:1234-5679``,
     ``hdl:20.500/123`` / ``https://hdl.handle.net/...``.
 
-    >>> str(parse_identifier("ISBN 978-92-2-125081-1"))
-    'isbn:978-92-2-125081-1'
+    >>> str(parse_identifier("ISBN 978-92-2-125081-4"))
+    'isbn:978-92-2-125081-4'
     """
     raw = text.strip()
     low = raw.lower()
@@ -269,6 +297,8 @@ class Record:
     is_part_of: tuple[str, ...] = ()  # registry ids of projects or series
     license: str | None = None
     modified: PartialDate | None = None
+    status: str = "active"
+    withdrawn: PartialDate | None = None
     location: Location = field(default=Location("<memory>"), compare=False, repr=False)
     field_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
@@ -278,6 +308,15 @@ class Record:
             if name == field_name:
                 return line
         return self.location.line
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == "withdrawn"
+
+    @property
+    def last_modified(self) -> PartialDate:
+        """When the record last changed: withdrawn, else modified, else issued."""
+        return self.withdrawn or self.modified or self.issued
 
     @property
     def primary_title(self) -> str:
@@ -361,7 +400,9 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple[Record | None, list[RecordError]]:
+def build_record(
+    raw: RawRecord, vocab: Vocabulary, registry: Registry
+) -> tuple[Record | None, list[RecordError]]:
     """Check and normalise *raw*; return the record (or ``None``) and every problem found."""
     data = raw.data
     rid = data.get("id")
@@ -412,6 +453,26 @@ def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple
     modified = date_field("modified")
     if issued and modified and modified.earliest() < issued.earliest():
         c.error("modified", f"{modified} is before issued ({issued})", modified.text)
+    withdrawn = date_field("withdrawn")
+    status = "active"
+    if not _is_blank(data.get("status")):
+        if data["status"] not in STATUSES:
+            c.error(
+                "status",
+                f"{data['status']!r} is not a status (use active or withdrawn)",
+                data["status"],
+            )
+        else:
+            status = data["status"]
+    if status == "withdrawn" and withdrawn is None and "withdrawn" not in data:
+        c.error(
+            "withdrawn",
+            "a withdrawn record needs the date it was withdrawn (withdrawn: YYYY-MM-DD)",
+        )
+    if withdrawn is not None and status != "withdrawn":
+        c.error("status", "has a withdrawn date but is not 'status: withdrawn'", data.get("status"))
+    if withdrawn and issued and withdrawn.earliest() < issued.earliest():
+        c.error("withdrawn", f"{withdrawn} is before issued ({issued})", withdrawn.text)
 
     rtype = ""
     if isinstance(data.get("type"), str) and data["type"].strip():
@@ -419,7 +480,9 @@ def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple
             rtype = vocab.types.resolve(data["type"].strip()).id
         except KeyError:
             known = ", ".join(sorted(vocab.types.concepts))
-            c.error("type", f"unknown resource type {data['type']!r} (known: {known})", data["type"])
+            c.error(
+                "type", f"unknown resource type {data['type']!r} (known: {known})", data["type"]
+            )
     elif not _is_blank(data.get("type")):
         c.error("type", "expected a text", data["type"])
 
@@ -431,24 +494,36 @@ def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple
         try:
             countries.append(country(code).alpha3)
         except KeyError:
-            c.error("countries", f"unknown country code {code!r} (use ISO 3166-1 alpha-2 or alpha-3)", code)
+            c.error(
+                "countries",
+                f"unknown country code {code!r} (use ISO 3166-1 alpha-2 or alpha-3)",
+                code,
+            )
 
     subjects = []
     for s in listed("subjects"):
         try:
             subjects.append(vocab.topics.resolve(s).id)
         except KeyError:
-            c.error("subjects", f"unknown subject {s!r} (see ontology/topics.ttl for the topics)", s)
+            c.error(
+                "subjects", f"unknown subject {s!r} (see ontology/topics.ttl for the topics)", s
+            )
 
     def agents(name: str, *, projects: bool) -> list[str]:
         out = []
         for a in listed(name):
             agent = registry.get(a)
             if agent is None:
-                c.error(name, f"unknown {'project' if projects else 'agent'} {a!r} (add it to the registry, data/agents.yaml)", a)
+                c.error(
+                    name,
+                    f"unknown {'project' if projects else 'agent'} {a!r} "
+                    "(add it to the registry, data/agents.yaml)",
+                    a,
+                )
             elif (agent.kind == "project") != projects:
                 expected = "a project or series" if projects else "an organisation or person"
-                c.error(name, f"{a!r} is a {agent.kind}, expected {expected}", a)
+                article = "an" if agent.kind[0] in "aeiou" else "a"
+                c.error(name, f"{a!r} is {article} {agent.kind}, expected {expected}", a)
             else:
                 out.append(agent.id)
         return out
@@ -463,7 +538,9 @@ def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple
         try:
             languages.append(language(code).code)
         except KeyError:
-            c.error("languages", f"unknown language code {code!r} (use ISO 639, e.g. en or eng)", code)
+            c.error(
+                "languages", f"unknown language code {code!r} (use ISO 639, e.g. en or eng)", code
+            )
 
     identifiers = []
     for text in listed("identifiers"):
@@ -500,6 +577,8 @@ def build_record(raw: RawRecord, vocab: Vocabulary, registry: Registry) -> tuple
         is_part_of=_unique(is_part_of),
         license=license_iri,
         modified=modified,
+        status=status,
+        withdrawn=withdrawn,
         location=raw.location,
         field_lines=tuple(sorted(raw.field_lines.items())),
     )

@@ -91,9 +91,7 @@ def _read_text(path: Path) -> str:
 # --------------------------------------------------------------------------- YAML
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_PLAIN_TAGS = frozenset(
-    {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
-)
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 def _yaml_value(node: yaml.Node, path: Path) -> Any:
@@ -116,16 +114,53 @@ def _yaml_value(node: yaml.Node, path: Path) -> Any:
 def _yaml_mapping(node: yaml.MappingNode, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     out: dict[str, Any] = {}
     lines: dict[str, int] = {}
+    # The record id, if there is a plain one, so that errors in other fields name it.
+    rid = next(
+        (
+            v.value
+            for k, v in node.value
+            if isinstance(k, yaml.ScalarNode)
+            and k.value == "id"
+            and isinstance(v, yaml.ScalarNode)
+            and v.tag in _PLAIN_TAGS
+            and v.value
+        ),
+        None,
+    )
     for key_node, value_node in node.value:
         key = _yaml_value(key_node, path)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
-            raise RecordError("a mapping key must be a text", path=path, line=line)
+            raise RecordError("a mapping key must be a text", path=path, line=line, record=rid)
         if key in out:
-            raise RecordError(f"{key!r} is given twice", path=path, line=line, field=key)
-        out[key] = _yaml_value(value_node, path)
+            raise RecordError(
+                f"{key!r} is given twice", path=path, line=line, record=rid, field=key
+            )
+        try:
+            out[key] = _yaml_value(value_node, path)
+        except RecordError as exc:
+            # Name the field at this level (a tag nested in a title map is the title's).
+            raise RecordError(
+                exc.message, path=path, line=exc.line, record=rid or exc.record, field=key
+            ) from exc
         lines[key] = line
     return out, lines
+
+
+class _RecordLoader(yaml.BaseLoader):
+    """BaseLoader (no implicit types) that refuses aliases.
+
+    Records hold plain text; an alias (``*name``) is never needed, and nested
+    aliases expand exponentially when read (the "billion laughs").
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in records", mark
+            )
+        return super().compose_node(parent, index)
 
 
 def _yaml_documents(path: Path) -> list[yaml.Node]:
@@ -133,7 +168,7 @@ def _yaml_documents(path: Path) -> list[yaml.Node]:
     try:
         # BaseLoader resolves no implicit types: every scalar stays text, so
         # "2010-06-01" is not turned into a date nor "no" into False.
-        return [d for d in yaml.compose_all(text, Loader=yaml.BaseLoader) if d is not None]
+        return [d for d in yaml.compose_all(text, Loader=_RecordLoader) if d is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -143,17 +178,26 @@ def _yaml_documents(path: Path) -> list[yaml.Node]:
         raise RecordError(f"malformed YAML: {exc}", path=path) from exc
 
 
-def read_yaml(path: Path) -> Iterator[RawRecord]:
-    """Records from a YAML file: one mapping, or a list of mappings."""
+def read_yaml(path: Path) -> Iterator[RawRecord | RecordError]:
+    """Records from a YAML file: one mapping, or a list of mappings.
+
+    A record that cannot be read is yielded as its error, and reading goes on.
+    """
     for doc in _yaml_documents(path):
         nodes = doc.value if isinstance(doc, yaml.SequenceNode) else [doc]
         for node in nodes:
             line = node.start_mark.line + 1
-            if not isinstance(node, yaml.MappingNode) or node.tag not in _PLAIN_TAGS:
-                if node.tag not in _PLAIN_TAGS:
-                    _yaml_value(node, path)  # raises the tag error
-                raise RecordError("expected a record (a mapping of fields)", path=path, line=line)
-            data, lines = _yaml_mapping(node, path)
+            try:
+                if not isinstance(node, yaml.MappingNode) or node.tag not in _PLAIN_TAGS:
+                    if node.tag not in _PLAIN_TAGS:
+                        _yaml_value(node, path)  # raises the tag error
+                    raise RecordError(
+                        "expected a record (a mapping of fields)", path=path, line=line
+                    )
+                data, lines = _yaml_mapping(node, path)
+            except RecordError as exc:
+                yield exc
+                continue
             yield RawRecord(data, Location(str(path), line), lines)
 
 
@@ -169,7 +213,7 @@ def _csv_column(name: str) -> tuple[str, str | None]:
     return base.strip(), (lang.strip() or None) if lang else None
 
 
-def read_csv(path: Path) -> Iterator[RawRecord]:
+def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a CSV file, one per row after the header."""
     text = _read_text(path)
     delimiter = _csv_dialect(text.splitlines()[0])
@@ -184,10 +228,12 @@ def read_csv(path: Path) -> Iterator[RawRecord]:
     for (name, lang), raw_name in zip(columns, header, strict=True):
         if name not in FIELDS or (lang and name not in TEXT_FIELDS):
             problems.append(f"unknown column {raw_name!r}")
-        if (name, lang) in seen:
+        # "title" is "title@en", and "title@FR" is "title@fr": one cell would overwrite the other.
+        key = (name, (lang or "en").lower()) if name in TEXT_FIELDS else (name, lang)
+        if key in seen:
             problems.append(f"column {raw_name!r} is given twice")
-        seen.add((name, lang))
-    missing = [f for f in REQUIRED_FIELDS if (f, None) not in seen]
+        seen.add(key)
+    missing = [f for f in REQUIRED_FIELDS if not any(name == f for name, _ in seen)]
     if missing or problems:
         msgs = problems + [f"missing required column {m!r}" for m in missing]
         field_name = missing[0] if missing else None
@@ -205,9 +251,10 @@ def read_csv(path: Path) -> Iterator[RawRecord]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(columns):
-            raise RecordError(
+            yield RecordError(
                 f"row has {len(row)} cells, the header has {len(columns)}", path=path, line=start
             )
+            continue
         data: dict[str, Any] = {}
         for (name, lang), cell in zip(columns, row, strict=True):
             cell = cell.strip()
@@ -239,9 +286,9 @@ def _json_scalar(value: Any) -> Any:
     return value
 
 
-def _json_record(value: Any, path: Path, line: int) -> RawRecord:
+def _json_record(value: Any, path: Path, line: int) -> RawRecord | RecordError:
     if not isinstance(value, dict):
-        raise RecordError("expected a record (a JSON object of fields)", path=path, line=line)
+        return RecordError("expected a record (a JSON object of fields)", path=path, line=line)
     return RawRecord({k: _json_scalar(v) for k, v in value.items()}, Location(str(path), line), {})
 
 
@@ -251,7 +298,7 @@ def _json_error(exc: json.JSONDecodeError, path: Path, line_offset: int = 0) -> 
     )
 
 
-def read_json(path: Path) -> Iterator[RawRecord]:
+def read_json(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON file holding a list of records (or one record)."""
     text = _read_text(path)
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
@@ -285,7 +332,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_jsonl(path: Path) -> Iterator[RawRecord]:
+def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON Lines file, one object per line."""
     text = _read_text(path)
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
@@ -295,9 +342,11 @@ def read_jsonl(path: Path) -> Iterator[RawRecord]:
         try:
             value = decoder.decode(line)
         except json.JSONDecodeError as exc:
-            raise _json_error(exc, path, number - 1) from exc
+            yield _json_error(exc, path, number - 1)
+            continue
         except ValueError as exc:
-            raise RecordError(f"malformed JSON: {exc}", path=path, line=number) from exc
+            yield RecordError(f"malformed JSON: {exc}", path=path, line=number)
+            continue
         yield _json_record(value, path, number)
 
 
@@ -311,11 +360,17 @@ _READERS = {
 }
 
 
-def read_raw(path: Path) -> Iterator[RawRecord]:
-    """Raw records from one file, by its suffix."""
+def read_raw(path: Path) -> Iterator[RawRecord | RecordError]:
+    """Raw records from one file, by its suffix.
+
+    Problems that spoil one record are yielded in its place (reading goes on);
+    problems that spoil the file (not UTF-8, malformed YAML) are raised.
+    """
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise UsageError(f"{path}: not a record file (expected one of {', '.join(sorted(_READERS))})")
+        raise UsageError(
+            f"{path}: not a record file (expected one of {', '.join(sorted(_READERS))})"
+        )
     return reader(path)
 
 
@@ -396,12 +451,19 @@ def _check_base(base: str, where: Location | None, field_name: str = "base") -> 
     try:
         _check_url(base)
     except ValueError as exc:
-        raise RecordError(str(exc), path=where.path if where else None,
-                          line=where.line if where else None, field=field_name) from None
+        raise RecordError(
+            str(exc),
+            path=where.path if where else None,
+            line=where.line if where else None,
+            field=field_name,
+        ) from None
     if not base.endswith(("/", "#")):
-        raise RecordError(f"{base!r} must end with '/' (record IRIs are {{base}}resource/{{id}})",
-                          path=where.path if where else None,
-                          line=where.line if where else None, field=field_name)
+        raise RecordError(
+            f"{base!r} must end with '/' (record IRIs are {{base}}resource/{{id}})",
+            path=where.path if where else None,
+            line=where.line if where else None,
+            field=field_name,
+        )
     return base
 
 
@@ -409,8 +471,12 @@ def _read_catalog(path: Path) -> tuple[Catalog, Path]:
     data, lines = _mapping_file(path)
     allowed = {"title", "description", "base", "publisher", "license", "registry"}
     for key in sorted(set(data) - allowed):
-        raise RecordError(f"unknown field (known: {', '.join(sorted(allowed))})",
-                          path=path, line=lines[key], field=key)
+        raise RecordError(
+            f"unknown field (known: {', '.join(sorted(allowed))})",
+            path=path,
+            line=lines[key],
+            field=key,
+        )
 
     def texts(name: str, default: tuple[LangString, ...]) -> tuple[LangString, ...]:
         value = data.get(name)
@@ -455,26 +521,47 @@ def read_registry(path: Path) -> Registry:
     for section, entries in data.items():
         kind = _AGENT_SECTIONS.get(section)
         if kind is None:
-            errors.append(RecordError(f"unknown section (known: {', '.join(_AGENT_SECTIONS)})",
-                                      path=path, line=lines[section], field=section))
+            errors.append(
+                RecordError(
+                    f"unknown section (known: {', '.join(_AGENT_SECTIONS)})",
+                    path=path,
+                    line=lines[section],
+                    field=section,
+                )
+            )
             continue
         for entry in entries or []:
             if not isinstance(entry, dict):
-                errors.append(RecordError("expected an entry with id and name", path=path,
-                                          line=lines[section], field=section))
+                errors.append(
+                    RecordError(
+                        "expected an entry with id and name",
+                        path=path,
+                        line=lines[section],
+                        field=section,
+                    )
+                )
                 continue
             aid, name = entry.get("id"), entry.get("name")
             if not isinstance(aid, str) or not SLUG_RE.fullmatch(aid):
-                errors.append(RecordError(f"{aid!r} is not a valid id", path=path,
-                                          line=lines[section], field="id"))
+                errors.append(
+                    RecordError(
+                        f"{aid!r} is not a valid id", path=path, line=lines[section], field="id"
+                    )
+                )
                 continue
             if not isinstance(name, str) or not name.strip():
-                errors.append(RecordError("name is required", path=path, line=lines[section],
-                                          record=aid, field="name"))
+                errors.append(
+                    RecordError(
+                        "name is required", path=path, line=lines[section], record=aid, field="name"
+                    )
+                )
                 continue
             if aid in agents:
-                errors.append(RecordError("id is given twice", path=path, line=lines[section],
-                                          record=aid, field="id"))
+                errors.append(
+                    RecordError(
+                        "id is given twice", path=path, line=lines[section], record=aid, field="id"
+                    )
+                )
                 continue
             alt = entry.get("alt_names") or []
             agents[aid] = Agent(
@@ -488,8 +575,14 @@ def read_registry(path: Path) -> Registry:
             )
     for agent in agents.values():
         if agent.part_of and agent.part_of not in agents:
-            errors.append(RecordError(f"part_of names unknown id {agent.part_of!r}", path=path,
-                                      record=agent.id, field="part_of"))
+            errors.append(
+                RecordError(
+                    f"part_of names unknown id {agent.part_of!r}",
+                    path=path,
+                    record=agent.id,
+                    field="part_of",
+                )
+            )
         if agent.url:
             try:
                 _check_url(agent.url)
@@ -523,16 +616,25 @@ class Catalogue:
         for path in self.files:
             try:
                 for raw in read_raw(path):
+                    if isinstance(raw, RecordError):
+                        self.errors.append(raw)
+                        continue
                     record, problems = build_record(raw, self.vocab, self.registry)
                     self.errors.extend(problems)
                     if record is None:
                         continue
                     first = seen.get(record.id)
                     if first is not None:
-                        self.errors.append(RecordError(
-                            f"duplicate id {record.id!r} (first used at {first})",
-                            path=raw.location.path, line=raw.line_of("id"),
-                            record=record.id, field="id", value=record.id))
+                        self.errors.append(
+                            RecordError(
+                                f"duplicate id {record.id!r} (first used at {first})",
+                                path=raw.location.path,
+                                line=raw.line_of("id"),
+                                record=record.id,
+                                field="id",
+                                value=record.id,
+                            )
+                        )
                         continue
                     seen[record.id] = record.location
                     self.count += 1
@@ -557,7 +659,7 @@ def open_catalog(
 
     >>> cat = open_catalog(["data"])
     >>> sorted(r.id for r in cat.records())[:1]
-    ['child-labour-fiji-survey-2010']
+    ['2009-pilot-survey-children-youth-scy-2010']
     """
     files = discover(sources, rdf=rdf)
     config = Path(catalog_file) if catalog_file else _find_config(sources)
@@ -576,11 +678,18 @@ def open_catalog(
             _check_base(base, None, "--base")
         except RecordError as exc:
             raise UsageError(f"--base: {exc.message}") from exc
-        catalog = Catalog(catalog.title, catalog.description, base, catalog.publisher,
-                          catalog.license, catalog.location)
+        catalog = Catalog(
+            catalog.title,
+            catalog.description,
+            base,
+            catalog.publisher,
+            catalog.license,
+            catalog.location,
+        )
     if catalog.publisher and catalog.publisher not in registry:
-        raise DataError([RecordError(f"unknown agent {catalog.publisher!r}",
-                                     path=config, field="publisher")])
+        raise DataError(
+            [RecordError(f"unknown agent {catalog.publisher!r}", path=config, field="publisher")]
+        )
     return Catalogue(catalog, registry, load_vocabulary(), files)
 
 

@@ -171,9 +171,7 @@ def language(code: str) -> Language:
     if code.isalpha() and len(code) == 2:
         found = pycountry.languages.get(alpha_2=code)
     elif code.isalpha() and len(code) == 3:
-        found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(
-            bibliographic=code
-        )
+        found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
     if found is None:
         raise KeyError(code)
     return Language(found.alpha_3, getattr(found, "alpha_2", None), found.name)

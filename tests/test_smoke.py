@@ -18,5 +18,7 @@ def test_build_bundled_data(runner: CliRunner, tmp_path: Path) -> None:
     assert "10 records" in result.output
     store = pyoxigraph.Store()
     store.load(path=str(out / "catalog.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
-    rows = list(store.query("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://schema.org/Report> }"))
+    rows = list(
+        store.query("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://schema.org/Report> }")
+    )
     assert int(rows[0]["n"].value) >= 7

@@ -10,9 +10,10 @@ error handling; each further module adds the commands of one concern
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +58,35 @@ def _csv_list(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bars (they only show on a terminal anyway)."
+)
+workers_option = click.option(
+    "-j",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for mapping and checking (default: one per core for large catalogues).",
+)
+
+
+@contextlib.contextmanager
+def progress(label: str, quiet: bool, unit: str = "records") -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; yields an ``advance(n)`` callback."""
+    from tqdm import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    with tqdm(
+        desc=label,
+        unit=f" {unit}",
+        disable=disable,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    ) as bar:
+        yield bar.update
+
+
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 base_option = click.option(
     "--base", metavar="IRI", help="Base IRI of the catalogue (default: from data/catalog.yaml)."
@@ -76,16 +106,43 @@ def main() -> None:
 
 @main.command()
 @sources_argument
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
-              show_default=True, help="Folder to write the dumps into.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write the dumps into.",
+)
 @base_option
-@click.option("--format", "formats", callback=_csv_list, default="ttl,nt,jsonld",
-              show_default=True, help="Comma-separated formats: ttl, nt, jsonld.")
-@click.option("--profile", "profiles", callback=_csv_list, default=None,
-              help="Comma-separated mapping profiles (default: dcterms,schemaorg).")
+@click.option(
+    "--format",
+    "formats",
+    callback=_csv_list,
+    default="ttl,nt,jsonld",
+    show_default=True,
+    help="Comma-separated formats: ttl, nt, jsonld.",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    callback=_csv_list,
+    default=None,
+    help="Comma-separated mapping profiles (default: dcterms,schemaorg).",
+)
+@workers_option
+@quiet_option
 @reports_errors
-def build(sources: tuple[Path, ...], out_dir: Path, base: str | None, formats: list[str],
-          profiles: list[str] | None) -> None:
+def build(
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    base: str | None,
+    formats: list[str],
+    profiles: list[str] | None,
+    workers: int | None,
+    quiet: bool,
+) -> None:
     """Map the records to RDF and write catalog.ttl, catalog.nt, catalog.jsonld.
 
     SOURCES are record files or folders (default: data/). Nothing is written
@@ -95,18 +152,32 @@ def build(sources: tuple[Path, ...], out_dir: Path, base: str | None, formats: l
     """
     from ..build import build as run_build
 
-    result = run_build(list(sources) or ["data"], out_dir, formats=formats, profiles=profiles,
-                       base=base)
+    with progress("build", quiet) as advance:
+        result = run_build(
+            list(sources) or ["data"],
+            out_dir,
+            formats=formats,
+            profiles=profiles,
+            base=base,
+            workers=workers,
+            on_progress=advance,
+        )
     click.echo(f"{result.records} records, {result.triples} triples → {out_dir}/")
-    for name, path in sorted(result.files.items()):
+    for _name, path in sorted(result.files.items()):
         click.echo(f"  {path}")
 
 
 @main.command("import-listing")
 @click.argument("listing", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path),
-              default=Path("data/records"), show_default=True,
-              help="Folder to write one YAML file per entry into.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("data/records"),
+    show_default=True,
+    help="Folder to write one YAML file per entry into.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace record files that already exist.")
 @reports_errors
 def import_listing(listing: Path, out_dir: Path, overwrite: bool) -> None:

@@ -40,9 +40,7 @@ def get_profiles(names: Sequence[str] | None = None) -> list[Profile]:
     wanted = list(names) if names else list(DEFAULT_PROFILES)
     unknown = [n for n in wanted if n not in PROFILES]
     if unknown:
-        raise UsageError(
-            f"unknown profile {unknown[0]!r} (known: {', '.join(sorted(PROFILES))})"
-        )
+        raise UsageError(f"unknown profile {unknown[0]!r} (known: {', '.join(sorted(PROFILES))})")
     return [PROFILES[n]() for n in PROFILES if n in wanted]
 
 
@@ -59,8 +57,7 @@ class Mapper:
 
     :meth:`record` gives a record's triples; :meth:`support` gives, after the
     records, the blocks for every agent, country, language and concept they
-    used, and the catalogue's own block. Each block is sorted, so output is
-    deterministic.
+    used (sorted), and the catalogue's own block. Output is deterministic.
     """
 
     def __init__(self, catalogue: Catalogue, profiles: Sequence[str] | None = None) -> None:
@@ -70,15 +67,30 @@ class Mapper:
         self.record_ids: list[str] = []
 
     def record(self, record: Record) -> list[Triple]:
+        """The record's triples: its classes, then each profile's rows in table order.
+
+        That order is deterministic and reads like the record (title, issued,
+        type, ...); sorting a million blocks would cost more than it gives.
+        """
+        if record.is_withdrawn:
+            # A tombstone is not part of the catalogue graph; harvesters learn of it
+            # through OAI-PMH (deleted) and the change feed, people through its page.
+            return []
         triples: list[Triple] = []
         for profile in self.profiles:
             triples.extend(profile.record(record, self.ctx))
         self.used.add_record(record, self.ctx)
         self.record_ids.append(record.id)
-        return sorted(set(triples), key=_sort_key)
+        types = [t for t in triples if t.predicate.value == _RDF_TYPE]
+        return types + [t for t in triples if t.predicate.value != _RDF_TYPE]
 
     def support(self) -> Iterator[list[Triple]]:
         """Blocks for the nodes the records pointed at, then the catalogue's block."""
+        # The catalogue's publisher is described like the records' agents (and its parents).
+        agent_id = self.ctx.catalog.publisher
+        while agent_id and agent_id not in self.used.agents:
+            self.used.agents.add(agent_id)
+            agent_id = self.ctx.registry.agents[agent_id].part_of
         blocks: dict[str, set[Triple]] = {}
         for profile in self.profiles:
             for t in profile.support(self.used, self.ctx):

@@ -57,6 +57,12 @@ class Used:
     agents: set[str] = field(default_factory=set)
     concepts: set[str] = field(default_factory=set)  # IRIs
 
+    def merge(self, other: Used) -> None:
+        self.countries |= other.countries
+        self.languages |= other.languages
+        self.agents |= other.agents
+        self.concepts |= other.concepts
+
     def add_record(self, record: Record, ctx: Context) -> None:
         self.countries.update(record.countries)
         self.languages.update(record.languages)

@@ -38,7 +38,9 @@ class DctermsProfile(Profile):
         Row("type", D + "type", lambda v, c: [iri(c.vocab.types.concepts[v].iri)]),
         Row("description", D + "description", lambda v, c: lang_literals(v)),
         Row("countries", D + "spatial", lambda v, c: [iri(country(x).iri) for x in v]),
-        Row("subjects", D + "subject", lambda v, c: [iri(c.vocab.topics.concepts[x].iri) for x in v]),
+        Row(
+            "subjects", D + "subject", lambda v, c: [iri(c.vocab.topics.concepts[x].iri) for x in v]
+        ),
         Row("publishers", D + "publisher", _agents),
         Row("creators", D + "creator", _agents),
         Row("contributors", D + "contributor", _agents),

@@ -1,0 +1,184 @@
+"""The streaming pipeline: sources → raw records → checked records → triples → bytes.
+
+The main process reads raw records (file order, then order within a file) and cuts
+them into chunks; each chunk is checked, mapped and rendered in every output
+format by a worker — a process of a pool, or the main process itself for small
+catalogues. Chunks come back in order, so the output is byte-identical whatever
+the number of workers. Memory holds a few chunks, the set of ids (for the
+uniqueness rule) and the vocabulary entries in use, never the whole graph.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RecordError
+from .mapping import Mapper
+from .mapping.base import Used
+from .records import RawRecord, build_record
+from .serialize import FORMATS
+from .sources import Catalogue, open_catalog, read_raw
+
+__all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "raw_chunks", "run_chunks"]
+
+CHUNK_SIZE = 2000
+#: Below this many bytes of sources, a pool costs more than it saves.
+PARALLEL_THRESHOLD = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a worker needs to rebuild the catalogue context in its own process."""
+
+    sources: tuple[str, ...]
+    base: str | None
+    profiles: tuple[str, ...] | None
+    formats: tuple[str, ...]
+
+
+@dataclass
+class Chunk:
+    """One chunk's output: rendered bytes per format, ids, vocabulary use, problems."""
+
+    pieces: dict[str, bytes] = field(default_factory=dict)
+    ids: list[tuple[str, str, int | None, bool]] = field(
+        default_factory=list
+    )  # id, file, line, active
+    used: Used = field(default_factory=Used)
+    errors: list[RecordError] = field(default_factory=list)
+    records: int = 0
+    triples: int = 0
+
+
+class ChunkWorker:
+    """Checks, maps and renders chunks of raw records (one instance per process)."""
+
+    def __init__(self, spec: PipelineSpec, catalogue: Catalogue | None = None) -> None:
+        self.spec = spec
+        self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
+        self.writers = [FORMATS[f] for f in spec.formats]
+
+    def __call__(self, raws: list[RawRecord]) -> Chunk:
+        cat = self.catalogue
+        mapper = Mapper(cat, self.spec.profiles)
+        chunk = Chunk(used=mapper.used)
+        rendered: list[list[bytes]] = [[] for _ in self.writers]
+        for raw in raws:
+            record, problems = build_record(raw, cat.vocab, cat.registry)
+            if record is None:
+                chunk.errors.extend(problems)
+                continue
+            triples = mapper.record(record)
+            chunk.ids.append(
+                (record.id, raw.location.path, raw.line_of("id"), not record.is_withdrawn)
+            )
+            chunk.records += 1
+            chunk.triples += len(triples)
+            if triples:
+                for out, writer in zip(rendered, self.writers, strict=True):
+                    out.append(writer.render(triples))
+        chunk.pieces = {
+            fmt: writer.join(out)
+            for fmt, writer, out in zip(self.spec.formats, self.writers, rendered, strict=True)
+        }
+        return chunk
+
+
+_WORKER: ChunkWorker | None = None
+
+
+def _init_worker(spec: PipelineSpec) -> None:
+    global _WORKER
+    _WORKER = ChunkWorker(spec)
+
+
+def _run_in_worker(raws: list[RawRecord]) -> Chunk:
+    assert _WORKER is not None
+    return _WORKER(raws)
+
+
+def raw_chunks(catalogue: Catalogue, size: int = CHUNK_SIZE) -> Iterator[list[RawRecord]]:
+    """Raw records in chunks; a file that cannot be read adds its problem to the catalogue."""
+    chunk: list[RawRecord] = []
+    for path in catalogue.files:
+        try:
+            for raw in read_raw(path):
+                if isinstance(raw, RecordError):
+                    catalogue.errors.append(raw)
+                    continue
+                chunk.append(raw)
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+        except RecordError as exc:
+            catalogue.errors.append(exc)
+    if chunk:
+        yield chunk
+
+
+def default_workers(files: Sequence[Path]) -> int:
+    size = sum(p.stat().st_size for p in files if p.exists())
+    return min(os.cpu_count() or 1, 8) if size >= PARALLEL_THRESHOLD else 1
+
+
+def run_chunks(
+    catalogue: Catalogue,
+    spec: PipelineSpec,
+    *,
+    workers: int | None = None,
+    on_chunk: Callable[[Chunk], None] | None = None,
+) -> Iterator[Chunk]:
+    """Chunks in source order; duplicate ids and file problems go to ``catalogue.errors``."""
+    catalogue.errors.clear()
+    catalogue.count = 0
+    n = workers if workers is not None else default_workers(catalogue.files)
+    seen: dict[str, tuple[str, int | None]] = {}
+
+    def check(chunk: Chunk) -> Chunk:
+        catalogue.errors.extend(chunk.errors)
+        for rid, path, line, _active in chunk.ids:
+            first = seen.get(rid)
+            if first is not None:
+                where = f"{first[0]}:{first[1]}" if first[1] else first[0]
+                catalogue.errors.append(
+                    RecordError(
+                        f"duplicate id {rid!r} (first used at {where})",
+                        path=path,
+                        line=line,
+                        record=rid,
+                        field="id",
+                        value=rid,
+                    )
+                )
+            else:
+                seen[rid] = (path, line)
+        catalogue.count += chunk.records
+        if on_chunk:
+            on_chunk(chunk)
+        return chunk
+
+    if n <= 1:
+        worker = ChunkWorker(spec, catalogue)
+        for raws in raw_chunks(catalogue):
+            yield check(worker(raws))
+        return
+    executor: Executor = ProcessPoolExecutor(
+        max_workers=n, initializer=_init_worker, initargs=(spec,)
+    )
+    pending: deque[Future[Chunk]] = deque()
+    try:
+        for raws in raw_chunks(catalogue):
+            pending.append(executor.submit(_run_in_worker, raws))
+            if len(pending) > 2 * n:  # bounded: memory holds a few chunks, not the catalogue
+                yield check(pending.popleft().result())
+        while pending:
+            yield check(pending.popleft().result())
+    finally:
+        for f in pending:
+            f.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,165 @@
+"""`import-listing`: the seed's format (numbered titles, dates, descriptions) to record files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from csec_ld.cli import main
+from csec_ld.errors import DataError
+from csec_ld.listing import ListingEntry, parse_listing, slugify
+from csec_ld.sources import load_records
+from tests.conftest import DATA
+
+VERBATIM = ("title", "issued", "description")
+
+
+def read_yaml(path: Path) -> dict[str, str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return {k: str(v) for k, v in data.items()}
+
+
+def test_seed_listing_gives_the_ten_records(
+    seed_listing: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "records"
+    result = runner.invoke(main, ["import-listing", str(seed_listing), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "10 records written" in result.stderr
+    written = sorted(p.name for p in out.iterdir())
+    expected = sorted(p.name for p in (DATA / "records").glob("*.yaml"))
+    assert written == expected
+    assert sorted(Path(line).name for line in result.stdout.splitlines()) == expected
+    for name in expected:
+        got, want = read_yaml(out / name), read_yaml(DATA / "records" / name)
+        for field in VERBATIM:
+            assert got.get(field) == want.get(field), (name, field)
+        # The type recognised from the title is the one the curated record has.
+        assert got["type"] == want["type"], name
+    # The imported files are records the loaders accept.
+    records = load_records([out], catalog_file=DATA / "catalog.yaml")
+    assert len(records) == 10
+
+
+def test_numbering_restarts_and_a_title_wraps() -> None:
+    text = (
+        "A heading\n"
+        "\n"
+        "  1. First title\n"
+        "\n"
+        "    14 June 2016\n"
+        "\n"
+        "  1. A title that is long enough\n"
+        "     to wrap on a second line\n"
+        "    01 December 2011\n"
+        "\n"
+        "    A description\n"
+        "    in two lines.\n"
+        "\n"
+        "  2. Third\n"
+        "    1 May 2010\n"
+    )
+    assert parse_listing(text) == [
+        ListingEntry("First title", "2016-06-14", None, 3),
+        ListingEntry("A title that is long enough to wrap on a second line", "2011-12-01",
+                     "A description in two lines.", 7),
+        ListingEntry("Third", "2010-05-01", None, 14),
+    ]
+
+
+def test_an_entry_without_a_date_is_an_error() -> None:
+    text = (
+        "1. Dated\n"
+        "14 June 2016\n"
+        "\n"
+        "2. Not dated\n"
+        "\n"
+        "Some words.\n"
+        "\n"
+        "3. Also not dated\n"
+        "31 June 2010\n"  # not a day of June: not a date line
+        "4. Dated again\n"
+        "1 May 2010\n"
+    )
+    with pytest.raises(DataError) as info:
+        parse_listing(text, "listing.txt")
+    errors = info.value.errors
+    assert [(e.path, e.line, e.field) for e in errors] == [
+        ("listing.txt", 4, "issued"), ("listing.txt", 8, "issued")]
+    assert all("no date line" in e.message for e in errors)
+
+
+def test_an_undated_entry_through_the_cli(runner: CliRunner, tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text("1. Dated\n14 June 2016\n\n2. Not dated\n")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["import-listing", str(listing), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"error: {listing}:4: issued: no date line" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("", "the file is empty"), ("Only a heading\n\nand words\n", "no entries found")],
+)
+def test_a_listing_without_entries(text: str, needle: str, runner: CliRunner,
+                                   tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text(text)
+    result = runner.invoke(main, ["import-listing", str(listing), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert needle in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_listing_that_does_not_exist(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["import-listing", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 2
+    assert "nope.txt" in result.stderr
+
+
+def test_refuses_to_overwrite_without_the_flag(runner: CliRunner, tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text("1. Tracer Study - PARAGUAY\n16 July 2012\n\n2. Other\n1 May 2010\n")
+    out = tmp_path / "out"
+    first = runner.invoke(main, ["import-listing", str(listing), "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    target = out / "tracer-study-paraguay-2012.yaml"
+    target.write_text("edited by hand\n")
+    (out / "other-2010.yaml").unlink()
+
+    second = runner.invoke(main, ["import-listing", str(listing), "-o", str(out)])
+    assert second.exit_code == 1
+    assert "tracer-study-paraguay-2012.yaml" in second.stderr
+    assert "--overwrite" in second.stderr
+    assert target.read_text() == "edited by hand\n"
+    assert not (out / "other-2010.yaml").exists(), "nothing is written when one file exists"
+
+    third = runner.invoke(main, ["import-listing", str(listing), "-o", str(out), "--overwrite"])
+    assert third.exit_code == 0, third.output
+    assert read_yaml(target)["title"] == "Tracer Study - PARAGUAY"
+    assert (out / "other-2010.yaml").exists()
+
+
+def test_slugify() -> None:
+    assert slugify("Tracer Study - PARAGUAY", "2012") == "tracer-study-paraguay-2012"
+    assert slugify("2009 Pilot Survey on Children and Youth (SCY) - Final Report", "2010") == (
+        "2009-pilot-survey-children-youth-scy-2010")
+    assert slugify("Côte d'Ivoire: the report", "2010") == "cote-d-ivoire-report-2010"
+
+
+def test_entries_with_the_same_slug_get_numbered(runner: CliRunner, tmp_path: Path) -> None:
+    listing = tmp_path / "listing.txt"
+    listing.write_text("1. Annual report\n1 May 2010\n2. Annual report\n2 May 2010\n")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["import-listing", str(listing), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annual-report-2010-2.yaml", "annual-report-2010.yaml"]
+    assert read_yaml(out / "annual-report-2010-2.yaml")["issued"] == "2010-05-02"
