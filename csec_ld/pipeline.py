@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,9 @@ from .mapping import Mapper
 from .mapping.base import Used
 from .records import RawRecord, build_record
 from .serialize import FORMATS
-from .sources import Catalogue, open_catalog, read_raw
+from .sources import Catalogue, jsonl_batches, open_catalog, parse_jsonl, read_raw
+
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 __all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "raw_chunks", "run_chunks"]
 
@@ -63,12 +65,15 @@ class ChunkWorker:
         self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
         self.writers = [FORMATS[f] for f in spec.formats]
 
-    def __call__(self, raws: list[RawRecord]) -> Chunk:
+    def __call__(self, work: Work) -> Chunk:
         cat = self.catalogue
         mapper = Mapper(cat, self.spec.profiles)
         chunk = Chunk(used=mapper.used)
         rendered: list[list[bytes]] = [[] for _ in self.writers]
-        for raw in raws:
+        for raw in _raws(work):
+            if isinstance(raw, RecordError):
+                chunk.errors.append(raw)
+                continue
             record, problems = build_record(raw, cat.vocab, cat.registry)
             if record is None:
                 chunk.errors.extend(problems)
@@ -89,6 +94,25 @@ class ChunkWorker:
         return chunk
 
 
+@dataclass(frozen=True)
+class JsonlBatch:
+    """Unparsed lines of a JSON Lines file: workers parse them, not the main process."""
+
+    path: Path
+    first: int
+    lines: list[bytes]
+
+
+#: A unit of work: raw records read by the main process, or a batch of JSON Lines.
+Work = list[RawRecord] | JsonlBatch
+
+
+def _raws(work: Work) -> Iterable[RawRecord | RecordError]:
+    if isinstance(work, JsonlBatch):
+        return parse_jsonl(work.path, work.first, work.lines)
+    return work
+
+
 _WORKER: ChunkWorker | None = None
 
 
@@ -97,16 +121,23 @@ def _init_worker(spec: PipelineSpec) -> None:
     _WORKER = ChunkWorker(spec)
 
 
-def _run_in_worker(raws: list[RawRecord]) -> Chunk:
+def _run_in_worker(work: Work) -> Chunk:
     assert _WORKER is not None
-    return _WORKER(raws)
+    return _WORKER(work)
 
 
-def raw_chunks(catalogue: Catalogue, size: int = CHUNK_SIZE) -> Iterator[list[RawRecord]]:
-    """Raw records in chunks; a file that cannot be read adds its problem to the catalogue."""
+def raw_chunks(catalogue: Catalogue, size: int = CHUNK_SIZE) -> Iterator[Work]:
+    """Work in source order; a file that cannot be read adds its problem to the catalogue."""
     chunk: list[RawRecord] = []
     for path in catalogue.files:
         try:
+            if path.suffix.lower() in JSONL_SUFFIXES:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                for first, lines in jsonl_batches(path, size):
+                    yield JsonlBatch(path, first, lines)
+                continue
             for raw in read_raw(path):
                 if isinstance(raw, RecordError):
                     catalogue.errors.append(raw)
@@ -164,16 +195,16 @@ def run_chunks(
 
     if n <= 1:
         worker = ChunkWorker(spec, catalogue)
-        for raws in raw_chunks(catalogue):
-            yield check(worker(raws))
+        for work in raw_chunks(catalogue):
+            yield check(worker(work))
         return
     executor: Executor = ProcessPoolExecutor(
         max_workers=n, initializer=_init_worker, initargs=(spec,)
     )
     pending: deque[Future[Chunk]] = deque()
     try:
-        for raws in raw_chunks(catalogue):
-            pending.append(executor.submit(_run_in_worker, raws))
+        for work in raw_chunks(catalogue):
+            pending.append(executor.submit(_run_in_worker, work))
             if len(pending) > 2 * n:  # bounded: memory holds a few chunks, not the catalogue
                 yield check(pending.popleft().result())
         while pending:

@@ -332,11 +332,46 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
-    """Records from a JSON Lines file, one object per line."""
-    text = _read_text(path)
+def jsonl_batches(path: Path, size: int = 2000) -> Iterator[tuple[int, list[bytes]]]:
+    """Batches of raw lines of a JSON Lines file, with the number of each batch's first line.
+
+    The file is streamed, never read whole: JSON Lines is the format for large
+    catalogues, and worker processes parse the batches.
+    """
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise RecordError(f"cannot read the file: {exc.strerror}", path=path) from exc
+    with handle:
+        batch: list[bytes] = []
+        first = 1
+        seen_content = False
+        for number, line in enumerate(handle, start=1):
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if not seen_content and line.strip():
+                seen_content = True
+            batch.append(line)
+            if len(batch) >= size:
+                yield first, batch
+                first, batch = number + 1, []
+        if batch:
+            yield first, batch
+        if not seen_content:
+            raise RecordError("the file is empty", path=path)
+
+
+def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecord | RecordError]:
+    """Raw records from a batch of JSON Lines (see :func:`jsonl_batches`)."""
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(lines, start=first):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            yield RecordError(
+                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                path=path, line=number)
+            continue
         if not line.strip():
             continue
         try:
@@ -348,6 +383,12 @@ def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
             yield RecordError(f"malformed JSON: {exc}", path=path, line=number)
             continue
         yield _json_record(value, path, number)
+
+
+def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
+    """Records from a JSON Lines file, one object per line (streamed)."""
+    for first, lines in jsonl_batches(path):
+        yield from parse_jsonl(path, first, lines)
 
 
 _READERS = {
