@@ -20,8 +20,21 @@ from .errors import (
     UsageError,
 )
 from .listing import import_listing, parse_listing
+from .push import PushResult, push
+from .query import NamedQuery, Parameter, format_result, get_query, named_queries, run_query
 from .records import Identifier, LangString, PartialDate, Record
 from .sources import Catalog, Catalogue, load_records, open_catalog
+from .store import (
+    EmbeddedEngine,
+    Engine,
+    MemoryEngine,
+    RemoteEngine,
+    Result,
+    load_store,
+    open_engine,
+    upload_catalogue,
+)
+from .validation import Severity, ValidationReport, ValidationResult, validate
 
 __all__ = [
     "BuildResult",
@@ -29,22 +42,42 @@ __all__ = [
     "Catalogue",
     "CsecLdError",
     "DataError",
+    "EmbeddedEngine",
+    "Engine",
     "Identifier",
     "LangString",
+    "MemoryEngine",
+    "NamedQuery",
     "OutputError",
+    "Parameter",
     "ParameterError",
     "PartialDate",
+    "PushResult",
     "QueryError",
     "Record",
     "RecordError",
+    "RemoteEngine",
+    "Result",
+    "Severity",
     "ShapesError",
     "SourceNotFoundError",
     "StoreError",
     "UsageError",
+    "ValidationReport",
+    "ValidationResult",
     "__version__",
     "build",
+    "format_result",
+    "get_query",
     "import_listing",
     "load_records",
+    "load_store",
+    "named_queries",
     "open_catalog",
+    "open_engine",
     "parse_listing",
+    "push",
+    "run_query",
+    "upload_catalogue",
+    "validate",
 ]

@@ -17,13 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .errors import OutputError, UsageError
+from .errors import DataError, OutputError, UsageError
 from .mapping import Mapper
 from .pipeline import PipelineSpec, run_chunks
 from .serialize import FORMATS, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
 
-__all__ = ["DEFAULT_FORMATS", "BuildResult", "atomic_output", "build", "map_catalogue"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "BuildResult",
+    "atomic_output",
+    "build",
+    "ensure_valid",
+    "map_catalogue",
+]
 
 DEFAULT_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
 
@@ -66,6 +73,24 @@ def atomic_output(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def ensure_valid(
+    sources: Sequence[str | Path],
+    *,
+    base: str | None = None,
+    shapes: str | Path | None = None,
+    workers: int | None = None,
+) -> None:
+    """Validate *sources* against the SHACL shapes; :class:`DataError` lists every violation.
+
+    Warnings and infos do not stop a build; ``csec-ld validate`` shows them.
+    """
+    from .validation import validate
+
+    report = validate(sources, base=base, shapes=shapes, workers=workers)
+    if report.failed("violation"):
+        raise DataError(report.errors("violation"))
+
+
 def map_catalogue(
     catalogue: Catalogue,
     profiles: Sequence[str] | None = None,
@@ -91,6 +116,8 @@ def build(
     base: str | None = None,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    validate: bool = True,
+    shapes: str | Path | None = None,
 ) -> BuildResult:
     """Map the records of *sources* and write the catalogue dumps into *out_dir*.
 
@@ -110,6 +137,8 @@ def build(
         raise UsageError(f"no output format given (known: {', '.join(FORMATS)})")
     catalogue = open_catalog(sources, base=base)
     mapper = Mapper(catalogue, profiles)  # fails early on an unknown profile
+    if validate:
+        ensure_valid(sources, base=base, shapes=shapes, workers=workers)
     spec = PipelineSpec(
         tuple(str(s) for s in sources), base, tuple(profiles) if profiles else None, tuple(formats)
     )

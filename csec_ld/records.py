@@ -464,7 +464,7 @@ def build_record(
             )
         else:
             status = data["status"]
-    if status == "withdrawn" and withdrawn is None and "withdrawn" not in data:
+    if status == "withdrawn" and withdrawn is None and _is_blank(data.get("withdrawn")):
         c.error(
             "withdrawn",
             "a withdrawn record needs the date it was withdrawn (withdrawn: YYYY-MM-DD)",

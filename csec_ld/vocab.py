@@ -261,7 +261,13 @@ def _scheme(graph: rdflib.Graph, scheme_iri: str) -> ConceptScheme:
             schema_class=str(sc) if sc is not None else None,
             dcmi_type=str(dt) if dt is not None else None,
         )
-        for key in (cid, *labels.values(), *alts, *map(str, graph.objects(c, _SKOS.notation))):
+        for key in (
+            cid,
+            str(c),
+            *labels.values(),
+            *alts,
+            *map(str, graph.objects(c, _SKOS.notation)),
+        ):
             index.setdefault(fold(key), cid)
     return ConceptScheme(scheme_iri, concepts, index)
 

@@ -131,6 +131,15 @@ def main() -> None:
     default=None,
     help="Comma-separated mapping profiles (default: dcterms,schemaorg).",
 )
+@click.option(
+    "--no-validate", is_flag=True, help="Do not check the records against the SHACL shapes first."
+)
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="SHACL shapes file or folder (default: the shipped shapes).",
+)
 @workers_option
 @quiet_option
 @reports_errors
@@ -140,13 +149,17 @@ def build(
     base: str | None,
     formats: list[str],
     profiles: list[str] | None,
+    no_validate: bool,
+    shapes: Path | None,
     workers: int | None,
     quiet: bool,
 ) -> None:
     """Map the records to RDF and write catalog.ttl, catalog.nt, catalog.jsonld.
 
-    SOURCES are record files or folders (default: data/). Nothing is written
-    if any record has a problem; every problem is listed.
+    SOURCES are record files or folders (default: data/). The records are first
+    validated against the SHACL shapes (--no-validate skips that). Nothing is
+    written if any record has a problem or violates a shape; every problem is
+    listed as file:line: record: field: message.
 
     Example: csec-ld build data/ -o dist/ --format ttl,jsonld
     """
@@ -161,6 +174,8 @@ def build(
             base=base,
             workers=workers,
             on_progress=advance,
+            validate=not no_validate,
+            shapes=shapes,
         )
     click.echo(f"{result.records} records, {result.triples} triples → {out_dir}/")
     for _name, path in sorted(result.files.items()):
@@ -197,7 +212,7 @@ def _register_commands() -> None:
     """Import the modules that add commands to :func:`main` (each optional while in progress)."""
     import importlib
 
-    for name in ("validate", "query", "publish"):
+    for name in ("validate", "query", "publish", "push"):
         try:
             importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

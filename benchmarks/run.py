@@ -1,0 +1,340 @@
+"""Benchmarks: csec-ld's pipeline side by side with the naive rdflib + pyshacl one.
+
+    python benchmarks/run.py --records 1000,10000,100000
+
+For each size, a seeded synthetic catalogue (``synth.py``: realistic field sizes,
+~1 % injected errors of every kind) is generated; then, each in its own process
+so that peak memory (RSS) is its own:
+
+* **ours**: validation (``csec_ld.validation.validate``), then the streaming
+  build (load + map + write Turtle, N-Triples, JSON-LD), then the named queries
+  on an embedded pyoxigraph store;
+* **naive**: the records mapped into one rdflib ``Graph``, pySHACL on that graph,
+  rdflib's Turtle, N-Triples and JSON-LD serialisers, and the same named queries
+  (same bound SPARQL) on rdflib.
+
+Both run in the same invocation, one after the other, so the ratios compare like
+with like on a noisy machine. The validation results are compared too (focus
+node, path, constraint component, severity): the table says whether they match.
+Nothing here is asserted: speed is measured, never tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+QUERY_CASES: dict[str, dict[str, Any]] = {
+    "by-country": {"country": ["PHL", "PRY"]},
+    "by-type": {"type": "report"},
+    "by-subject": {"subject": "child-labour"},
+    "by-year": {"since": 2000, "until": 2010},
+    "by-language": {"language": "en"},
+    "search": {"text": "tourism"},
+    "count-by-country": {},
+    "count-by-year": {},
+    "count-by-type": {},
+    "count-by-subject": {},
+    "resource": {"resource": "https://w3id.org/csec-ld/resource/resource-0000042"},
+    "modified-since": {"since": "2010-01-01"},
+    "missing-description": {},
+    "missing-subject": {},
+    "missing-country": {},
+    "concepts": {},
+}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(stages: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    value = fn()
+    stages[name] = time.perf_counter() - start
+    return value
+
+
+def _result_key(focus: str, path: str | None, component: str, severity: str) -> list[str]:
+    return [focus, path or "", component, severity]
+
+
+# --------------------------------------------------------------------------- steps (child)
+
+
+def step_ours(catalogue: Path, work: Path) -> dict[str, Any]:
+    from csec_ld.build import build
+    from csec_ld.validation import validate
+
+    stages: dict[str, float] = {}
+    report = _timed(stages, "validate", lambda: validate([catalogue]))
+    keys = sorted(
+        _result_key(r.focus, r.path, r.component, str(r.severity))
+        for r in report.results if r.source == "shacl" and r.focus and r.component
+    )
+    loads = sum(1 for r in report.results if r.source == "load")
+
+    def write() -> None:
+        try:
+            build([catalogue], work / "ours", validate=False)
+        except Exception as exc:  # the injected errors stop the build at its end
+            if type(exc).__name__ != "DataError":
+                raise
+
+    _timed(stages, "load+map+write", write)
+    return {"stages": stages, "shacl": keys, "load_errors": loads, "rss": _peak_mb()}
+
+
+def clean_copy(catalogue: Path, out: Path) -> Path:
+    """The catalogue without the records our loader refuses (the naive side cannot load them)."""
+    from csec_ld.records import build_record
+    from csec_ld.sources import open_catalog, read_raw
+
+    cat = open_catalog([catalogue])
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("catalog.yaml", "agents.yaml"):
+        (out / name).write_bytes((catalogue / name).read_bytes())
+    seen: set[str] = set()
+    with (out / "records.jsonl").open("w", encoding="utf-8") as fh:
+        for path in cat.files:
+            for raw in read_raw(path):
+                if isinstance(raw, Exception):
+                    continue
+                record, _ = build_record(raw, cat.vocab, cat.registry)
+                if record is None or record.id in seen:
+                    continue
+                seen.add(record.id)
+                fh.write(json.dumps(raw.data, ensure_ascii=False) + "\n")
+    return out
+
+
+def step_naive(catalogue: Path, work: Path) -> dict[str, Any]:
+    import pyshacl
+    import rdflib
+    from pyoxigraph import NamedNode
+
+    from csec_ld.build import map_catalogue
+    from csec_ld.sources import open_catalog
+    from csec_ld.validation import load_shapes
+
+    stages: dict[str, float] = {}
+    clean = catalogue  # the driver passes the records our loader accepts
+
+    def term(t: Any) -> Any:
+        if isinstance(t, NamedNode):
+            return rdflib.URIRef(t.value)
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+
+    def load_map() -> rdflib.Graph:
+        g = rdflib.Graph()
+        cat = open_catalog([clean])
+        for block in map_catalogue(cat):
+            for t in block:
+                g.add((term(t.subject), term(t.predicate), term(t.object)))
+        return g
+
+    graph = _timed(stages, "load+map", load_map)
+    shapes = load_shapes()
+
+    def shacl() -> Any:
+        return pyshacl.validate(graph, shacl_graph=shapes, advanced=True, allow_warnings=True)
+
+    _conforms, report_graph, _text = _timed(stages, "validate", shacl)
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    from csec_ld.validation import compact
+
+    keys = []
+    for r in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult):
+        path = report_graph.value(r, SH.resultPath)
+        keys.append(_result_key(
+            str(report_graph.value(r, SH.focusNode)),
+            compact(str(path)) if isinstance(path, rdflib.URIRef) else None,
+            compact(str(report_graph.value(r, SH.sourceConstraintComponent))),
+            str(report_graph.value(r, SH.resultSeverity)).rsplit("#", 1)[-1].lower(),
+        ))
+    out = work / "naive"
+    out.mkdir(exist_ok=True)
+    _timed(stages, "write ttl", lambda: graph.serialize(out / "catalog.ttl", format="turtle"))
+    _timed(stages, "write nt", lambda: graph.serialize(out / "catalog.nt", format="nt",
+                                                       encoding="utf-8"))
+    _timed(stages, "write jsonld", lambda: graph.serialize(out / "catalog.jsonld",
+                                                           format="json-ld"))
+    return {"stages": stages, "shacl": sorted(keys), "rss": _peak_mb()}
+
+
+def _bound_queries() -> dict[str, str]:
+    from csec_ld.query import get_query
+
+    return {name: get_query(name).bind(params) for name, params in QUERY_CASES.items()}
+
+
+def step_queries_ours(catalogue: Path, work: Path) -> dict[str, Any]:
+    from csec_ld.store import EmbeddedEngine, load_store
+
+    stages: dict[str, float] = {}
+    store_dir = work / "store"
+    _timed(stages, "load store", lambda: load_store(store_dir, [catalogue]))
+    rows: dict[str, int] = {}
+    times: dict[str, float] = {}
+    with EmbeddedEngine(store_dir) as engine:
+        for name, sparql in _bound_queries().items():
+            start = time.perf_counter()
+            result = engine.query(sparql)
+            rows[name] = len(result.rows) if result.kind == "select" else len(result.triples)
+            times[name] = time.perf_counter() - start
+    return {"stages": stages, "rows": rows, "times": times, "rss": _peak_mb()}
+
+
+def step_queries_naive(catalogue: Path, work: Path) -> dict[str, Any]:
+    import rdflib
+
+    from csec_ld.resources import ontology_dir
+
+    stages: dict[str, float] = {}
+    nt = work / "ours-nt" / "catalog.nt"
+    if not nt.exists():
+        from csec_ld.build import build
+
+        build([catalogue], nt.parent, formats=["nt"], validate=False)
+    graph = rdflib.Graph()
+
+    def load() -> None:
+        graph.parse(nt, format="nt")
+        for ttl in sorted(ontology_dir().glob("*.ttl")):
+            graph.parse(ttl, format="turtle")
+
+    _timed(stages, "load store", load)
+    rows: dict[str, int] = {}
+    times: dict[str, float] = {}
+    failed: dict[str, str] = {}
+    for name, sparql in _bound_queries().items():
+        start = time.perf_counter()
+        try:
+            rows[name] = len(list(graph.query(sparql)))
+        except Exception as exc:  # rdflib cannot run every SPARQL 1.1 query
+            failed[name] = f"{type(exc).__name__}: {exc}"[:200]
+            continue
+        times[name] = time.perf_counter() - start
+    return {"stages": stages, "rows": rows, "times": times, "failed": failed, "rss": _peak_mb()}
+
+
+STEPS = {
+    "ours": step_ours,
+    "naive": step_naive,
+    "queries-ours": step_queries_ours,
+    "queries-naive": step_queries_naive,
+}
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def run_step(step: str, catalogue: Path, work: Path) -> dict[str, Any]:
+    """Run one step in a fresh process (its own peak RSS) and return what it printed."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--step", step, str(catalogue), str(work)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"step {step} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _fmt(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", default="1000,10000", help="comma-separated sizes")
+    parser.add_argument("--naive-max", type=int, default=100_000,
+                        help="skip the naive pipeline above this many records")
+    parser.add_argument("--error-rate", type=float, default=0.01)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--step", nargs=3, metavar=("STEP", "CATALOGUE", "WORK"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        step, catalogue, work = args.step
+        print(json.dumps(STEPS[step](Path(catalogue), Path(work))))
+        return
+
+    import synth
+
+    from csec_ld import __version__
+
+    print(f"csec-ld {__version__} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
+    base = Path(tempfile.mkdtemp(prefix="csec-ld-bench-"))
+    lines = [
+        "| records | stage | ours (s) | naive (s) | ratio | ours peak RSS (MB) | naive peak RSS (MB) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for n in (int(x) for x in args.records.split(",")):
+        cat = base / f"catalogue-{n}"
+        synth.generate(n, cat, error_rate=args.error_rate)
+        clean = clean_copy(cat, base / f"clean-{n}")
+        work_o, work_n = base / f"ours-{n}", base / f"naive-{n}"
+        work_o.mkdir()
+        work_n.mkdir()
+        ours = run_step("ours", cat, work_o)
+        naive = run_step("naive", clean, work_n) if n <= args.naive_max else None
+        q_ours = run_step("queries-ours", clean, work_o)
+        q_naive = run_step("queries-naive", clean, work_n) if n <= args.naive_max else None
+        o, v = ours["stages"], naive["stages"] if naive else {}
+        rows = [
+            ("validate", o["validate"], v.get("validate")),
+            ("load+map+write (ttl, nt, jsonld)", o["load+map+write"],
+             (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"]) if v else None),
+            ("full pipeline", o["validate"] + o["load+map+write"],
+             sum(v.values()) if v else None),
+            ("load store", q_ours["stages"]["load store"],
+             q_naive["stages"]["load store"] if q_naive else None),
+        ]
+        common = sorted(q_naive["times"]) if q_naive else sorted(q_ours["times"])
+        label = f"{len(common)} named queries"
+        if q_naive and q_naive["failed"]:
+            label += f" (rdflib failed {', '.join(sorted(q_naive['failed']))})"
+        rows.append((label, sum(q_ours["times"][q] for q in common),
+                     sum(q_naive["times"][q] for q in common) if q_naive else None))
+        for stage, ours_s, naive_s in rows:
+            ratio = f"{naive_s / ours_s:.1f}×" if naive_s and ours_s else "–"
+            rss_o = ours["rss"] if "quer" not in stage and "store" not in stage else q_ours["rss"]
+            rss_n = (naive["rss"] if "quer" not in stage and "store" not in stage
+                     else q_naive["rss"]) if naive and q_naive else None
+            lines.append(f"| {n:,} | {stage} | {_fmt(ours_s)} | {_fmt(naive_s)} | {ratio} | "
+                         f"{rss_o:.0f} | {'–' if rss_n is None else f'{rss_n:.0f}'} |")
+        if naive:
+            same = ours["shacl"] == naive["shacl"]
+            lines.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
+                         f"+ {ours['load_errors']} load | {len(naive['shacl'])} SHACL | "
+                         f"{'yes' if same else 'NO'} | | |")
+        if q_naive:
+            same_rows = all(q_ours["rows"][q] == q_naive["rows"][q] for q in common)
+            lines.append(f"| {n:,} | query row counts identical | | | "
+                         f"{'yes' if same_rows else 'NO: ' + str(q_ours['rows'])} | | |")
+        print("\n".join(lines[-(len(rows) + 2):]), flush=True)
+    print()
+    print("\n".join(lines))
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""``csec-ld publish`` and ``csec-ld serve``: the static site and its linked-data server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import base_option, main, reports_errors, sources_argument
+
+
+@main.command()
+@sources_argument
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("site"),
+              show_default=True, help="Folder to write the site into (replaced when complete).")
+@base_option
+@click.option("--no-validate", is_flag=True,
+              help="Publish without checking the records against the SHACL shapes.")
+@click.option("--shapes", type=click.Path(path_type=Path, exists=True),
+              help="SHACL shapes to validate with (default: the shipped shapes).")
+@click.option("--sparql-endpoint", metavar="URL",
+              help="The SPARQL endpoint to name in void.ttl and on the home page.")
+@reports_errors
+def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_validate: bool,
+            shapes: Path | None, sparql_endpoint: str | None) -> None:
+    """Validate the records and write a static linked-data site.
+
+    SOURCES are record files or folders (default: data/). The site holds a page
+    and Turtle/JSON-LD/N-Triples for every record, type, topic, country, agent
+    and project, the catalogue dumps, void.ttl, a paged JSON-LD catalogue,
+    sitemap.xml and robots.txt. A withdrawn record gets a tombstone page only.
+    Nothing is written if a record has a problem or violates the shapes.
+
+    Example: csec-ld publish data/ -o site/ && csec-ld serve site/
+    """
+    from ..publish import publish as run_publish
+
+    result = run_publish(list(sources) or ["data"], out_dir, base=base,
+                         validate=not no_validate, shapes=shapes,
+                         sparql_endpoint=sparql_endpoint)
+    withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
+    click.echo(f"{result.records} records{withdrawn}, {result.triples} triples, "
+               f"{len(result.files)} files → {out_dir}/")
+
+
+@main.command()
+@click.argument("site_or_sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@base_option
+@click.option("--no-validate", is_flag=True, help="When serving sources: skip SHACL validation.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="SPARQL query time limit, in seconds.")
+@click.option("--row-limit", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most rows (or triples) a SPARQL query returns.")
+@click.option("--max-query-length", default=16_384, show_default=True,
+              type=click.IntRange(min=256), help="Longest query string or request body, in bytes.")
+@reports_errors
+def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
+          no_validate: bool, timeout: float, row_limit: int, max_query_length: int) -> None:
+    """Serve a published site (or sources, published first) with content negotiation,
+    a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
+
+    SITE_OR_SOURCES is a folder written by `csec-ld publish`, or record files and
+    folders (default: site/ if it is a published site, else data/).
+
+    Example: csec-ld serve site/ --port 8080
+    """
+    from ..server import serve as run_serve
+
+    click.echo(f"serving on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql, "
+               f"queries: http://{host}:{port}/api/queries); Ctrl-C stops", err=True)
+    run_serve(list(site_or_sources) or None, host=host, port=port, base=base,
+              validate=not no_validate, timeout=timeout, row_limit=row_limit,
+              max_query_length=max_query_length)

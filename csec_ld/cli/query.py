@@ -1,0 +1,120 @@
+"""``csec-ld query`` and ``csec-ld load``: named SPARQL queries on files, a store or an endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..query import (
+    GRAPH_FORMATS,
+    TABLE_FORMATS,
+    load_query_file,
+    named_queries,
+    query_and_format,
+    resolve_query,
+)
+from ..store import DEFAULT_TIMEOUT, load_store, open_engine, upload_catalogue
+from . import main, reports_errors, sources_argument
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"-p {pair!r}: write -p NAME=VALUE")
+        values.setdefault(name.strip(), []).append(value)
+    return values
+
+
+def _listing() -> str:
+    lines = []
+    for q in named_queries().values():
+        lines.append(f"{q.name}\n  {q.summary}")
+        for p in q.parameters:
+            lines.append(f"  -p {p.describe()}" + (f": {p.help}" if p.help else ""))
+        lines.extend(f"  e.g. {ex}" for ex in q.examples[:1])
+    return "\n".join(lines) + "\n"
+
+
+@main.command("query")
+@click.argument("query", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value (repeat for several, or for a multi-valued parameter).")
+@click.option("-q", "--sparql", metavar="QUERY",
+              help="Run this SPARQL text instead of a named query.")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
+@click.option("--show", is_flag=True,
+              help="Print the query with its parameters bound; do not run it.")
+@click.option("--data", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="Records or RDF dumps to query, loaded in process (default: data/; repeatable).")
+@click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
+              help="Query an embedded store filled by `csec-ld load --store DIR`.")
+@click.option("--endpoint", metavar="URL", help="Query a SPARQL 1.1 Protocol endpoint.")
+@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="How long to wait for the endpoint.")
+@click.option("-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS + GRAPH_FORMATS),
+              help="Output format (default: table, or ttl for CONSTRUCT).")
+@reports_errors
+def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
+          show: bool, data: tuple[Path, ...], store: Path | None, endpoint: str | None,
+          timeout: float, fmt: str | None) -> None:
+    """Run a named query, a .rq file or SPARQL text on the catalogue.
+
+    QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
+    bound as RDF terms, never pasted into the query. Credentials for --endpoint
+    come from CSEC_LD_ENDPOINT_TOKEN, or CSEC_LD_ENDPOINT_USER and
+    CSEC_LD_ENDPOINT_PASSWORD.
+
+    Example: csec-ld query by-country -p country=PHL -f csv
+    """
+    if list_queries:
+        click.echo(_listing(), nl=False)
+        return
+    if bool(query) == bool(sparql):
+        raise UsageError("give a query name or FILE.rq, or -q 'SELECT ...' (see --list)")
+    if query and (query.endswith(".rq") or Path(query).is_file()):
+        named = load_query_file(query)
+    else:
+        named = resolve_query(query or sparql or "")
+    values = _params(params)
+    if show:
+        click.echo(named.bind(values))
+        return
+    with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
+                     timeout=timeout) as engine:
+        click.echo(query_and_format(named, values, engine, fmt), nl=False)
+
+
+@main.command("load")
+@sources_argument
+@click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
+              help="An embedded on-disk store (created if needed).")
+@click.option("--graph-store", metavar="URL",
+              help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://host:7878/store.")
+@click.option("--append", is_flag=True, help="Add to what is there instead of replacing it.")
+@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="How long to wait for the graph store.")
+@reports_errors
+def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None, append: bool,
+         timeout: float) -> None:
+    """Load the catalogue (records or RDF dumps) and the ontology into a store.
+
+    SOURCES default to data/. The default graph is replaced unless --append;
+    nothing changes if a record has a problem.
+
+    \b
+    Example: csec-ld load --store .store data/
+             csec-ld query count-by-year --store .store
+    """
+    if bool(store) == bool(graph_store):
+        raise UsageError("give one of --store DIR and --graph-store URL")
+    srcs = list(sources) or [Path("data")]
+    if store:
+        result = load_store(store, srcs, append=append)
+    else:
+        assert graph_store is not None
+        result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout)
+    click.echo(f"{result.triples} triples in {result.target}")

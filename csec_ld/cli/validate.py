@@ -1,0 +1,92 @@
+"""``csec-ld validate``: check records (or harvested RDF) against the SHACL shapes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import OutputError
+from . import base_option, main, reports_errors, sources_argument
+
+_FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "--shapes",
+    "shapes",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SHACL shapes file or folder (default: the shapes shipped with csec-ld).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to FILE (default: standard output).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("violation", "warning", "info")),
+    default="violation",
+    show_default=True,
+    help="Exit 1 when a result has this severity or a higher one.",
+)
+@click.option(
+    "--max-per-shape",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Report at most N results per shape (and count the rest).",
+)
+@base_option
+@reports_errors
+def validate(
+    sources: tuple[Path, ...],
+    shapes: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    max_per_shape: int | None,
+    base: str | None,
+) -> None:
+    """Validate records or RDF files against the SHACL shapes; report every problem.
+
+    SOURCES are record files (YAML, CSV, JSON), RDF files (Turtle, N-Triples,
+    JSON-LD) or folders (default: data/). Exit codes: 0 nothing at or above
+    --fail-on, 1 problems at or above it, 2 usage error or unreadable shapes.
+
+    Example: csec-ld validate data/ -f sarif -o csec-ld.sarif
+    """
+    from ..reports import format_report, summary
+    from ..validation import validate as run_validate
+
+    report = run_validate(
+        list(sources) or ["data"], shapes=shapes, base=base, max_per_shape=max_per_shape
+    )
+    if output is None:
+        color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(format_report(report, fmt, color=color), nl=False, color=color)
+    else:
+        try:
+            output.write_text(format_report(report, fmt), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{output}: cannot write the report ({exc.strerror})") from exc
+    if output is not None or fmt not in ("text", "github"):
+        click.echo(summary(report), err=True)
+    if report.failed(fail_on):
+        sys.exit(1)

@@ -1,0 +1,659 @@
+"""OAI-PMH 2.0: the catalogue for library aggregators, harvested incrementally.
+
+:class:`OaiRepository` answers the six verbs as bytes of XML, whatever the web
+framework; :func:`oai_endpoint` wraps it as a starlette endpoint (GET and POST)
+for ``/oai``.
+
+* Metadata formats: ``oai_dc`` (every field of a record as simple Dublin Core) and
+  ``rdf`` (our full record, both profiles, as RDF/XML: the OAI ``rdf.xsd`` convention).
+* Sets: ``type:{id}``, ``country:{ALPHA3}`` and ``topic:{id}`` under the parent sets
+  ``type``, ``country`` and ``topic``; asking for a parent gives every record of its
+  children.
+* Datestamps at day granularity: a record's last change (withdrawn, else modified,
+  else issued; a date known to the year or month counts from its first day).
+* ``deletedRecord`` is ``persistent``: a withdrawn record (a tombstone) is listed
+  with ``status="deleted"`` and the date it was withdrawn.
+* Identifiers are ``oai:{host of the catalogue base}:{record id}``.
+* Resumption tokens are stateless: they carry the request and the cursor, the
+  catalogue's fingerprint, and an HMAC over both. A token that was altered, or that
+  was issued for another state of the catalogue, is a ``badResumptionToken``.
+  Without a *secret*, the HMAC key is derived from the fingerprint (tokens survive
+  restarts and work across workers); give a secret to make tokens unforgeable.
+
+Every error of the protocol is a schema-valid response (HTTP 200), never an
+exception. Output is deterministic except ``responseDate``.
+
+>>> from csec_ld.sources import open_catalog
+>>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai")
+>>> b"<oai:repositoryName>" in repo.handle({"verb": ["Identify"]})
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import re
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph
+
+from .mapping import Mapper
+from .namespaces import PREFIXES, RDF
+from .records import Record
+from .sources import Catalogue
+from .vocab import country, language
+
+__all__ = [
+    "DC_NS",
+    "METADATA_FORMATS",
+    "OAI_DC_NS",
+    "OAI_NS",
+    "MetadataFormat",
+    "OaiRepository",
+    "oai_endpoint",
+]
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
+OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+RDF_SCHEMA = "http://www.openarchives.org/OAI/2.0/rdf.xsd"
+
+DEFAULT_PAGE_SIZE = 100
+#: The largest request body the endpoint reads (bytes); OAI requests are tiny.
+MAX_BODY = 16_384
+
+
+@dataclass(frozen=True)
+class MetadataFormat:
+    """A metadata format: its prefix, XML schema and namespace."""
+
+    prefix: str
+    schema: str
+    namespace: str
+
+
+METADATA_FORMATS: tuple[MetadataFormat, ...] = (
+    MetadataFormat("oai_dc", OAI_DC_SCHEMA, OAI_DC_NS),
+    MetadataFormat("rdf", RDF_SCHEMA, RDF),
+)
+_FORMATS = {f.prefix: f for f in METADATA_FORMATS}
+
+_VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # verb: (required arguments, optional arguments), resumptionToken aside
+    "Identify": (frozenset(), frozenset()),
+    "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
+    "ListSets": (frozenset(), frozenset()),
+    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
+    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
+    "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"})),
+}
+_RESUMABLE = frozenset({"ListSets", "ListIdentifiers", "ListRecords"})
+
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PREFIX_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+_SET_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
+_URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+# Characters XML 1.0 cannot carry, even escaped: such an argument cannot be echoed.
+_NOT_XML_RE = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_SET_PARENTS = {"type": "Resource types", "country": "Countries", "topic": "Topics"}
+
+# Preferred prefixes when serialising (ElementTree keeps one global table).
+for _prefix, _ns in {
+    "oai": OAI_NS,
+    "oai_dc": OAI_DC_NS,
+    "dc": DC_NS,
+    "xsi": XSI_NS,
+    **{p: ns for p, ns in PREFIXES.items() if p != "xsd"},
+}.items():
+    ET.register_namespace(_prefix, _ns)
+
+
+class _OaiError(Exception):
+    """An OAI-PMH error condition: its code, and a message for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _Item:
+    record: Record
+    datestamp: _dt.date
+    sets: tuple[str, ...]
+
+    @property
+    def deleted(self) -> bool:
+        return self.record.is_withdrawn
+
+
+@dataclass(frozen=True)
+class _Selection:
+    verb: str
+    prefix: str
+    set: str | None
+    start: _dt.date | None
+    end: _dt.date | None
+    cursor: int = 0
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def _sub(
+    parent: ET.Element, ns: str, name: str, text: str | None = None, **attrs: str
+) -> ET.Element:
+    el = ET.SubElement(parent, _q(ns, name), attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class OaiRepository:
+    """An OAI-PMH 2.0 repository over a catalogue's records.
+
+    The records are read once (tombstones included) and kept sorted by datestamp
+    and id. *base_url* is the URL harvesters call (``https://host/oai``);
+    *page_size* bounds each list response; *admin_email* is announced by Identify
+    (default ``oai-admin@{host of base_url}``); *secret* keys the resumption tokens;
+    *sets* false turns sets off (ListSets then answers ``noSetHierarchy``); *clock*
+    gives ``responseDate`` (UTC).
+
+    >>> from csec_ld.sources import open_catalog
+    >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai", page_size=3)
+    >>> repo.identifier("tracer-study-paraguay-2012")
+    'oai:w3id.org:tracer-study-paraguay-2012'
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        base_url: str,
+        *,
+        records: Iterable[Record] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        admin_email: str | None = None,
+        secret: bytes | str | None = None,
+        sets: bool = True,
+        clock: Callable[[], _dt.datetime] | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.catalogue = catalogue
+        self.catalog = catalogue.catalog
+        self.base_url = base_url
+        self.page_size = page_size
+        self.host = urllib.parse.urlsplit(self.catalog.base).hostname or "localhost"
+        served_on = urllib.parse.urlsplit(base_url).hostname or ""
+        # The schema wants a dotted domain (not "localhost"); configure a real address.
+        self.admin_email = admin_email or (
+            "oai-admin@" + (served_on if "." in served_on else self.host)
+        )
+        self.sets_enabled = sets
+        self.clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
+        if records is None:
+            loaded = list(catalogue.records())
+            catalogue.check()
+        else:
+            loaded = list(records)
+        items = [self._item(r) for r in loaded]
+        items.sort(key=lambda i: (i.datestamp, i.record.id))
+        self.items: list[_Item] = items
+        self._by_id = {i.record.id: i for i in items}
+        self._dates = [i.datestamp for i in items]
+        digest = hashlib.sha256()
+        for item in sorted(items, key=lambda i: i.record.id):
+            digest.update(repr(item.record).encode("utf-8") + b"\n")
+        digest.update(repr((self.catalog.title, self.catalog.base)).encode("utf-8"))
+        digest.update(f"{page_size}".encode())
+        self.fingerprint = digest.hexdigest()[:16]
+        key = secret.encode("utf-8") if isinstance(secret, str) else secret
+        self._key = hashlib.sha256((key or b"csec-ld-oai") + self.fingerprint.encode()).digest()
+
+    # ------------------------------------------------------------------ the data
+
+    def _item(self, record: Record) -> _Item:
+        sets = (
+            f"type:{record.type}",
+            *(f"country:{c}" for c in record.countries),
+            *(f"topic:{s}" for s in record.subjects),
+        )
+        return _Item(record, record.last_modified.earliest(), sets if self.sets_enabled else ())
+
+    def identifier(self, record_id: str) -> str:
+        """The OAI identifier of a record."""
+        return f"oai:{self.host}:{record_id}"
+
+    def _find(self, identifier: str) -> _Item:
+        prefix = f"oai:{self.host}:"
+        item = self._by_id.get(identifier[len(prefix) :]) if identifier.startswith(prefix) else None
+        if item is None:
+            raise _OaiError("idDoesNotExist", f"{identifier!r} is not an item of this repository")
+        return item
+
+    def set_list(self) -> list[tuple[str, str, str | None]]:
+        """Every set: ``(setSpec, setName, IRI or None)``, parents first, then by spec."""
+        vocab = self.catalogue.vocab
+        leaves: dict[str, tuple[str, str | None]] = {}
+        for concept in vocab.types:
+            leaves[f"type:{concept.id}"] = (f"Resource type: {concept.label}", concept.iri)
+        for concept in vocab.topics:
+            leaves[f"topic:{concept.id}"] = (f"Topic: {concept.label}", concept.iri)
+        for item in self.items:
+            for code in item.record.countries:
+                c = country(code)
+                leaves[f"country:{code}"] = (f"Country: {c.name}", c.iri)
+        out: list[tuple[str, str, str | None]] = [
+            (spec, name, None) for spec, name in sorted(_SET_PARENTS.items())
+        ]
+        out += [(spec, name, iri) for spec, (name, iri) in sorted(leaves.items())]
+        return out
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, args: Mapping[str, Sequence[str]]) -> bytes:
+        """Answer one request (its arguments, each with its values) with XML bytes.
+
+        >>> from csec_ld.sources import open_catalog
+        >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai")
+        >>> b'code="badVerb"' in repo.handle({"verb": ["Dance"]})
+        True
+        """
+        root = ET.Element(_q(OAI_NS, "OAI-PMH"))
+        root.set(_q(XSI_NS, "schemaLocation"), f"{OAI_NS} {OAI_SCHEMA}")
+        stamp = self.clock().astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _sub(root, OAI_NS, "responseDate", stamp)
+        request = _sub(root, OAI_NS, "request", self.base_url)
+        try:
+            verb, params = self._check(args)
+            for name in sorted(params):
+                request.set(name, params[name])
+            request.set("verb", verb)
+            try:
+                root.append(getattr(self, "_" + verb)(params))
+            except _OaiError as exc:
+                if exc.code in ("badVerb", "badArgument"):
+                    request.attrib.clear()
+                raise
+        except _OaiError as exc:
+            _sub(root, OAI_NS, "error", exc.message, code=exc.code)
+        return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+    def _check(self, args: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, str]]:
+        verbs = list(args.get("verb", ()))
+        if len(verbs) != 1:
+            raise _OaiError(
+                "badVerb",
+                "the verb argument is missing" if not verbs else "the verb argument is repeated",
+            )
+        verb = verbs[0]
+        if verb not in _VERBS:
+            raise _OaiError("badVerb", f"{verb[:100]!r} is not an OAI-PMH verb")
+        required, optional = _VERBS[verb]
+        allowed = required | optional | ({"resumptionToken"} if verb in _RESUMABLE else set())
+        params: dict[str, str] = {}
+        for name, values in sorted(args.items()):
+            if name == "verb":
+                continue
+            if name not in allowed:
+                raise _OaiError("badArgument", f"{name[:100]!r} is not an argument of {verb}")
+            if len(values) != 1:
+                raise _OaiError("badArgument", f"the {name} argument is repeated")
+            value = values[0]
+            if not value or _NOT_XML_RE.search(value):
+                raise _OaiError("badArgument", f"the {name} argument has an illegal value")
+            params[name] = value
+        if "resumptionToken" in params:
+            if len(params) > 1:
+                raise _OaiError(
+                    "badArgument", "resumptionToken is an exclusive argument: give it alone"
+                )
+            return verb, params
+        missing = sorted(required - set(params))
+        if missing:
+            raise _OaiError("badArgument", f"{verb} needs the {missing[0]} argument")
+        if "metadataPrefix" in params and not _PREFIX_RE.fullmatch(params["metadataPrefix"]):
+            raise _OaiError("badArgument", "metadataPrefix has an illegal value")
+        if "set" in params and not _SET_RE.fullmatch(params["set"]):
+            raise _OaiError("badArgument", "set has an illegal value (not a setSpec)")
+        if "identifier" in params and not _URI_RE.fullmatch(params["identifier"]):
+            raise _OaiError("badArgument", "identifier has an illegal value (not a URI)")
+        dates = {}
+        for name in ("from", "until"):
+            if name in params:
+                dates[name] = self._day(name, params[name])
+        if len(dates) == 2 and dates["from"] > dates["until"]:
+            raise _OaiError("badArgument", "from is after until")
+        return verb, params
+
+    @staticmethod
+    def _day(name: str, value: str) -> _dt.date:
+        if not _DAY_RE.fullmatch(value):
+            raise _OaiError(
+                "badArgument",
+                f"{name}: {value[:40]!r} is not a date at this repository's granularity "
+                "(YYYY-MM-DD)",
+            )
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise _OaiError("badArgument", f"{name}: {value!r} is not a date") from None
+
+    # ------------------------------------------------------------------ verbs
+
+    def _Identify(self, params: Mapping[str, str]) -> ET.Element:
+        el = ET.Element(_q(OAI_NS, "Identify"))
+        title = next(
+            (t.value for t in self.catalog.title if t.lang == "en"),
+            self.catalog.title[0].value if self.catalog.title else "csec-ld",
+        )
+        _sub(el, OAI_NS, "repositoryName", title)
+        _sub(el, OAI_NS, "baseURL", self.base_url)
+        _sub(el, OAI_NS, "protocolVersion", "2.0")
+        _sub(el, OAI_NS, "adminEmail", self.admin_email)
+        earliest = self._dates[0] if self._dates else self.clock().date()
+        _sub(el, OAI_NS, "earliestDatestamp", earliest.isoformat())
+        _sub(el, OAI_NS, "deletedRecord", "persistent")
+        _sub(el, OAI_NS, "granularity", "YYYY-MM-DD")
+        description = _sub(el, OAI_NS, "description")
+        dc = self._dc_root(description)
+        for t in self.catalog.title:
+            _sub(dc, DC_NS, "title", t.value, **{_q(XML_NS, "lang"): t.lang})
+        for d in self.catalog.description:
+            _sub(dc, DC_NS, "description", d.value, **{_q(XML_NS, "lang"): d.lang})
+        publisher = self.catalogue.registry.get(self.catalog.publisher or "")
+        if publisher is not None:
+            _sub(dc, DC_NS, "publisher", publisher.name)
+        _sub(dc, DC_NS, "identifier", self.catalog.iri)
+        if self.catalog.license:
+            _sub(dc, DC_NS, "rights", self.catalog.license)
+        return el
+
+    def _ListMetadataFormats(self, params: Mapping[str, str]) -> ET.Element:
+        if "identifier" in params and self._find(params["identifier"]).deleted:
+            raise _OaiError(
+                "noMetadataFormats", f"{params['identifier']!r} was withdrawn: it has no metadata"
+            )
+        el = ET.Element(_q(OAI_NS, "ListMetadataFormats"))
+        for fmt in METADATA_FORMATS:
+            f = _sub(el, OAI_NS, "metadataFormat")
+            _sub(f, OAI_NS, "metadataPrefix", fmt.prefix)
+            _sub(f, OAI_NS, "schema", fmt.schema)
+            _sub(f, OAI_NS, "metadataNamespace", fmt.namespace)
+        return el
+
+    def _ListSets(self, params: Mapping[str, str]) -> ET.Element:
+        if not self.sets_enabled:
+            raise _OaiError("noSetHierarchy", "this repository does not support sets")
+        if "resumptionToken" in params:
+            # Every set fits in one response: no token was ever issued for ListSets.
+            raise _OaiError("badResumptionToken", "ListSets is never resumed here")
+        el = ET.Element(_q(OAI_NS, "ListSets"))
+        for spec, name, iri in self.set_list():
+            s = _sub(el, OAI_NS, "set")
+            _sub(s, OAI_NS, "setSpec", spec)
+            _sub(s, OAI_NS, "setName", name)
+            if iri:
+                dc = self._dc_root(_sub(s, OAI_NS, "setDescription"))
+                _sub(dc, DC_NS, "title", name.partition(": ")[2], **{_q(XML_NS, "lang"): "en"})
+                _sub(dc, DC_NS, "identifier", iri)
+        return el
+
+    def _GetRecord(self, params: Mapping[str, str]) -> ET.Element:
+        item = self._find(params["identifier"])
+        fmt = self._format(params["metadataPrefix"])
+        el = ET.Element(_q(OAI_NS, "GetRecord"))
+        self._record(el, item, fmt)
+        return el
+
+    def _ListIdentifiers(self, params: Mapping[str, str]) -> ET.Element:
+        return self._list(params, "ListIdentifiers")
+
+    def _ListRecords(self, params: Mapping[str, str]) -> ET.Element:
+        return self._list(params, "ListRecords")
+
+    def _format(self, prefix: str) -> MetadataFormat:
+        fmt = _FORMATS.get(prefix)
+        if fmt is None:
+            raise _OaiError(
+                "cannotDisseminateFormat",
+                f"{prefix!r} is not a metadata format here (formats: {', '.join(_FORMATS)})",
+            )
+        return fmt
+
+    def _list(self, params: Mapping[str, str], verb: str) -> ET.Element:
+        if "resumptionToken" in params:
+            sel = self._read_token(params["resumptionToken"], verb)
+        else:
+            sel = _Selection(
+                verb,
+                params["metadataPrefix"],
+                params.get("set"),
+                self._day("from", params["from"]) if "from" in params else None,
+                self._day("until", params["until"]) if "until" in params else None,
+            )
+        fmt = self._format(sel.prefix)
+        if sel.set is not None and not self.sets_enabled:
+            raise _OaiError("noSetHierarchy", "this repository does not support sets")
+        matched = self._select(sel)
+        if not matched:
+            raise _OaiError("noRecordsMatch", "no record matches the request")
+        if sel.cursor >= len(matched):
+            raise _OaiError("badResumptionToken", "the resumption token is past the list")
+        page = matched[sel.cursor : sel.cursor + self.page_size]
+        el = ET.Element(_q(OAI_NS, verb))
+        for item in page:
+            if verb == "ListRecords":
+                self._record(el, item, fmt)
+            else:
+                self._header(el, item)
+        nxt = sel.cursor + len(page)
+        if sel.cursor > 0 or nxt < len(matched):
+            token = (
+                self._token(_Selection(sel.verb, sel.prefix, sel.set, sel.start, sel.end, nxt))
+                if nxt < len(matched)
+                else None
+            )
+            _sub(
+                el,
+                OAI_NS,
+                "resumptionToken",
+                token,
+                completeListSize=str(len(matched)),
+                cursor=str(sel.cursor),
+            )
+        return el
+
+    def _select(self, sel: _Selection) -> list[_Item]:
+        lo = bisect.bisect_left(self._dates, sel.start) if sel.start else 0
+        hi = bisect.bisect_right(self._dates, sel.end) if sel.end else len(self._dates)
+        items = self.items[lo:hi]
+        if sel.set is None:
+            return items
+        spec, below = sel.set, sel.set + ":"
+        return [i for i in items if any(s == spec or s.startswith(below) for s in i.sets)]
+
+    # ------------------------------------------------------------------ tokens
+
+    def _token(self, sel: _Selection) -> str:
+        payload = json.dumps(
+            [
+                sel.verb,
+                sel.prefix,
+                sel.set,
+                sel.start.isoformat() if sel.start else None,
+                sel.end.isoformat() if sel.end else None,
+                sel.cursor,
+                self.fingerprint,
+            ],
+            separators=(",", ":"),
+        ).encode("utf-8")
+        mac = hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+        return f"{_b64(payload)}.{_b64(mac)}"
+
+    def _read_token(self, token: str, verb: str) -> _Selection:
+        bad = _OaiError("badResumptionToken", "the resumption token is invalid or has expired")
+        data, _, mac = token.partition(".")
+        try:
+            payload, given = _unb64(data), _unb64(mac)
+        except (ValueError, TypeError):
+            raise bad from None
+        expected = hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(expected, given):
+            # The catalogue changed since the token was issued, or it was altered.
+            raise bad
+        try:
+            v, prefix, set_, start, end, cursor, fingerprint = json.loads(payload)
+            sel = _Selection(
+                v,
+                prefix,
+                set_,
+                _dt.date.fromisoformat(start) if start else None,
+                _dt.date.fromisoformat(end) if end else None,
+                int(cursor),
+            )
+        except (ValueError, TypeError):
+            raise bad from None
+        if v != verb or fingerprint != self.fingerprint or sel.cursor < 1:
+            raise bad
+        return sel
+
+    # ------------------------------------------------------------------ records
+
+    def _header(self, parent: ET.Element, item: _Item) -> None:
+        attrs = {"status": "deleted"} if item.deleted else {}
+        header = _sub(parent, OAI_NS, "header", **attrs)
+        _sub(header, OAI_NS, "identifier", self.identifier(item.record.id))
+        _sub(header, OAI_NS, "datestamp", item.datestamp.isoformat())
+        for spec in item.sets:
+            _sub(header, OAI_NS, "setSpec", spec)
+
+    def _record(self, parent: ET.Element, item: _Item, fmt: MetadataFormat) -> None:
+        rec = _sub(parent, OAI_NS, "record")
+        self._header(rec, item)
+        if item.deleted:
+            return
+        metadata = _sub(rec, OAI_NS, "metadata")
+        if fmt.prefix == "oai_dc":
+            self.oai_dc(metadata, item.record)
+        else:
+            metadata.append(self.rdf(item.record))
+
+    @staticmethod
+    def _dc_root(parent: ET.Element) -> ET.Element:
+        dc = _sub(parent, OAI_DC_NS, "dc")
+        dc.set(_q(XSI_NS, "schemaLocation"), f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
+        return dc
+
+    def oai_dc(self, parent: ET.Element, record: Record) -> ET.Element:
+        """Append the record's ``oai_dc:dc`` element to *parent*: every field, in DC order."""
+        vocab, registry = self.catalogue.vocab, self.catalogue.registry
+        dc = self._dc_root(parent)
+
+        def add(name: str, text: str, lang: str | None = None) -> None:
+            attrs = {_q(XML_NS, "lang"): lang} if lang else {}
+            _sub(dc, DC_NS, name, text, **attrs)
+
+        for t in record.title:
+            add("title", t.value, t.lang)
+        for a in record.creators:
+            add("creator", registry.agents[a].name)
+        for s in record.subjects:
+            add("subject", vocab.topics.concepts[s].label, "en")
+        for d in record.description:
+            add("description", d.value, d.lang)
+        for a in record.publishers:
+            add("publisher", registry.agents[a].name)
+        for a in record.contributors:
+            add("contributor", registry.agents[a].name)
+        add("date", record.issued.text)
+        concept = vocab.types.concepts[record.type]
+        add("type", concept.label, "en")
+        add("type", concept.iri)
+        if concept.dcmi_type:
+            add("type", concept.dcmi_type.rsplit("/", 1)[-1])  # the DCMI Type term, e.g. Text
+        add("identifier", self.catalog.record_iri(record.id))
+        for ident in record.identifiers:
+            add("identifier", ident.literal)
+        for code in record.languages:
+            add("language", language(code).tag)
+        for p in record.is_part_of:
+            add("relation", registry.agents[p].name)
+            add("relation", registry.agents[p].iri)
+        for code in record.countries:
+            add("coverage", country(code).name)
+        if record.license:
+            add("rights", record.license)
+        return dc
+
+    def rdf(self, record: Record) -> ET.Element:
+        """The record's triples (both profiles) and the labels of what it names, as rdf:RDF."""
+        mapper = Mapper(self.catalogue)
+        triples = list(mapper.record(record))
+        for block in list(mapper.support())[:-1]:  # not the catalogue's own block
+            triples.extend(block)
+        prefixes = {p: ns for p, ns in PREFIXES.items() if p != "xsd"}
+        data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes)
+        assert data is not None  # no output file given: the bytes are returned
+        return ET.fromstring(data)
+
+
+# ---------------------------------------------------------------------- HTTP
+
+
+def oai_endpoint(repo: OaiRepository) -> Callable[[Any], Awaitable[Any]]:
+    """A starlette endpoint answering OAI-PMH requests by GET (query) or POST (form).
+
+    Mount it with ``Route("/oai", oai_endpoint(repo), methods=["GET", "POST"])``.
+    Protocol errors are XML with status 200, as the protocol wants; a body over
+    :data:`MAX_BODY` bytes is 413.
+    """
+    import anyio.to_thread
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return PlainTextResponse("request body too large", status_code=413)
+            query = body.decode("latin-1")
+        else:
+            query = request.scope.get("query_string", b"").decode("latin-1")
+        args: dict[str, list[str]] = {}
+        for name, value in urllib.parse.parse_qsl(
+            query, keep_blank_values=True, encoding="utf-8", errors="replace"
+        ):
+            args.setdefault(name, []).append(value)
+        xml = await anyio.to_thread.run_sync(repo.handle, args)
+        return Response(
+            xml, media_type="text/xml; charset=utf-8", headers={"Access-Control-Allow-Origin": "*"}
+        )
+
+    return endpoint

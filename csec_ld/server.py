@@ -1,0 +1,1265 @@
+"""``serve``: a linked-data front for a published site (starlette + uvicorn).
+
+* Every record, concept, country, agent and project IRI negotiates among the page
+  and its data (``text/html``, ``text/turtle``, ``application/ld+json``,
+  ``application/n-triples``), honouring q-values; the answer carries ``Vary: Accept``
+  and ``Content-Location``; nothing acceptable gives 406. ``.ttl``/``.jsonld``/``.nt``
+  URLs give one format.
+* A withdrawn record's IRI answers ``410 Gone`` in every format: the tombstone page
+  for clients that take HTML, a line of text for the others.
+* Weak ``ETag`` and ``Last-Modified`` on every file, 304 on conditional requests;
+  gzip; CORS (``Access-Control-Allow-Origin: *``) for the data formats and SPARQL.
+* ``/sparql``: a read-only SPARQL 1.1 Protocol endpoint (GET and POST) over an
+  in-memory pyoxigraph store holding the catalogue and the ontology, with a time
+  limit and a row cap; a syntax error gives 400 with the parser's message, an
+  update 403.
+* ``/api/queries``: the named queries of :mod:`csec_ld.query` as a JSON API, bound
+  with the same typed, injection-safe binding as ``csec-ld query``
+  (``/api/queries/{name}?param=value``), with the same limits as ``/sparql``, and
+  an OpenAPI 3.1 description generated from the queries' headers at
+  ``/api/openapi.json``. Errors are ``application/problem+json`` (RFC 9457).
+* Malformed requests get a 4xx (bad ``Accept`` 400, ``..`` 400, unknown path 404,
+  long query string 414, large body 413), and the server keeps serving.
+
+>>> from csec_ld.publish import publish
+>>> app = create_app(publish(["data"], "/tmp/csec-ld-serve-doctest", validate=False).out_dir)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import functools
+import hashlib
+import json
+import re
+import shlex
+import signal
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pyoxigraph
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+)
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .__about__ import __version__
+from .errors import ParameterError, QueryError, SourceNotFoundError, UsageError
+from .publish import is_site, publish, read_withdrawn, void_with_endpoint
+from .query import MAX_STRING_LENGTH, NamedQuery, Parameter, format_result, named_queries, to_term
+from .query import Result as QueryResult
+from .query import run_query as run_named_query
+from .store import MemoryEngine, check_query
+
+__all__ = [
+    "DEFAULT_MAX_QUERY_LENGTH",
+    "DEFAULT_ROW_LIMIT",
+    "DEFAULT_TIMEOUT",
+    "AcceptError",
+    "create_app",
+    "negotiate",
+    "openapi_document",
+    "parse_accept",
+    "prepare_site",
+    "query_examples",
+    "query_listing",
+    "serve",
+    "uses_service",
+]
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_ROW_LIMIT = 10_000
+DEFAULT_MAX_QUERY_LENGTH = 16_384  # bytes of query string or request body
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
+
+#: The page and data variants of an IRI, in the server's order of preference.
+VARIANTS: tuple[tuple[str, str], ...] = (
+    ("html", "text/html"),
+    ("ttl", "text/turtle"),
+    ("jsonld", "application/ld+json"),
+    ("nt", "application/n-triples"),
+)
+#: Other names clients use for the same formats.
+_ALIASES = {
+    "application/xhtml+xml": "text/html",
+    "application/x-turtle": "text/turtle",
+    "application/json": "application/ld+json",
+}
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".nt": "application/n-triples",
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",
+}
+_DATA_SUFFIXES = frozenset({".ttl", ".nt", ".jsonld", ".json", ".gz"})
+_CORS = {"Access-Control-Allow-Origin": "*",
+         "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Vary"}
+
+_RESULT_FORMATS: tuple[tuple[str, QueryResultsFormat | None], ...] = (
+    ("application/sparql-results+json", QueryResultsFormat.JSON),
+    ("application/sparql-results+xml", QueryResultsFormat.XML),
+    ("text/csv", QueryResultsFormat.CSV),
+    ("text/tab-separated-values", QueryResultsFormat.TSV),
+    ("application/json", None),  # the JSON results format, under its generic name
+)
+_GRAPH_FORMATS: tuple[tuple[str, RdfFormat], ...] = (
+    ("text/turtle", RdfFormat.TURTLE),
+    ("application/n-triples", RdfFormat.N_TRIPLES),
+    ("application/ld+json", RdfFormat.JSON_LD),
+    ("application/rdf+xml", RdfFormat.RDF_XML),
+)
+_UPDATE_RE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+# Strings, IRIs and comments, blanked out before looking for keywords in a query.
+_OPAQUE_RE = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""' r"|'''(?:[^\\]|\\.)*?'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*',
+    re.DOTALL,
+)
+_SERVICE_RE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+def uses_service(query: str) -> bool:
+    """Whether *query* calls a remote endpoint (``SERVICE``), outside strings and IRIs.
+
+    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }')
+    True
+    >>> uses_service('SELECT * { ?s ?p "service" } # SERVICE')
+    False
+    """
+    return bool(_SERVICE_RE.search(_OPAQUE_RE.sub(" ", query)))
+
+
+# --------------------------------------------------------------------------- negotiation
+
+
+class AcceptError(ValueError):
+    """An ``Accept`` header that cannot be parsed."""
+
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_RANGE_RE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+_QVALUE_RE = re.compile(r"0(?:\.\d{0,3})?|1(?:\.0{0,3})?")
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+
+    def matches(self, media_type: str) -> int:
+        """How specifically this range matches *media_type*: 2 exact, 1 ``type/*``, 0 ``*/*``,
+        -1 no match."""
+        t, _, s = media_type.partition("/")
+        if self.type == "*" and self.subtype == "*":
+            return 0
+        if self.type == t and self.subtype == "*":
+            return 1
+        if self.type == t and self.subtype == s:
+            return 2
+        return -1
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an ``Accept`` header; :class:`AcceptError` if it is malformed.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/turtle;q=0.9, */*;q=0.1")]
+    [('text', 'turtle', 0.9), ('*', '*', 0.1)]
+    """
+    if header is None or not header.strip():
+        return [MediaRange("*", "*", 1.0)]
+    ranges = []
+    for part in header.split(","):
+        if not part.strip():
+            continue  # RFC 9110 allows empty list elements
+        head, *params = part.split(";")
+        m = _RANGE_RE.fullmatch(head.strip())
+        if not m or (m.group(1) == "*" and m.group(2) != "*"):
+            raise AcceptError(f"malformed media range {head.strip()[:60]!r} in Accept")
+        q = 1.0
+        for param in params:
+            name, eq, value = param.strip().partition("=")
+            if not eq:
+                raise AcceptError(f"malformed parameter {param.strip()[:60]!r} in Accept")
+            if name.strip().lower() == "q":
+                if not _QVALUE_RE.fullmatch(value.strip()):
+                    raise AcceptError(f"malformed q-value {value.strip()[:20]!r} in Accept")
+                q = float(value)
+        ranges.append(MediaRange(m.group(1).lower(), m.group(2).lower(), q))
+    if not ranges:
+        return [MediaRange("*", "*", 1.0)]
+    return ranges
+
+
+def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
+    """The offered media type the client prefers (ties go to the server's order), or None.
+
+    >>> negotiate("text/html;q=0.5, text/turtle", ["text/html", "text/turtle"])
+    'text/turtle'
+    >>> negotiate("image/png", ["text/html"]) is None
+    True
+    """
+    ranges = parse_accept(header)
+    best: tuple[float, int] = (0.0, 0)
+    choice = None
+    for index, media in enumerate(offered):
+        names = [media, *[alias for alias, target in _ALIASES.items() if target == media]]
+        specificity, q = -1, 0.0
+        for r in ranges:
+            for name in names:
+                s = r.matches(name)
+                if s > specificity:
+                    specificity, q = s, r.q
+                elif s == specificity and s >= 0:
+                    q = max(q, r.q)
+        if specificity >= 0 and q > best[0]:
+            best, choice = (q, -index), media
+    return choice
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class _File:
+    body: bytes
+    etag: str
+    mtime: float
+
+
+class _Files:
+    """The site's files, with weak ETags (content hashes) cached by mtime and size."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[Path, tuple[int, int, _File]] = {}
+
+    def get(self, rel: str) -> _File | None:
+        path = (self.root / rel).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        st = path.stat()
+        cached = self._cache.get(path)
+        if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
+            return cached[2]
+        body = path.read_bytes()
+        f = _File(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"', st.st_mtime)
+        self._cache[path] = (st.st_mtime_ns, st.st_size, f)
+        return f
+
+
+def _not_modified(request: Request, f: _File) -> bool:
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        strip = lambda t: t[2:] if t.startswith("W/") else t  # noqa: E731 - weak comparison
+        return "*" in tags or any(strip(t) == strip(f.etag) for t in tags)
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = email.utils.parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        return int(f.mtime) <= since
+    return False
+
+
+def _file_response(request: Request, f: _File, content_type: str,
+                   headers: dict[str, str] | None = None, body: bytes | None = None) -> Response:
+    h = {"ETag": f.etag, "Last-Modified": email.utils.formatdate(f.mtime, usegmt=True),
+         "Cache-Control": "public, max-age=300"}
+    h.update(headers or {})
+    if _not_modified(request, f):
+        return Response(status_code=304, headers=h)
+    return Response(f.body if body is None else body, media_type=content_type, headers=h)
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(message.rstrip("\n") + "\n", status_code=status, headers=headers)
+
+
+# --------------------------------------------------------------------------- SPARQL
+
+
+class _QueryTimeout(Exception):
+    pass
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                            "predicate": _term_json(term.predicate),
+                                            "object": _term_json(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+@dataclass
+class _Result:
+    kind: str  # "select", "ask", "graph"
+    variables: list[str]
+    rows: list[list[Any]]
+    triples: list[Triple]
+    boolean: bool
+    truncated: bool
+
+
+class _Sparql:
+    """The read-only endpoint's store and limits."""
+
+    def __init__(self, site: Path, timeout: float, row_limit: int) -> None:
+        self.store = pyoxigraph.Store()
+        for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES), ("ontology.ttl", RdfFormat.TURTLE)):
+            if (site / name).is_file():
+                self.store.bulk_load(path=str(site / name), format=fmt)
+        self.timeout = timeout
+        self.row_limit = row_limit
+        self.limiter = anyio.CapacityLimiter(4)
+
+    def _run(self, query: str, deadline: float, default_graphs: list[str]) -> _Result:
+        kwargs: dict[str, Any] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [NamedNode(g) for g in default_graphs]
+        # pyoxigraph's result iterators must be dropped on the thread that made them:
+        # no exception (whose traceback would keep them alive) leaves _collect.
+        outcome = self._collect(self.store.query(query, **kwargs), deadline)
+        if isinstance(outcome, _Result):
+            return outcome
+        if outcome == "timeout":
+            raise _QueryTimeout
+        raise OSError(outcome)
+
+    def _collect(self, result: Any, deadline: float) -> _Result | str:
+        try:
+            if isinstance(result, QueryBoolean):
+                return _Result("ask", [], [], [], bool(result), False)
+            truncated = False
+            if isinstance(result, QuerySolutions):
+                variables = [v.value for v in result.variables]
+                rows: list[list[Any]] = []
+                for solution in result:
+                    if len(rows) >= self.row_limit:
+                        truncated = True
+                        break
+                    rows.append([solution[i] for i in range(len(variables))])
+                    if time.monotonic() > deadline:
+                        return "timeout"
+                return _Result("select", variables, rows, [], False, truncated)
+            triples: list[Triple] = []
+            for t in result:
+                if len(triples) >= self.row_limit:
+                    truncated = True
+                    break
+                triples.append(t)
+                if time.monotonic() > deadline:
+                    return "timeout"
+            return _Result("graph", [], [], triples, False, truncated)
+        except Exception as exc:  # evaluation errors (e.g. a failing SERVICE call)
+            return f"query evaluation failed: {exc}"
+        finally:
+            del result
+
+    async def run(self, query: str, default_graphs: list[str]) -> _Result:
+        deadline = time.monotonic() + self.timeout
+        with anyio.fail_after(self.timeout):
+            return await anyio.to_thread.run_sync(
+                self._run, query, deadline, default_graphs,
+                abandon_on_cancel=True, limiter=self.limiter)
+
+
+def _results_body(result: _Result, fmt: QueryResultsFormat | None) -> bytes:
+    if result.kind == "ask":
+        doc: dict[str, Any] = {"head": {}, "boolean": result.boolean}
+    else:
+        bindings = [
+            {var: _term_json(term) for var, term in zip(result.variables, row, strict=True)
+             if term is not None}
+            for row in result.rows
+        ]
+        doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    if fmt is None or fmt == QueryResultsFormat.JSON:
+        return body
+    if result.kind == "ask" and fmt in (QueryResultsFormat.CSV, QueryResultsFormat.TSV):
+        return b"true\n" if result.boolean else b"false\n"
+    parsed = pyoxigraph.parse_query_results(body, QueryResultsFormat.JSON)
+    return parsed.serialize(format=fmt) or b""
+
+
+# --------------------------------------------------------------------------- named-query API
+
+#: Result formats of the API: ``?format=`` name → media type, by kind of query.
+API_TABLE_FORMATS: dict[str, str] = {
+    "json": "application/sparql-results+json",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+API_GRAPH_FORMATS: dict[str, str] = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+}
+_PROBLEM = "application/problem+json"
+#: The API's one reserved query-string name (unless a query declares a parameter of that name).
+_FORMAT_PARAM = "format"
+
+
+def _api_formats(kind: str) -> dict[str, str]:
+    return API_GRAPH_FORMATS if kind == "graph" else API_TABLE_FORMATS
+
+
+def _query_kind(query: NamedQuery) -> str:
+    """``select``, ``ask`` or ``graph``, from the query's own text (parameters unbound)."""
+    try:
+        return check_query(query.text)
+    except QueryError:
+        return "select"
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """An RFC 9457 problem document."""
+    doc = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", status_code=status,
+                    media_type=_PROBLEM, headers=dict(_CORS))
+
+
+def _param_doc(p: Parameter) -> dict[str, Any]:
+    return {"name": p.name, "type": p.type_label, "required": p.required, "multi": p.multi,
+            "default": list(p.default), "help": p.help, "schema": _param_schema(p)}
+
+
+def _value_schema(p: Parameter) -> dict[str, Any]:
+    """The JSON Schema of one value of *p* (what the API accepts, as far as a schema can say)."""
+    kind = p.type
+    if kind == "integer":
+        return {"type": "integer"}
+    if kind == "year":
+        return {"type": "integer", "minimum": 1000, "maximum": 9999}
+    if kind == "date":
+        return {"type": "string", "format": "date"}
+    if kind == "iri":
+        return {"type": "string", "format": "iri"}
+    if kind == "string":
+        return {"type": "string", "minLength": 1, "maxLength": MAX_STRING_LENGTH}
+    if kind == "concept":
+        from .vocab import load_vocabulary
+
+        vocab = load_vocabulary()
+        schemes = {"type": [vocab.types], "topic": [vocab.topics]}.get(
+            p.scheme or "", [vocab.topics, vocab.types])
+        return {"type": "string", "enum": sorted({c.id for s in schemes for c in s})}
+    if kind == "country":
+        return {"type": "string", "examples": ["PHL", "PH", "Philippines"]}
+    if kind == "language":
+        return {"type": "string", "examples": ["en", "fre", "spa"]}
+    return {"type": "string"}
+
+
+def _typed(p: Parameter, value: str) -> Any:
+    return int(value) if p.type in ("integer", "year") and re.fullmatch(r"-?\d+", value) else value
+
+
+def _param_schema(p: Parameter) -> dict[str, Any]:
+    item = _value_schema(p)
+    if not p.multi:
+        schema = dict(item)
+        if p.default:
+            schema["default"] = _typed(p, p.default[0])
+        return schema
+    schema = {"type": "array", "items": item}
+    if p.required:
+        schema["minItems"] = 1
+    if p.default:
+        schema["default"] = [_typed(p, v) for v in p.default]
+    return schema
+
+
+def _example_params(example: str, name: str) -> list[tuple[str, str]] | None:
+    """The parameters of a ``csec-ld query NAME -p k=v ... [-f FMT]`` example, or None."""
+    try:
+        words = shlex.split(example)
+    except ValueError:
+        return None
+    if words[:3] != ["csec-ld", "query", name]:
+        return None
+    pairs: list[tuple[str, str]] = []
+    it = iter(words[3:])
+    for word in it:
+        value = next(it, None)
+        if value is None:
+            return None
+        if word in ("-p", "--param"):
+            key, eq, val = value.partition("=")
+            if not eq:
+                return None
+            pairs.append((key, val))
+        elif word in ("-f", "--format"):
+            pairs.append((_FORMAT_PARAM, value))
+        else:
+            return None
+    return pairs
+
+
+def query_examples(query: NamedQuery, base: str = "/") -> list[dict[str, Any]]:
+    """The query's examples, each as its ``csec-ld query`` command and its API URL."""
+    out = []
+    formats = {*API_TABLE_FORMATS, *API_GRAPH_FORMATS}
+    for example in query.examples:
+        entry: dict[str, Any] = {"cli": example}
+        pairs = _example_params(example, query.name)
+        if pairs is not None:
+            pairs = [(k, v) for k, v in pairs if k != _FORMAT_PARAM or v in formats]
+            qs = urllib.parse.urlencode(pairs)
+            entry["url"] = f"{base}api/queries/{query.name}" + (f"?{qs}" if qs else "")
+            entry["params"] = [[k, v] for k, v in pairs]
+        out.append(entry)
+    return out
+
+
+def query_listing(queries: dict[str, NamedQuery], base: str = "/",
+                  kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """What ``GET /api/queries`` answers: every named query, its parameters and examples.
+
+    Links are relative to *base* (the API's root path).
+    """
+    items = []
+    for q in queries.values():
+        kind = (kinds or {}).get(q.name) or _query_kind(q)
+        items.append({
+            "name": q.name,
+            "summary": q.summary,
+            "description": q.description,
+            "kind": kind,
+            "parameters": [_param_doc(p) for p in q.parameters],
+            "formats": _api_formats(kind),
+            "examples": query_examples(q, base),
+            "links": {"self": f"{base}api/queries/{q.name}",
+                      "openapi": f"{base}api/openapi.json#/paths/"
+                                 f"~1api~1queries~1{q.name}"},
+        })
+    return {"queries": items,
+            "links": {"self": f"{base}api/queries", "openapi": f"{base}api/openapi.json",
+                      "sparql": f"{base}sparql"}}
+
+
+_SPARQL_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "SPARQL 1.1 Query Results JSON Format",
+    "required": ["head"],
+    "properties": {
+        "head": {"type": "object", "properties": {
+            "vars": {"type": "array", "items": {"type": "string"}}}},
+        "boolean": {"type": "boolean"},
+        "results": {"type": "object", "required": ["bindings"], "properties": {
+            "bindings": {"type": "array", "items": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/components/schemas/RdfTerm"}}}}},
+    },
+}
+_RDF_TERM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "value"],
+    "properties": {
+        "type": {"type": "string", "enum": ["uri", "literal", "bnode", "triple"]},
+        "value": {"type": "string"},
+        "xml:lang": {"type": "string"},
+        "datatype": {"type": "string", "format": "iri"},
+    },
+}
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details, with what the client can fix",
+    "required": ["title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "parameter": {"type": "string", "description": "the parameter at fault"},
+        "expected": {"type": "string", "description": "the parameter's type"},
+        "allowed": {"type": "array", "items": {"type": "object"},
+                    "description": "the parameters the query takes"},
+        "queries": {"type": "array", "items": {"type": "string"},
+                    "description": "the names of the queries"},
+        "formats": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
+    formats = _api_formats(kind)
+    params: list[dict[str, Any]] = []
+    examples = query_examples(q)
+    for p in q.parameters:
+        param: dict[str, Any] = {
+            "name": p.name, "in": "query", "required": p.required,
+            "description": (p.help + " " if p.help else "") + f"({p.describe()})",
+            "schema": _param_schema(p),
+            "x-csec-ld-type": p.type_label,
+        }
+        if p.type == "concept":
+            param["description"] += " The enum lists the ids; labels and IRIs are accepted too."
+        if p.multi:
+            param["style"], param["explode"] = "form", True
+        for ex in examples:
+            values = [v for k, v in ex.get("params", []) if k == p.name]
+            if values:
+                param["example"] = ([_typed(p, v) for v in values] if p.multi
+                                    else _typed(p, values[0]))
+                break
+        params.append(param)
+    if not any(p.name == _FORMAT_PARAM for p in q.parameters):
+        params.append({"name": _FORMAT_PARAM, "in": "query", "required": False,
+                       "description": "The result format (overrides the Accept header).",
+                       "schema": {"type": "string", "enum": list(formats)}})
+    content: dict[str, Any] = {}
+    for media in formats.values():
+        if media == "application/sparql-results+json":
+            content[media] = {"schema": {"$ref": "#/components/schemas/SparqlResults"}}
+        elif media == "application/ld+json":
+            content[media] = {"schema": {"type": ["object", "array"]}}
+        else:
+            content[media] = {"schema": {"type": "string"}}
+    problem = {"content": {_PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    description = q.description
+    if examples:
+        description += "\n\nExamples:\n\n" + "\n".join(
+            f"- `{ex['url']}`" for ex in examples if "url" in ex)
+    return {"get": {
+        "operationId": q.name,
+        "summary": q.summary or q.name,
+        "description": description.strip(),
+        "tags": ["queries"],
+        "parameters": params,
+        "responses": {
+            "200": {"description": ("the graph" if kind == "graph" else "the result table")
+                    + " (format by Accept or ?format=)", "content": content},
+            "304": {"description": "not modified (If-None-Match)"},
+            "400": {"description": "a bad, unknown or missing parameter", **problem},
+            "406": {"description": "none of the formats is acceptable", **problem},
+            "503": {"description": "the query ran longer than the time limit", **problem},
+        },
+    }}
+
+
+def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str | None = None,
+                     kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """An OpenAPI 3.1 description of the named-query API, from the queries' headers.
+
+    One path per query (``/api/queries/{name}``), each parameter with its schema
+    (type, enum for concepts, ``array`` for multi-valued ones, default), plus the list.
+
+    >>> doc = openapi_document()
+    >>> doc["paths"]["/api/queries/by-country"]["get"]["parameters"][0]["schema"]["type"]
+    'array'
+    """
+    queries = named_queries() if queries is None else queries
+    paths: dict[str, Any] = {
+        "/api/queries": {"get": {
+            "operationId": "listQueries",
+            "summary": "The named queries, their parameters and examples",
+            "tags": ["queries"],
+            "responses": {"200": {"description": "the list", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/QueryList"}}}}},
+        }},
+    }
+    for name in sorted(queries):
+        kind = (kinds or {}).get(name) or _query_kind(queries[name])
+        paths[f"/api/queries/{name}"] = _operation(queries[name], kind)
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "csec-ld named queries",
+            "version": __version__,
+            "summary": "The catalogue's named SPARQL queries, with typed parameters",
+            "description": (
+                "Each named query of `csec-ld query` as a GET operation. Parameter values "
+                "are checked against their type and bound as RDF terms (never pasted into "
+                "the query). Repeat a multi-valued parameter (`?country=PHL&country=PRY`). "
+                "Results as SPARQL JSON, CSV or TSV (a CONSTRUCT query: Turtle, JSON-LD, "
+                "N-Triples), chosen by `Accept` or `?format=`. Arbitrary SPARQL: `/sparql`."),
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "paths": paths,
+        "components": {"schemas": {
+            "SparqlResults": _SPARQL_JSON_SCHEMA,
+            "RdfTerm": _RDF_TERM_SCHEMA,
+            "Problem": _PROBLEM_SCHEMA,
+            "QueryList": {"type": "object", "required": ["queries"], "properties": {
+                "queries": {"type": "array", "items": {"type": "object"}},
+                "links": {"type": "object"}}},
+        }},
+        "tags": [{"name": "queries", "description": "Named SPARQL queries"}],
+    }
+    if server:  # the paths are relative to it; "/" is the default anyway
+        doc["servers"] = [{"url": server.rstrip("/") or "/"}]
+    return doc
+
+
+class _Api:
+    """The named-query API over the server's store."""
+
+    def __init__(self, store: pyoxigraph.Store, timeout: float, row_limit: int,
+                 limiter: anyio.CapacityLimiter) -> None:
+        self.engine = MemoryEngine(store)
+        self.queries = named_queries()
+        self.kinds = {name: _query_kind(q) for name, q in self.queries.items()}
+        #: what a 400 lists: each query's parameters, as ``GET /api/queries`` gives them
+        self.allowed = {name: [_param_doc(p) for p in q.parameters]
+                        for name, q in self.queries.items()}
+        self.timeout = timeout
+        self.row_limit = row_limit
+        self.limiter = limiter
+
+    def check(self, query: NamedQuery, pairs: list[tuple[str, str]]
+              ) -> tuple[dict[str, list[str]], str | None] | Response:
+        """The parameter values and the ``format`` of a request, or a 400 problem."""
+        allowed = self.allowed.get(query.name, [])
+        names = {p.name: p for p in query.parameters}
+        values: dict[str, list[str]] = {}
+        fmt: list[str] = []
+        for key, value in pairs:
+            if key == _FORMAT_PARAM and key not in names:
+                fmt.append(value)
+            elif key not in names:
+                listed = ", ".join(p.describe() for p in query.parameters) or "none"
+                return _problem(400, "Unknown parameter",
+                                f"{query.name}: unknown parameter {key!r} (allowed: {listed})",
+                                parameter=key, allowed=allowed)
+            elif value != "":  # an empty value counts as not given, as in the CLI
+                values.setdefault(key, []).append(value)
+        for p in query.parameters:
+            given = values.get(p.name, [])
+            if not given and p.required and not p.default:
+                return _problem(400, "Missing parameter",
+                                f"{query.name}: missing required parameter {p.name!r} "
+                                f"({p.describe()}): give it as ?{p.name}=VALUE",
+                                parameter=p.name, expected=p.type_label, allowed=allowed)
+            if len(given) > 1 and not p.multi:
+                return _problem(400, "Too many values",
+                                f"{query.name}: parameter {p.name!r} takes one value, "
+                                f"got {len(given)}",
+                                parameter=p.name, expected=p.type_label, allowed=allowed)
+            for value in given:
+                try:
+                    to_term(p, value)  # the CLI's own check: run_query binds the same way
+                except ParameterError as exc:
+                    return _problem(400, "Bad parameter value", str(exc), parameter=p.name,
+                                    expected=p.type_label, allowed=allowed)
+        if len(fmt) > 1:
+            return _problem(400, "Too many values", "give at most one 'format'",
+                            parameter=_FORMAT_PARAM)
+        return values, (fmt[0] if fmt else None)
+
+    def _run(self, query: NamedQuery, values: dict[str, list[str]]) -> QueryResult | str:
+        # Only plain values leave the worker thread: pyoxigraph's iterators must be
+        # dropped where they were made, and a traceback would carry them along.
+        try:
+            return run_named_query(query, values, source=self.engine)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> QueryResult | str:
+        with anyio.fail_after(self.timeout):
+            return await anyio.to_thread.run_sync(self._run, query, values,
+                                                  abandon_on_cancel=True, limiter=self.limiter)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+_SPARQL_FORM = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title></head>
+<body><main><h1>SPARQL endpoint</h1>
+<p>A read-only SPARQL 1.1 Protocol endpoint over the catalogue and the ontology.</p>
+<form method="get" action="sparql"><label for="q">Query</label><br>
+<textarea id="q" name="query" rows="10" cols="80">SELECT ?resource ?title WHERE {
+  ?resource a &lt;http://schema.org/CreativeWork&gt; ;
+            &lt;http://purl.org/dc/terms/title&gt; ?title .
+} LIMIT 10</textarea><br><button type="submit">Run</button></form></main></body></html>
+"""
+
+
+def create_app(
+    site: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    row_limit: int = DEFAULT_ROW_LIMIT,
+    max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
+) -> Starlette:
+    """The ASGI application serving the published *site* folder.
+
+    *timeout* (seconds) and *row_limit* bound each SPARQL query; *max_query_length*
+    bounds query strings and request bodies.
+    """
+    root = Path(site)
+    if not is_site(root):
+        raise UsageError(f"{root}: not a site written by `csec-ld publish`")
+    files = _Files(root)
+    sparql = _Sparql(root, timeout, row_limit)
+    dataset_iri = _void_dataset(root)
+    withdrawn = read_withdrawn(root)
+    api = _Api(sparql.store, timeout, row_limit, sparql.limiter)
+    catalog_nt = root / "catalog.nt"
+    data_mtime = catalog_nt.stat().st_mtime if catalog_nt.is_file() else time.time()
+
+    def check_request(request: Request) -> Response | None:
+        if len(request.scope.get("query_string", b"")) > max_query_length:
+            return _error(414, f"the query string is longer than {max_query_length} bytes")
+        return None
+
+    def segments(request: Request) -> list[str] | Response:
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        path = urllib.parse.unquote(raw.decode("latin-1"))
+        if "\\" in path or "\x00" in path:
+            return _error(400, "malformed path")
+        parts = path.split("/")[1:]
+        for part in parts:
+            if part in ("..", "."):
+                return _error(400, "'..' and '.' are not allowed in paths")
+            if part.startswith("."):
+                return _error(404, "not found")
+        return parts
+
+    def void_body(f: _File, request: Request) -> bytes:
+        if dataset_iri is None or b"sparqlEndpoint" in f.body:
+            return f.body
+        endpoint = str(request.base_url).rstrip("/") + "/sparql"
+        return void_with_endpoint(f.body, dataset_iri[: -len("dataset")], endpoint)
+
+    def serve_file(request: Request, rel: str, extra: dict[str, str] | None = None) -> Response:
+        f = files.get(rel)
+        if f is None:
+            return _error(404, "not found")
+        suffix = Path(rel).suffix
+        headers = dict(extra or {})
+        if suffix in _DATA_SUFFIXES:
+            headers.update(_CORS)
+        body = None
+        if rel == "void.ttl":
+            body = void_body(f, request)
+            if body is not f.body:
+                tag = hashlib.sha256(body).hexdigest()[:32]
+                f = _File(body, f'W/"{tag}"', f.mtime)
+        return _file_response(request, f, _CONTENT_TYPES.get(suffix, "application/octet-stream"),
+                              headers, body)
+
+    def variants(parts: list[str]) -> dict[str, str]:
+        """media type → file, for an extension-less path (a record, concept or list IRI)."""
+        stem = "/".join(parts)
+        if stem in ("", "catalog"):
+            candidates = {"html": "index.html", "ttl": "catalog.ttl",
+                          "jsonld": "catalog.jsonld", "nt": "catalog.nt"}
+        elif stem in ("ontology", "shapes", "void"):
+            candidates = {"ttl": f"{stem}.ttl"}
+        else:
+            candidates = {"html": f"{stem}/index.html", "ttl": f"{stem}.ttl",
+                          "jsonld": f"{stem}.jsonld", "nt": f"{stem}.nt"}
+        media = dict(VARIANTS)
+        return {media[k]: v for k, v in candidates.items() if files.get(v) is not None}
+
+    async def resource(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={
+                **_CORS, "Allow": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since"})
+        bad = check_request(request)
+        if bad:
+            return bad
+        parts = segments(request)
+        if isinstance(parts, Response):
+            return parts
+        record_id = tombstone(parts)
+        if record_id is not None:
+            return gone(request, record_id)
+        last = parts[-1] if parts else ""
+        if last == "":  # a folder: its index page
+            rel = "/".join([*parts[:-1], "index.html"]) if len(parts) > 1 else "index.html"
+            if len(parts) <= 1:
+                offered = variants([])  # the home page is the catalogue too
+                return negotiated(request, offered)
+            return serve_file(request, rel)
+        if "." in last:
+            return serve_file(request, "/".join(parts))
+        offered = variants(parts)
+        if not offered:
+            return _error(404, "not found")
+        return negotiated(request, offered)
+
+    def tombstone(parts: list[str]) -> str | None:
+        """The id of the withdrawn record *parts* name (its IRI, page or data), or None."""
+        if not withdrawn or len(parts) not in (2, 3) or parts[0] != "resource":
+            return None
+        if len(parts) == 2:
+            stem, _, ext = parts[1].partition(".")
+            if ext not in ("", "html", *(k for k, _ in VARIANTS)):
+                return None
+        elif parts[2] in ("", "index.html"):
+            stem = parts[1]
+        else:
+            return None
+        return stem if stem in withdrawn else None
+
+    def gone(request: Request, record_id: str) -> Response:
+        """410 for a withdrawn record: its tombstone page, or a line of text."""
+        try:
+            chosen = negotiate(request.headers.get("accept"), ["text/html", "text/plain"])
+        except AcceptError as exc:
+            return _error(400, str(exc))
+        info = withdrawn[record_id]
+        headers = {**_CORS, "Vary": "Accept", "Cache-Control": "public, max-age=300"}
+        page = files.get(f"resource/{record_id}/index.html")
+        if chosen == "text/html" and page is not None:
+            return Response(page.body, status_code=410, media_type=_CONTENT_TYPES[".html"],
+                            headers=headers)
+        title = info.get("title", record_id)
+        return _error(410, f'"{title}" was withdrawn from the catalogue on '
+                      f"{info.get('withdrawn', '?')}: it has no data any more", headers)
+
+    def url(rel: str) -> str:
+        """The URL path of a site file (a folder's, for its index page)."""
+        return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+    def negotiated(request: Request, offered: dict[str, str]) -> Response:
+        """The variant of *offered* (media type → file) that the request's Accept prefers."""
+        try:
+            chosen = negotiate(request.headers.get("accept"), list(offered))
+        except AcceptError as exc:
+            return _error(400, str(exc))
+
+        links = ", ".join(f'<{url(rel)}>; rel="alternate"; type="{media}"'
+                          for media, rel in offered.items())
+        headers = {"Vary": "Accept", "Link": links}
+        if chosen is None:
+            return _error(406, "none of the available formats is acceptable: "
+                          + ", ".join(offered), headers)
+        rel = offered[chosen]
+        headers["Content-Location"] = url(rel)
+        return serve_file(request, rel, headers)
+
+    async def sparql_endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={
+                **_CORS, "Allow": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Accept, Content-Type",
+                "Access-Control-Max-Age": "600"})
+        bad = check_request(request)
+        if bad:
+            return bad
+        params: list[tuple[str, str]] = urllib.parse.parse_qsl(
+            request.url.query, keep_blank_values=True)
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_query_length:
+                    return _error(413, f"the request body is longer than {max_query_length} "
+                                  "bytes", _CORS)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return _error(400, "the request body is not UTF-8", _CORS)
+            if ctype == "application/sparql-update":
+                return _error(403, "this endpoint is read-only: updates are refused", _CORS)
+            if ctype == "application/x-www-form-urlencoded":
+                params += urllib.parse.parse_qsl(text, keep_blank_values=True)
+            elif ctype == "application/sparql-query":
+                params.append(("query", text))
+            else:
+                return _error(415, "POST a query as application/sparql-query or "
+                              "application/x-www-form-urlencoded", _CORS)
+        if any(name in ("update", "using-graph-uri", "using-named-graph-uri")
+               for name, _ in params):
+            return _error(403, "this endpoint is read-only: updates are refused", _CORS)
+        queries = [v for k, v in params if k == "query"]
+        if not queries:
+            try:
+                wants_html = negotiate(request.headers.get("accept"),
+                                       ["application/sparql-results+json", "text/html"])
+            except AcceptError as exc:
+                return _error(400, str(exc))
+            if request.method == "GET" and wants_html == "text/html":
+                return Response(_SPARQL_FORM, media_type="text/html; charset=utf-8")
+            return _error(400, "missing the 'query' parameter", _CORS)
+        if len(queries) > 1:
+            return _error(400, "give exactly one 'query' parameter", _CORS)
+        query = queries[0]
+        if uses_service(query):
+            return _error(403, "federated queries (SERVICE) are not allowed on this endpoint",
+                          _CORS)
+        graphs = [v for k, v in params if k == "default-graph-uri"]
+        try:
+            result = await sparql.run(query, graphs)
+        except SyntaxError as exc:
+            if _UPDATE_RE.match(query):
+                return _error(403, "this endpoint is read-only: updates are refused", _CORS)
+            return _error(400, f"SPARQL syntax error: {exc}", _CORS)
+        except ValueError as exc:
+            return _error(400, f"bad request: {exc}", _CORS)
+        except (TimeoutError, _QueryTimeout):
+            return _error(503, f"the query ran longer than the time limit ({sparql.timeout:g} s)",
+                          {**_CORS, "Retry-After": "60"})
+        except OSError as exc:
+            return _error(500, str(exc), _CORS)
+        offered = _GRAPH_FORMATS if result.kind == "graph" else _RESULT_FORMATS
+        try:
+            chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
+        except AcceptError as exc:
+            return _error(400, str(exc), _CORS)
+        headers = {**_CORS, "Vary": "Accept"}
+        if chosen is None:
+            return _error(406, "none of the result formats is acceptable: "
+                          + ", ".join(m for m, _ in offered), headers)
+        if result.truncated:
+            headers["X-Row-Limit"] = str(sparql.row_limit)
+            headers["X-Results-Truncated"] = "true"
+        fmt = dict(offered)[chosen]
+        if result.kind == "graph":
+            assert isinstance(fmt, RdfFormat)
+            body = pyoxigraph.serialize(result.triples, format=fmt) or b""
+            media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
+        else:
+            assert fmt is None or isinstance(fmt, QueryResultsFormat)
+            body = _results_body(result, fmt)
+            media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
+        return Response(body, media_type=media, headers=headers)
+
+    def api_preflight() -> Response:
+        return Response(status_code=204, headers={
+            **_CORS, "Allow": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, If-None-Match",
+            "Access-Control-Max-Age": "600"})
+
+    def prefix(request: Request) -> str:
+        """The app's root path: API links are root-relative, so no Host header reaches them."""
+        return str(request.scope.get("root_path", "")).rstrip("/") + "/"
+
+    @functools.lru_cache(maxsize=8)
+    def api_documents(base: str) -> tuple[bytes, bytes]:
+        """The query list and the OpenAPI document (they change only with the code)."""
+        listing = query_listing(api.queries, base, api.kinds)
+        openapi = openapi_document(api.queries, base, api.kinds)
+        def dump(doc: dict[str, Any]) -> bytes:
+            return json.dumps(doc, ensure_ascii=False, indent=1).encode() + b"\n"
+
+        return dump(listing), dump(openapi)
+
+    def api_response(request: Request, body: bytes, media: str,
+                     headers: dict[str, str] | None = None) -> Response:
+        """*body* with a weak ETag of its content (the data cannot change while served)."""
+        f = _File(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"', data_mtime)
+        if media.startswith("text/"):
+            media += "; charset=utf-8"
+        return _file_response(request, f, media, {**_CORS, **(headers or {})})
+
+    async def api_list(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return api_preflight()
+        bad = check_request(request)
+        if bad:
+            return bad
+        return api_response(request, api_documents(prefix(request))[0], "application/json")
+
+    async def api_openapi(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return api_preflight()
+        bad = check_request(request)
+        if bad:
+            return bad
+        return api_response(request, api_documents(prefix(request))[1], "application/json")
+
+    async def api_query(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return api_preflight()
+        bad = check_request(request)
+        if bad:
+            return bad
+        name = request.path_params["name"]
+        query = api.queries.get(name)
+        if query is None:
+            return _problem(404, "Unknown query",
+                            f"there is no query {name!r} (known: {', '.join(api.queries)})",
+                            queries=list(api.queries))
+        checked = api.check(query, urllib.parse.parse_qsl(request.url.query,
+                                                          keep_blank_values=True))
+        if isinstance(checked, Response):
+            return checked
+        values, fmt = checked
+        formats = _api_formats(api.kinds[name])
+        by_media = {media: key for key, media in formats.items()}
+        if formats is API_TABLE_FORMATS:
+            by_media["application/json"] = "json"  # the SPARQL JSON format, by its generic name
+        if fmt is not None:
+            key = fmt if fmt in formats else by_media.get(fmt)
+            if key is None:
+                return _problem(400, "Unknown format",
+                                f"{name}: format {fmt!r} is not one of {', '.join(formats)}",
+                                parameter=_FORMAT_PARAM, formats=list(formats))
+            media = formats[key] if fmt in formats else fmt
+        else:
+            try:
+                chosen = negotiate(request.headers.get("accept"), list(by_media))
+            except AcceptError as exc:
+                return _problem(400, "Bad Accept header", str(exc))
+            if chosen is None:
+                return _problem(406, "Not acceptable",
+                                "none of the result formats is acceptable: "
+                                + ", ".join(by_media), formats=list(by_media))
+            key, media = by_media[chosen], chosen
+        try:
+            result = await api.run(query, values)
+        except TimeoutError:
+            return _problem(503, "Time limit",
+                            f"the query ran longer than the time limit ({api.timeout:g} s)")
+        if isinstance(result, str):
+            if result.startswith(ParameterError.__name__):
+                return _problem(400, "Bad parameter value", result.split(": ", 1)[-1])
+            return _problem(500, "Query failed", result)
+        headers = {"Vary": "Accept", "Link": f'<{prefix(request)}api/openapi.json>; '
+                   'rel="service-desc"; type="application/vnd.oai.openapi+json;version=3.1"'}
+        if len(result) > api.row_limit:
+            result.rows = result.rows[: api.row_limit]
+            result.triples = result.triples[: api.row_limit]
+            headers["X-Row-Limit"] = str(api.row_limit)
+            headers["X-Results-Truncated"] = "true"
+        body = format_result(result, key).encode("utf-8")
+        return api_response(request, body, media, headers)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _error(404, "not found")
+
+    api_methods = ["GET", "HEAD", "OPTIONS"]
+    routes = [
+        Route("/sparql", sparql_endpoint, methods=["GET", "POST", "OPTIONS"]),
+        Route("/api/queries", api_list, methods=api_methods),
+        Route("/api/queries/{name}", api_query, methods=api_methods),
+        Route("/api/openapi.json", api_openapi, methods=api_methods),
+        Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)],
+                     exception_handlers={404: not_found})
+
+
+def _void_dataset(root: Path) -> str | None:
+    path = root / "void.ttl"
+    if not path.is_file():
+        return None
+    for t in pyoxigraph.parse(path=str(path), format=RdfFormat.TURTLE):
+        if isinstance(t.object, NamedNode) and t.object.value == _VOID_DATASET:
+            return t.subject.value
+    return None
+
+
+# --------------------------------------------------------------------------- running
+
+
+@contextlib.contextmanager
+def prepare_site(
+    site_or_sources: Sequence[str | Path] | None = None,
+    *,
+    base: str | None = None,
+    validate: bool = True,
+    sparql_endpoint: str | None = None,
+) -> Iterator[Path]:
+    """The site folder to serve: a published site as it is, or sources published now.
+
+    With no argument: ``site/`` if it is a published site, else ``data/``. Sources are
+    published (validated unless *validate* is false) into a temporary folder that is
+    removed afterwards.
+    """
+    paths = [Path(p) for p in (site_or_sources or [])]
+    if not paths:
+        paths = [Path("site")] if is_site(Path("site")) else [Path("data")]
+    if len(paths) == 1 and is_site(paths[0]):
+        yield paths[0]
+        return
+    for p in paths:
+        if not p.exists():
+            raise SourceNotFoundError(f"{p}: no such file or folder")
+    with tempfile.TemporaryDirectory(prefix="csec-ld-serve-") as tmp:
+        out = Path(tmp) / "site"
+        publish(paths, out, base=base, validate=validate, sparql_endpoint=sparql_endpoint)
+        yield out
+
+
+def serve(
+    site_or_sources: Sequence[str | Path] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    base: str | None = None,
+    validate: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    row_limit: int = DEFAULT_ROW_LIMIT,
+    max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
+    log_level: str = "info",
+) -> None:
+    """Serve a site (or sources, published first) on *host*:*port* until interrupted."""
+    import uvicorn
+
+    endpoint = f"http://{host}:{port}/sparql"
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as an exception (not the
+    # default handler, which ends the process at once) it lets the temporary site go.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with prepare_site(site_or_sources, base=base, validate=validate,
+                          sparql_endpoint=endpoint) as site:
+            app = create_app(site, timeout=timeout, row_limit=row_limit,
+                             max_query_length=max_query_length)
+            uvicorn.run(app, host=host, port=port, log_level=log_level)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
