@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import json
@@ -51,8 +52,10 @@ from typing import Any
 
 import jinja2
 import pyoxigraph
+import yaml
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
+from .changes import ChangeFeed
 from .errors import CsecLdError, OutputError, ShapesError
 from .mapping import Mapper
 from .namespaces import (
@@ -69,7 +72,7 @@ from .namespaces import (
     VOCAB_BASE,
     XSD,
 )
-from .records import PartialDate, Record
+from .records import LangString, PartialDate, Record, record_to_dict
 from .resources import ontology_dir, shapes_dir
 from .serialize import JsonLdWriter, NTriplesWriter, TurtleWriter, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
@@ -99,6 +102,9 @@ SITEMAP_LIMIT = 50_000
 SITE_MARKER = ".csec-ld-site"
 #: The site's list of withdrawn records, for the server (hidden: never served).
 WITHDRAWN_INDEX = ".csec-ld-withdrawn.json"
+#: The catalogue's records, normalised (tombstones included), with its description
+#: and registry: what the server's OAI-PMH endpoint reads, and a mirror's source.
+SOURCE_FOLDER = "source"
 #: The folders of agent and project pages, by registry kind.
 _AGENT_FOLDERS = {"organization": "agent", "person": "agent", "project": "project"}
 _ROLES = (("publishers", "Published"), ("creators", "Authored"),
@@ -914,6 +920,47 @@ def void_with_endpoint(void_ttl: bytes, base: str, endpoint: str) -> bytes:
 # --------------------------------------------------------------------------- the site
 
 
+class _SourceWriter:
+    """``source/``: ``catalog.yaml``, ``agents.yaml`` and ``records.jsonl`` (normalised)."""
+
+    def __init__(self, folder: Path, catalogue: Catalogue) -> None:
+        folder.mkdir()
+        cat = catalogue.catalog
+
+        def texts(values: tuple[LangString, ...]) -> Any:
+            return values[0].value if len(values) == 1 and values[0].lang == "en" else {
+                v.lang: v.value for v in values}
+
+        description: dict[str, Any] = {"title": texts(cat.title)}
+        if cat.description:
+            description["description"] = texts(cat.description)
+        description["base"] = cat.base
+        for key in ("publisher", "license"):
+            if getattr(cat, key):
+                description[key] = getattr(cat, key)
+        description["registry"] = "agents.yaml"
+        registry: dict[str, list[dict[str, Any]]] = {}
+        sections = {"organization": "organizations", "person": "people", "project": "projects"}
+        for agent in catalogue.registry:
+            entry: dict[str, Any] = {"id": agent.id, "name": agent.name}
+            if agent.alt_names:
+                entry["alt_names"] = list(agent.alt_names)
+            for key in ("url", "part_of", "description"):
+                if getattr(agent, key):
+                    entry[key] = getattr(agent, key)
+            registry.setdefault(sections[agent.kind], []).append(entry)
+        dump = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True, width=88)
+        (folder / "catalog.yaml").write_text(dump(description), encoding="utf-8")
+        (folder / "agents.yaml").write_text(dump(registry), encoding="utf-8")
+        self.records = (folder / "records.jsonl").open("w", encoding="utf-8")
+
+    def add(self, record: Record) -> None:
+        self.records.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.records.close()
+
+
 def publish(
     sources: Sequence[str | Path] = ("data",),
     out_dir: str | Path = "site",
@@ -954,7 +1001,12 @@ def publish(
                 for w in dumps:
                     w.block(block)
 
+            feed = ChangeFeed(catalogue.catalog)
+            source = _SourceWriter(root / SOURCE_FOLDER, catalogue)
+            stack.callback(source.close)
             for record in catalogue.records():
+                feed.add(record)
+                source.add(record)
                 if record.is_withdrawn:
                     site.tombstone_page(record)  # a tombstone: its page, and nothing else
                     continue
@@ -1002,6 +1054,7 @@ def publish(
         (root / WITHDRAWN_INDEX).write_text(
             json.dumps(site.withdrawn, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8")
+        feed.write(root)
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")
         for dirpath, _dirs, files in os.walk(root):
             for name in files:

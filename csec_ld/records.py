@@ -34,6 +34,7 @@ __all__ = [
     "build_record",
     "parse_date",
     "parse_identifier",
+    "record_to_dict",
 ]
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -324,6 +325,48 @@ class Record:
             if t.lang == "en":
                 return t.value
         return self.title[0].value
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """The record as the loaders read it (fields in order, empty ones left out).
+
+    Loading the result gives an equal record: this is how the site and the change
+    feed carry records, and how tools write records back.
+
+    >>> from csec_ld.sources import load_records
+    >>> record_to_dict(load_records(["data"])[0])["issued"]
+    '2010-09-01'
+    """
+
+    def texts(values: tuple[LangString, ...]) -> str | dict[str, str]:
+        if len(values) == 1 and values[0].lang == "en":
+            return values[0].value
+        return {v.lang: v.value for v in values}
+
+    out: dict[str, Any] = {
+        "id": record.id,
+        "title": texts(record.title),
+        "issued": record.issued.text,
+        "type": record.type,
+    }
+    if record.description:
+        out["description"] = texts(record.description)
+    for name in ("countries", "subjects", "publishers", "creators", "contributors",
+                 "languages", "is_part_of"):
+        if getattr(record, name):
+            out[name] = list(getattr(record, name))
+    if record.identifiers:
+        out["identifiers"] = [str(i) for i in record.identifiers]
+    if record.license:
+        out["license"] = record.license
+    if record.modified:
+        out["modified"] = record.modified.text
+    if record.is_withdrawn:
+        out["status"] = record.status
+        if record.withdrawn:
+            out["withdrawn"] = record.withdrawn.text
+    order = {name: i for i, name in enumerate(FIELDS)}
+    return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
 
 @dataclass

@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import email.utils
 import functools
@@ -66,10 +67,12 @@ from starlette.routing import Route
 
 from .__about__ import __version__
 from .errors import ParameterError, QueryError, SourceNotFoundError, UsageError
-from .publish import is_site, publish, read_withdrawn, void_with_endpoint
+from .oai import OaiRepository, oai_endpoint
+from .publish import SOURCE_FOLDER, is_site, publish, read_withdrawn, void_with_endpoint
 from .query import MAX_STRING_LENGTH, NamedQuery, Parameter, format_result, named_queries, to_term
 from .query import Result as QueryResult
 from .query import run_query as run_named_query
+from .sources import open_catalog
 from .store import MemoryEngine, check_query
 
 __all__ = [
@@ -350,11 +353,21 @@ class _Result:
 class _Sparql:
     """The read-only endpoint's store and limits."""
 
-    def __init__(self, site: Path, timeout: float, row_limit: int) -> None:
-        self.store = pyoxigraph.Store()
-        for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES), ("ontology.ttl", RdfFormat.TURTLE)):
-            if (site / name).is_file():
-                self.store.bulk_load(path=str(site / name), format=fmt)
+    def __init__(self, site: Path, timeout: float, row_limit: int,
+                 store: Path | None = None) -> None:
+        if store is not None:
+            # An embedded store filled by `csec-ld load`: nothing to load into memory,
+            # whatever the catalogue's size; opened read-only, so queries cannot change it.
+            try:
+                self.store = pyoxigraph.Store.read_only(str(store))
+            except OSError as exc:
+                raise UsageError(f"{store}: cannot open the store ({exc})") from exc
+        else:
+            self.store = pyoxigraph.Store()
+            for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES),
+                              ("ontology.ttl", RdfFormat.TURTLE)):
+                if (site / name).is_file():
+                    self.store.bulk_load(path=str(site / name), format=fmt)
         self.timeout = timeout
         self.row_limit = row_limit
         self.limiter = anyio.CapacityLimiter(4)
@@ -829,6 +842,8 @@ def create_app(
     timeout: float = DEFAULT_TIMEOUT,
     row_limit: int = DEFAULT_ROW_LIMIT,
     max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
+    oai_page_size: int = 100,
+    store: str | Path | None = None,
 ) -> Starlette:
     """The ASGI application serving the published *site* folder.
 
@@ -839,7 +854,7 @@ def create_app(
     if not is_site(root):
         raise UsageError(f"{root}: not a site written by `csec-ld publish`")
     files = _Files(root)
-    sparql = _Sparql(root, timeout, row_limit)
+    sparql = _Sparql(root, timeout, row_limit, Path(store) if store else None)
     dataset_iri = _void_dataset(root)
     withdrawn = read_withdrawn(root)
     api = _Api(sparql.store, timeout, row_limit, sparql.limiter)
@@ -1175,9 +1190,38 @@ def create_app(
     async def not_found(request: Request, exc: Exception) -> Response:
         return _error(404, "not found")
 
+    # OAI-PMH over the records the site carries in source/ (tombstones included).
+    # Its baseURL is the URL harvesters call, known only from a request: a few
+    # repositories are kept, one per URL (bounded, whatever Host headers arrive).
+    oai_sources = root / SOURCE_FOLDER
+    oai_endpoints: collections.OrderedDict[str, Any] = collections.OrderedDict()
+    oai_lock = threading.Lock()
+
+    def oai_for(base_url: str) -> Any:
+        with oai_lock:
+            endpoint = oai_endpoints.get(base_url)
+            if endpoint is None:
+                repo = OaiRepository(open_catalog([oai_sources]), base_url,
+                                     page_size=oai_page_size)
+                endpoint = oai_endpoints[base_url] = oai_endpoint(repo)
+                while len(oai_endpoints) > 4:
+                    oai_endpoints.popitem(last=False)
+            else:
+                oai_endpoints.move_to_end(base_url)
+            return endpoint
+
+    async def oai(request: Request) -> Response:
+        if not (oai_sources / "records.jsonl").is_file():
+            return _error(404, "this site carries no records for OAI-PMH (publish it again)")
+        base_url = str(request.base_url).rstrip("/") + "/oai"
+        endpoint = await anyio.to_thread.run_sync(oai_for, base_url)
+        response: Response = await endpoint(request)
+        return response
+
     api_methods = ["GET", "HEAD", "OPTIONS"]
     routes = [
         Route("/sparql", sparql_endpoint, methods=["GET", "POST", "OPTIONS"]),
+        Route("/oai", oai, methods=["GET", "POST"]),
         Route("/api/queries", api_list, methods=api_methods),
         Route("/api/queries/{name}", api_query, methods=api_methods),
         Route("/api/openapi.json", api_openapi, methods=api_methods),
@@ -1240,8 +1284,13 @@ def serve(
     row_limit: int = DEFAULT_ROW_LIMIT,
     max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
     log_level: str = "info",
+    store: str | Path | None = None,
 ) -> None:
-    """Serve a site (or sources, published first) on *host*:*port* until interrupted."""
+    """Serve a site (or sources, published first) on *host*:*port* until interrupted.
+
+    With *store* (an embedded store filled by ``csec-ld load``), ``/sparql`` and the
+    query API answer from it instead of loading the catalogue into memory.
+    """
     import uvicorn
 
     endpoint = f"http://{host}:{port}/sparql"
@@ -1254,7 +1303,7 @@ def serve(
         with prepare_site(site_or_sources, base=base, validate=validate,
                           sparql_endpoint=endpoint) as site:
             app = create_app(site, timeout=timeout, row_limit=row_limit,
-                             max_query_length=max_query_length)
+                             max_query_length=max_query_length, store=store)
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         if previous is not None:

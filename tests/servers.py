@@ -1,4 +1,5 @@
-"""Real servers for the tests: ``oxigraph serve`` on a free port of 127.0.0.1.
+"""Real servers for the tests, on free ports of 127.0.0.1: ``oxigraph serve``, and
+our own ASGI app under uvicorn in a thread.
 
 Started and stopped by the tests themselves; nothing else is contacted.
 """
@@ -9,11 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 
 def _oxigraph_bin() -> str | None:
@@ -77,3 +80,35 @@ class OxigraphServer:
             self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+
+
+class Server:
+    """uvicorn on 127.0.0.1 and a free port, in a thread."""
+
+    def __init__(self, app: object) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -19,7 +19,7 @@ from csec_ld.query import format_result, named_queries, run_query
 from csec_ld.server import create_app, openapi_document, query_examples
 from csec_ld.store import MemoryEngine
 from tests.conftest import DATA
-from tests.test_server import Server
+from tests.servers import Server
 
 QUERIES = named_queries()
 EXAMPLES = [

@@ -1,4 +1,9 @@
-"""A real OAI-PMH harvester (sickle) harvests the endpoint served by uvicorn on 127.0.0.1."""
+"""A real OAI-PMH harvester (sickle) harvests ``csec-ld serve``'s /oai on 127.0.0.1.
+
+The catalogue (with a withdrawn and a modified record) is published, and the
+site is served by the real application (uvicorn in a thread), as
+``csec-ld publish && csec-ld serve site/`` would.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Route
 
-from csec_ld.oai import OaiRepository, oai_endpoint
-from csec_ld.sources import open_catalog
+from csec_ld.publish import publish
+from csec_ld.server import create_app
 
 from .test_oai import ALL, FULL, TRACER, WITHDRAWN, make_catalogue
 
@@ -26,13 +29,14 @@ from sickle import oaiexceptions  # noqa: E402
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The /oai endpoint (3 records a page) on a free port; its URL. Stopped afterwards."""
-    data = make_catalogue(tmp_path_factory.mktemp("harvest") / "data")
+    folder = tmp_path_factory.mktemp("harvest")
+    data = make_catalogue(folder / "data")
+    publish([data], folder / "site", validate=False)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/oai"
-    repo = OaiRepository(open_catalog([data]), url, page_size=3)
-    app = Starlette(routes=[Route("/oai", oai_endpoint(repo), methods=["GET", "POST"])])
+    app = create_app(folder / "site", oai_page_size=3)
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -404,13 +404,15 @@ def test_tombstone_page(withdrawn_site: Path) -> None:
 
 
 def test_a_tombstone_changes_nothing_else(site: Path, withdrawn_site: Path) -> None:
-    """No data files, no listings, no sitemap entry, no dumps: only its page and the index."""
+    """No data files, no listings, no sitemap entry, no dumps: its page, the index of
+    tombstones, and the harvesting files (the records for OAI-PMH, the change feed)."""
     before, after = _files(site), _files(withdrawn_site)
     assert set(after) - set(before) == {f"resource/{WITHDRAWN}/index.html"}
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {WITHDRAWN_INDEX}
+    harvesting = {"source/records.jsonl", "changes/index.json", "changes/page-1.json"}
+    assert changed == {WITHDRAWN_INDEX, *harvesting}
     for name, body in after.items():
-        if name not in (f"resource/{WITHDRAWN}/index.html", WITHDRAWN_INDEX):
+        if name not in (f"resource/{WITHDRAWN}/index.html", WITHDRAWN_INDEX, *harvesting):
             assert WITHDRAWN.encode() not in body, name
     assert read_withdrawn(withdrawn_site) == {
         WITHDRAWN: {"withdrawn": "2024-01-15", "title": WITHDRAWN_TITLE}
@@ -656,3 +658,17 @@ def test_validation_gate_passes_the_bundled_data(tmp_path: Path) -> None:
     pytest.importorskip("csec_ld.validation")
     result = publish([DATA], tmp_path / "site")
     assert result.records == 10
+
+
+def test_the_site_carries_its_records_and_a_change_feed(withdrawn_site: Path) -> None:
+    """source/ loads back to the same records (tombstones included); changes/ announces them."""
+    from csec_ld.sources import load_records
+
+    data = withdrawn_site.parent / "data"
+    assert load_records([withdrawn_site / "source"]) == load_records([data])
+    feed = json.loads((withdrawn_site / "changes" / "index.json").read_text())
+    assert feed["type"] == "OrderedCollection"
+    page = json.loads((withdrawn_site / "changes" / "page-1.json").read_text())
+    kinds = {(a["type"], a["object"]["id"].rsplit("/", 1)[-1]) for a in page["orderedItems"]}
+    assert ("Delete", WITHDRAWN) in kinds
+    assert ("Create", RECORD) in kinds

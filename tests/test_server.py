@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,48 +16,16 @@ from urllib.parse import urljoin
 import httpx
 import pyoxigraph
 import pytest
-import uvicorn
 from lxml import html as lxml_html
 
 from csec_ld.errors import UsageError
 from csec_ld.publish import publish
 from csec_ld.server import create_app, negotiate, parse_accept
 from tests.conftest import DATA
+from tests.servers import Server
 
 RECORD = "tracer-study-paraguay-2012"
 SELECT_ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-
-
-class Server:
-    """uvicorn on 127.0.0.1 and a free port, in a thread."""
-
-    def __init__(self, app: object) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        sock.close()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")

@@ -56,9 +56,13 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
               help="Most rows (or triples) a SPARQL query returns.")
 @click.option("--max-query-length", default=16_384, show_default=True,
               type=click.IntRange(min=256), help="Longest query string or request body, in bytes.")
+@click.option("--store", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              metavar="DIR", help="Answer /sparql and the query API from an embedded store "
+              "filled by `csec-ld load --store DIR` (for catalogues too large for memory).")
 @reports_errors
 def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
-          no_validate: bool, timeout: float, row_limit: int, max_query_length: int) -> None:
+          no_validate: bool, timeout: float, row_limit: int, max_query_length: int,
+          store: Path | None) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
 
@@ -73,4 +77,4 @@ def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | N
                f"queries: http://{host}:{port}/api/queries); Ctrl-C stops", err=True)
     run_serve(list(site_or_sources) or None, host=host, port=port, base=base,
               validate=not no_validate, timeout=timeout, row_limit=row_limit,
-              max_query_length=max_query_length)
+              max_query_length=max_query_length, store=store)
