@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import io
 import json
@@ -949,7 +948,9 @@ class _SourceWriter:
                 if getattr(agent, key):
                     entry[key] = getattr(agent, key)
             registry.setdefault(sections[agent.kind], []).append(entry)
-        dump = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True, width=88)
+        def dump(data: Any) -> str:
+            return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88))
+
         (folder / "catalog.yaml").write_text(dump(description), encoding="utf-8")
         (folder / "agents.yaml").write_text(dump(registry), encoding="utf-8")
         self.records = (folder / "records.jsonl").open("w", encoding="utf-8")

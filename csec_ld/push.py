@@ -90,7 +90,7 @@ def _chunks(path: Path, lines_per_chunk: int) -> Iterator[bytes]:
 
 
 def _ontology_ntriples() -> bytes:
-    quads = []
+    quads: list[pyoxigraph.Quad] = []
     for ttl in sorted(ontology_dir().glob("*.ttl")):
         quads.extend(pyoxigraph.parse(path=str(ttl), format=RdfFormat.TURTLE))
     return pyoxigraph.serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES) or b""

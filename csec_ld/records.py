@@ -156,18 +156,18 @@ def parse_date(text: str) -> PartialDate:
     if m is None:
         human = _HUMAN_DATE_RE.fullmatch(text)
         if human and human.group(2).lower() in _MONTHS:
-            day, month, year = (
+            h_day, h_month, h_year = (
                 int(human.group(1)),
                 _MONTHS[human.group(2).lower()],
                 int(human.group(3)),
             )
             try:
-                iso = _dt.date(year, month, day).isoformat()
+                iso = _dt.date(h_year, h_month, h_day).isoformat()
             except ValueError as exc:
                 raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
             raise ValueError(f"{text!r} is not an ISO date: write {iso}")
         raise ValueError(f"{text!r} is not a date ({_DATE_HINT})")
-    year, month, day = m.groups()
+    year, month, day = m.group(1), m.group(2), m.group(3)
     try:
         # Also for YYYY and YYYY-MM: year 0000 or month 13 must not get through.
         _dt.date(int(year), int(month or 1), int(day or 1))

@@ -158,7 +158,7 @@ class NTriplesWriter(Writer):
 
     @classmethod
     def render(cls, triples: list[Triple]) -> bytes:
-        return pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES)
+        return pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""
 
 
 class TurtleWriter(Writer):
@@ -171,7 +171,7 @@ class TurtleWriter(Writer):
 
     @classmethod
     def render(cls, triples: list[Triple]) -> bytes:
-        text = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
+        text = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         # pyoxigraph repeats the prefixes (in hash order); ours are written once, in begin().
         lines = text.split(b"\n")
         start = 0
@@ -195,7 +195,9 @@ def _term(obj: Any, coerced: bool) -> Any:
 
 def node_object(triples: list[Triple]) -> dict[str, Any]:
     """One JSON-LD node object for a block of triples about one subject."""
-    node: dict[str, Any] = {"@id": compact(triples[0].subject.value)}
+    subject = triples[0].subject
+    assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
+    node: dict[str, Any] = {"@id": compact(subject.value)}
     for t in triples:
         p = t.predicate.value
         if p == _RDF_TYPE and isinstance(t.object, NamedNode):

@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +68,7 @@ __all__ = [
     "check_query",
     "load_store",
     "open_engine",
+    "split_sources",
     "upload_catalogue",
     "upload_graph",
 ]
@@ -438,17 +440,19 @@ def _read_rdf(path: Path) -> Iterator[Triple]:
     fmt = _RDF_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(f"{path}: unsupported RDF file type")
+    base = path.resolve().as_uri()
     try:
-        data = path.read_bytes()
-        if fmt == RdfFormat.JSON_LD:
-            data = _inline_our_context(data)
-        quads = list(pyoxigraph.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
+        if fmt == RdfFormat.JSON_LD:  # our context is inlined, so the whole document is read
+            quads = pyoxigraph.parse(_inline_our_context(path.read_bytes()), format=fmt,
+                                     base_iri=base)
+        else:  # streamed: a dump of any size
+            quads = pyoxigraph.parse(path=str(path), format=fmt, base_iri=base)
+        for quad in quads:
+            yield quad.triple
     except OSError as exc:
         raise StoreError(f"{path}: cannot read the file: {exc.strerror}") from exc
     except (SyntaxError, ValueError) as exc:
         raise StoreError(f"{path}: cannot read the RDF: {exc}") from exc
-    for quad in quads:
-        yield quad.triple
 
 
 def _inline_our_context(data: bytes) -> bytes:
@@ -470,15 +474,8 @@ def _ontology_triples() -> Iterator[Triple]:
         yield from _read_rdf(path)
 
 
-def catalogue_triples(sources: Sequence[str | Path] = ("data",)) -> Iterator[Triple]:
-    """The triples every engine holds: records of *sources* (mapped), RDF dumps, ontology.
-
-    Record files (YAML, CSV, JSON) are mapped like ``csec-ld build`` maps them;
-    RDF files (``.ttl``, ``.nt``, ``.jsonld``...) are read as they are. Problems
-    in the records raise :class:`~csec_ld.errors.DataError` listing all of them.
-    """
-    from .build import map_catalogue
-
+def split_sources(sources: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Record sources (files or folders of records) and RDF files, from *sources*."""
     record_sources: list[Path] = []
     rdf_files: list[Path] = []
     for source in sources:
@@ -495,6 +492,19 @@ def catalogue_triples(sources: Sequence[str | Path] = ("data",)) -> Iterator[Tri
                 record_sources.append(path)
         else:
             record_sources.append(path)
+    return record_sources, rdf_files
+
+
+def catalogue_triples(sources: Sequence[str | Path] = ("data",)) -> Iterator[Triple]:
+    """The triples every engine holds: records of *sources* (mapped), RDF dumps, ontology.
+
+    Record files (YAML, CSV, JSON) are mapped like ``csec-ld build`` maps them;
+    RDF files (``.ttl``, ``.nt``, ``.jsonld``...) are read as they are. Problems
+    in the records raise :class:`~csec_ld.errors.DataError` listing all of them.
+    """
+    from .build import map_catalogue
+
+    record_sources, rdf_files = split_sources(sources)
     if record_sources:
         catalogue = open_catalog(record_sources)
         for block in map_catalogue(catalogue):
@@ -519,33 +529,56 @@ class LoadResult:
     triples: int
 
 
-def load_store(directory: str | Path, sources: Sequence[str | Path] = ("data",), *,
-               append: bool = False) -> LoadResult:
+def load_store(
+    directory: str | Path,
+    sources: Sequence[str | Path] = ("data",),
+    *,
+    append: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> LoadResult:
     """Fill the on-disk store in *directory* with the catalogue of *sources* and the ontology.
 
-    The store's default graph is replaced unless *append*. Problems in the records
-    leave the store as it was.
+    The records stream through the build pipeline into a temporary N-Triples file,
+    which the store bulk-loads (so memory does not grow with the catalogue); RDF
+    files are checked to parse first. Problems in the records or the RDF leave the
+    store as it was. The store's default graph is replaced unless *append*.
 
     >>> load_store("/tmp/csec-ld-doctest-store", ["data"]).triples > 400
     True
     """
-    triples = list(catalogue_triples(sources))  # read everything before touching the store
+    from .build import build
+
+    record_sources, rdf_files = split_sources(sources)
     directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        store = pyoxigraph.Store(str(directory))
-    except OSError as exc:
-        raise StoreError(f"{directory}: cannot open the store: {exc}") from exc
-    try:
-        if not append:
-            store.clear_graph(DefaultGraph())
-        store.bulk_extend(_quads(triples))
-        store.flush()
-        count = len(store)
-    except OSError as exc:
-        raise StoreError(f"{directory}: cannot write the store: {exc}") from exc
-    finally:
-        del store
+    with tempfile.TemporaryDirectory(prefix="csec-ld-load-") as tmp:
+        files: list[tuple[Path, RdfFormat]] = []
+        if record_sources:
+            built = build(record_sources, Path(tmp) / "dist", formats=["nt"], validate=False,
+                          on_progress=on_progress)
+            files.append((built.files["nt"], RdfFormat.N_TRIPLES))
+        for i, path in enumerate(rdf_files):
+            # Parse (and normalise) before touching the store: a broken file changes nothing.
+            normalised = Path(tmp) / f"rdf-{i}.nt"
+            with normalised.open("wb") as out:
+                pyoxigraph.serialize(_read_rdf(path), out, format=RdfFormat.N_TRIPLES)
+            files.append((normalised, RdfFormat.N_TRIPLES))
+        files.extend((p, RdfFormat.TURTLE) for p in sorted(ontology_dir().glob("*.ttl")))
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            store = pyoxigraph.Store(str(directory))
+        except OSError as exc:
+            raise StoreError(f"{directory}: cannot open the store: {exc}") from exc
+        try:
+            if not append:
+                store.clear_graph(DefaultGraph())
+            for path, fmt in files:
+                store.bulk_load(path=str(path), format=fmt, to_graph=DefaultGraph())
+            store.flush()
+            count = len(store)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"{directory}: cannot write the store: {exc}") from exc
+        finally:
+            del store
     return LoadResult(str(directory), count)
 
 

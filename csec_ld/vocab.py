@@ -152,8 +152,10 @@ def country(code: str) -> Country:
     code = code.strip()
     found = None
     if code.isalpha() and len(code) in (2, 3):
-        key = "alpha_2" if len(code) == 2 else "alpha_3"
-        found = pycountry.countries.get(**{key: code.upper()})
+        if len(code) == 2:
+            found = pycountry.countries.get(alpha_2=code.upper())
+        else:
+            found = pycountry.countries.get(alpha_3=code.upper())
     if found is None:
         raise KeyError(code)
     return Country(found.alpha_2, found.alpha_3, getattr(found, "common_name", found.name))
@@ -230,7 +232,7 @@ def _scheme(graph: rdflib.Graph, scheme_iri: str) -> ConceptScheme:
     prefix = scheme_iri + "/"
     concepts: dict[str, Concept] = {}
     index: dict[str, str] = {}
-    for c in sorted(graph.subjects(_SKOS.inScheme, scheme)):
+    for c in sorted(graph.subjects(_SKOS.inScheme, scheme), key=str):
         if (c, _RDF.type, _SKOS.Concept) not in graph or not str(c).startswith(prefix):
             continue
         cid = str(c)[len(prefix) :]

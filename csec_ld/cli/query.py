@@ -16,7 +16,7 @@ from ..query import (
     resolve_query,
 )
 from ..store import DEFAULT_TIMEOUT, load_store, open_engine, upload_catalogue
-from . import main, reports_errors, sources_argument
+from . import main, progress, quiet_option, reports_errors, sources_argument
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
@@ -97,9 +97,10 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
 @click.option("--append", is_flag=True, help="Add to what is there instead of replacing it.")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="How long to wait for the graph store.")
+@quiet_option
 @reports_errors
 def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None, append: bool,
-         timeout: float) -> None:
+         timeout: float, quiet: bool) -> None:
     """Load the catalogue (records or RDF dumps) and the ontology into a store.
 
     SOURCES default to data/. The default graph is replaced unless --append;
@@ -113,7 +114,8 @@ def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
         raise UsageError("give one of --store DIR and --graph-store URL")
     srcs = list(sources) or [Path("data")]
     if store:
-        result = load_store(store, srcs, append=append)
+        with progress("load", quiet) as advance:
+            result = load_store(store, srcs, append=append, on_progress=advance)
     else:
         assert graph_store is not None
         result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout)

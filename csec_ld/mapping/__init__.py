@@ -49,7 +49,7 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 def _sort_key(t: Triple) -> tuple[str, bool, str, str]:
     """Subject, then rdf:type first, then predicate and object."""
-    return (t.subject.value, t.predicate.value != _RDF_TYPE, t.predicate.value, str(t.object))
+    return (str(t.subject), t.predicate.value != _RDF_TYPE, t.predicate.value, str(t.object))
 
 
 class Mapper:
