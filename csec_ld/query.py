@@ -765,18 +765,23 @@ def _tsv_value(term: Term | None) -> str:
     return str(term)  # N-Triples form: tabs and newlines in literals are escaped
 
 
-def _json_term(term: Term) -> dict[str, str]:
+def json_term(term: Term) -> dict[str, Any]:
+    """A term as SPARQL 1.1 Query Results JSON (and SPARQL-star's ``triple``) writes it."""
     if isinstance(term, NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, RdfLiteral):
-        out = {"type": "literal", "value": term.value}
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
         elif term.datatype.value != _XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
+    if isinstance(term, Triple):
+        return {"type": "triple", "value": {"subject": json_term(term.subject),
+                                            "predicate": json_term(term.predicate),
+                                            "object": json_term(term.object)}}
     raise QueryError(f"cannot write {type(term).__name__} values as SPARQL JSON")
 
 
@@ -788,7 +793,7 @@ def _json(result: Result) -> str:
         doc = {
             "head": {"vars": result.variables},
             "results": {"bindings": [
-                {k: _json_term(v) for k, v in row.items() if v is not None}
+                {k: json_term(v) for k, v in row.items() if v is not None}
                 for row in result.rows
             ]},
         }

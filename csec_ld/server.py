@@ -49,8 +49,6 @@ import anyio
 import anyio.to_thread
 import pyoxigraph
 from pyoxigraph import (
-    BlankNode,
-    Literal,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -69,7 +67,15 @@ from .__about__ import __version__
 from .errors import ParameterError, QueryError, SourceNotFoundError, UsageError
 from .oai import OaiRepository, oai_endpoint
 from .publish import SOURCE_FOLDER, is_site, publish, read_withdrawn, void_with_endpoint
-from .query import MAX_STRING_LENGTH, NamedQuery, Parameter, format_result, named_queries, to_term
+from .query import (
+    MAX_STRING_LENGTH,
+    NamedQuery,
+    Parameter,
+    format_result,
+    json_term,
+    named_queries,
+    to_term,
+)
 from .query import Result as QueryResult
 from .query import run_query as run_named_query
 from .sources import open_catalog
@@ -321,25 +327,6 @@ class _QueryTimeout(Exception):
     pass
 
 
-def _term_json(term: Any) -> dict[str, Any]:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, Triple):
-        return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                            "predicate": _term_json(term.predicate),
-                                            "object": _term_json(term.object)}}
-    raise TypeError(f"unexpected term {term!r}")
-
-
 @dataclass
 class _Result:
     kind: str  # "select", "ask", "graph"
@@ -428,7 +415,7 @@ def _results_body(result: _Result, fmt: QueryResultsFormat | None) -> bytes:
         doc: dict[str, Any] = {"head": {}, "boolean": result.boolean}
     else:
         bindings = [
-            {var: _term_json(term) for var, term in zip(result.variables, row, strict=True)
+            {var: json_term(term) for var, term in zip(result.variables, row, strict=True)
              if term is not None}
             for row in result.rows
         ]
