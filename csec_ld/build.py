@@ -1,8 +1,10 @@
 """``build``: records → RDF dumps (``catalog.ttl``, ``catalog.nt``, ``catalog.jsonld``).
 
-Records stream from the sources through the mapping into every writer at once;
-files are written in a temporary folder beside the output and moved into place
-only when the whole run succeeded, so an error leaves nothing half-written.
+Records stream from the sources through the mapping into every writer at once,
+and are validated against the SHACL shapes on the way (one pass: each record is
+read and mapped once); files are written in a temporary folder beside the output
+and moved into place only when the whole run succeeded, so an error — a record
+that does not load, or a violation of the shapes — leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .errors import DataError, OutputError, UsageError
-from .mapping import Mapper
+from .mapping import DEFAULT_PROFILES, Mapper
 from .pipeline import PipelineSpec, run_chunks
 from .serialize import FORMATS, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
@@ -83,10 +85,21 @@ def ensure_valid(
     """Validate *sources* against the SHACL shapes; :class:`DataError` lists every violation.
 
     Warnings and infos do not stop a build; ``csec-ld validate`` shows them.
+    :func:`build` needs no separate pass: it validates while it maps.
     """
     from .validation import validate
 
     report = validate(sources, base=base, shapes=shapes, workers=workers)
+    if report.failed("violation"):
+        raise DataError(report.errors("violation"))
+
+
+def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
+    """:class:`DataError` with every record problem and violation of the shapes, if any."""
+    from .validation import ValidationReport, ValidationResult, load_results
+
+    results = load_results(catalogue.errors) + stream.finish(catalogue)
+    report = ValidationReport(results=sorted(set(results), key=ValidationResult.sort_key))
     if report.failed("violation"):
         raise DataError(report.errors("violation"))
 
@@ -121,7 +134,10 @@ def build(
 ) -> BuildResult:
     """Map the records of *sources* and write the catalogue dumps into *out_dir*.
 
-    Raises :class:`~csec_ld.errors.DataError` listing every problem (nothing written).
+    Raises :class:`~csec_ld.errors.DataError` listing every problem (nothing written):
+    records that do not load and, with *validate*, violations of the SHACL shapes
+    (*shapes*), checked while the records are mapped (one pass; the same problems as
+    :func:`ensure_valid`).
     *workers* processes map and render chunks (default: one per core for large
     catalogues); the output is byte-identical for any number of workers.
 
@@ -137,11 +153,23 @@ def build(
         raise UsageError(f"no output format given (known: {', '.join(FORMATS)})")
     catalogue = open_catalog(sources, base=base)
     mapper = Mapper(catalogue, profiles)  # fails early on an unknown profile
+    stream = None
     if validate:
-        ensure_valid(sources, base=base, shapes=shapes, workers=workers)
+        from .validation import ChunkChecker, StreamValidation
+
+        stream = StreamValidation(ChunkChecker(shapes))  # fails early on unusable shapes
     spec = PipelineSpec(
-        tuple(str(s) for s in sources), base, tuple(profiles) if profiles else None, tuple(formats)
+        tuple(str(s) for s in sources),
+        base,
+        tuple(profiles) if profiles else None,
+        tuple(formats),
+        validate=validate,
+        shapes=None if shapes is None else str(shapes),
     )
+    # Validation sees every profile's triples, whatever profiles the output has.
+    every = {p.name for p in mapper.profiles} >= set(DEFAULT_PROFILES)
+    checked = mapper if stream is None or every else Mapper(catalogue)
+    mappers = [mapper] if checked is mapper else [mapper, checked]
     result = BuildResult(Path(out_dir))
     with atomic_output(Path(out_dir)) as tmp, contextlib.ExitStack() as stack:
         writers: dict[str, Writer] = {}
@@ -154,15 +182,28 @@ def build(
             result.triples += chunk.triples
             for fmt, writer in writers.items():
                 writer.write_piece(chunk.pieces[fmt])
-            mapper.used.merge(chunk.used)
-            mapper.record_ids.extend(rid for rid, _, _, active in chunk.ids if active)
+            for m in mappers:
+                m.used.merge(chunk.used)
+                m.record_ids.extend(rid for rid, _, _, active in chunk.ids if active)
+            if stream is not None:
+                stream.add(chunk.validation, skip=chunk.duplicates)
             if on_progress:
                 on_progress(chunk.records)
-        catalogue.check()
+        if stream is None:
+            catalogue.check()
+        if stream is not None and checked is not mapper:
+            for block in checked.support():
+                stream.add_support(block)
         for block in mapper.support():
+            if stream is not None and checked is mapper:
+                stream.add_support(block)
+            if catalogue.errors:
+                continue  # only checked: the output is discarded
             result.triples += len(block)
             for writer in writers.values():
                 writer.block(block)
+        if stream is not None:
+            _raise_problems(catalogue, stream)
         for writer in writers.values():
             writer.end()
         stack.close()

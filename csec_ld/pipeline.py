@@ -1,11 +1,13 @@
 """The streaming pipeline: sources → raw records → checked records → triples → bytes.
 
 The main process reads raw records (file order, then order within a file) and cuts
-them into chunks; each chunk is checked, mapped and rendered in every output
-format by a worker — a process of a pool, or the main process itself for small
-catalogues. Chunks come back in order, so the output is byte-identical whatever
-the number of workers. Memory holds a few chunks, the set of ids (for the
-uniqueness rule) and the vocabulary entries in use, never the whole graph.
+them into chunks; each chunk is checked, mapped, validated against the SHACL shapes
+(when the spec asks for it: the compiled shapes of :mod:`csec_ld.fastshacl`) and
+rendered in every output format by a worker — a process of a pool, or the main
+process itself for small catalogues. Chunks come back in order, so the output is
+byte-identical whatever the number of workers. Memory holds a few chunks, the set
+of ids (for the uniqueness rule), the cross-record keys (hashes) and the vocabulary
+entries in use, never the whole graph.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import RecordError
 from .mapping import Mapper
@@ -41,6 +44,8 @@ class PipelineSpec:
     base: str | None
     profiles: tuple[str, ...] | None
     formats: tuple[str, ...]
+    validate: bool = False  # check each chunk against the SHACL shapes
+    shapes: str | None = None  # shapes file or folder (default: the shipped shapes)
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Chunk:
     errors: list[RecordError] = field(default_factory=list)
     records: int = 0
     triples: int = 0
+    validation: Any = None  # validation.ChunkValidation when the spec validates
+    duplicates: list[int] = field(default_factory=list)  # numbers in ids of reused ids
 
 
 class ChunkWorker:
@@ -64,12 +71,22 @@ class ChunkWorker:
         self.spec = spec
         self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
         self.writers = [FORMATS[f] for f in spec.formats]
+        self.checker: Any = None
+        if spec.validate:
+            from .validation import ChunkChecker
+
+            self.checker = ChunkChecker(spec.shapes)
 
     def __call__(self, work: Work) -> Chunk:
         cat = self.catalogue
         mapper = Mapper(cat, self.spec.profiles)
         chunk = Chunk(used=mapper.used)
         rendered: list[list[bytes]] = [[] for _ in self.writers]
+        mapped: list[tuple[Any, str, list[Any], int]] = []  # for validation
+        ids_here: set[str] = set()
+        # Validation sees every profile's triples (the shapes check both vocabularies),
+        # whatever profiles the output has.
+        checked = Mapper(cat) if self.checker is not None and not _all_profiles(self.spec) else None
         for raw in _raws(work):
             if isinstance(raw, RecordError):
                 chunk.errors.append(raw)
@@ -79,6 +96,7 @@ class ChunkWorker:
                 chunk.errors.extend(problems)
                 continue
             triples = mapper.record(record)
+            number = len(chunk.ids)
             chunk.ids.append(
                 (record.id, raw.location.path, raw.line_of("id"), not record.is_withdrawn)
             )
@@ -87,11 +105,26 @@ class ChunkWorker:
             if triples:
                 for out, writer in zip(rendered, self.writers, strict=True):
                     out.append(writer.render(triples))
+            if self.checker is not None and record.id not in ids_here:
+                # A reused id is a load error; its record is not validated (nor merged
+                # with the first one), as in `validate`.
+                full = checked.record(record) if checked is not None else triples
+                if full:
+                    mapped.append((record, cat.catalog.record_iri(record.id), full, number))
+            ids_here.add(record.id)
+        if self.checker is not None:
+            chunk.validation = self.checker.check(mapped)
         chunk.pieces = {
             fmt: writer.join(out)
             for fmt, writer, out in zip(self.spec.formats, self.writers, rendered, strict=True)
         }
         return chunk
+
+
+def _all_profiles(spec: PipelineSpec) -> bool:
+    from .mapping import DEFAULT_PROFILES
+
+    return spec.profiles is None or set(spec.profiles) >= set(DEFAULT_PROFILES)
 
 
 @dataclass(frozen=True)
@@ -172,9 +205,10 @@ def run_chunks(
 
     def check(chunk: Chunk) -> Chunk:
         catalogue.errors.extend(chunk.errors)
-        for rid, path, line, _active in chunk.ids:
+        for number, (rid, path, line, _active) in enumerate(chunk.ids):
             first = seen.get(rid)
             if first is not None:
+                chunk.duplicates.append(number)
                 where = f"{first[0]}:{first[1]}" if first[1] else first[0]
                 catalogue.errors.append(
                     RecordError(

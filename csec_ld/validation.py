@@ -17,14 +17,17 @@ False
 
 How it runs. The shapes are read once per process (per set of files and their
 mtimes) with pyoxigraph, which reports syntax errors with a line and a column.
-pySHACL runs on an rdflib graph, which costs ~1 KB per triple and ~20-35 ms per
-record; so catalogues of more than ``chunk_size`` records are validated a chunk
-at a time, in worker processes, and the cross-record rules (shapes annotated
-``csh:crossRecord true``) run once more over just the records whose identifiers,
-or titles and dates, collide across chunks; the catalogue, agents and concepts
-are checked in a run of their own. A test checks that chunked and whole runs
-give the same results, and another that pySHACL alone, on the built graph, gives
-the same verdicts as :func:`validate`.
+The default engine, ``"fast"``, runs them compiled by :mod:`csec_ld.fastshacl`
+(Python checks per focus node, SHACL-SPARQL on a small pyoxigraph store per chunk;
+pySHACL for any shape it cannot compile). ``engine="pyshacl"`` runs pySHACL on an
+rdflib graph, which costs ~1 KB per triple and ~20-35 ms per record: the reference,
+and a test holds both to the same results. Catalogues of more than ``chunk_size``
+records are validated a chunk at a time, in worker processes; the cross-record
+rules (shapes annotated ``csh:crossRecord true``) run once more over just the
+records whose join values (identifiers; titles and dates) collide across chunks;
+the catalogue, agents and concepts are checked in a run of their own. ``build``
+validates in its own pipeline, in one pass (:class:`ChunkChecker`,
+:class:`StreamValidation`).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from rdflib.namespace import RDF as _RDF
 from rdflib.namespace import RDFS as _RDFS
 from rdflib.namespace import SH as _SH
 
-from .errors import DataError, RecordError, ShapesError
+from .errors import DataError, RecordError, ShapesError, UsageError
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
 from .records import Record
 from .resources import shapes_dir
@@ -55,12 +58,17 @@ from .sources import RDF_SUFFIXES, discover, open_catalog
 
 __all__ = [
     "CHUNK_SIZE",
+    "ENGINES",
     "SHAPES_NS",
+    "ChunkChecker",
+    "ChunkValidation",
     "Severity",
     "ShapeInfo",
+    "StreamValidation",
     "ValidationReport",
     "ValidationResult",
     "field_for_path",
+    "load_results",
     "load_shapes",
     "validate",
 ]
@@ -323,6 +331,8 @@ def _nt(term: Any) -> str:
 _SAMPLE = 500
 #: Records per pySHACL run in large catalogues (memory per run stays flat).
 CHUNK_SIZE = 2000
+#: Validation engines: the compiled shapes (pySHACL for the rest), or pySHACL alone.
+ENGINES = ("fast", "pyshacl")
 
 
 def _sample(text: str) -> str:
@@ -799,6 +809,7 @@ def validate(
     max_per_shape: int | None = None,
     chunk_size: int = CHUNK_SIZE,
     workers: int | None = None,
+    engine: str = "fast",
 ) -> ValidationReport:
     """Validate the records and RDF files of *sources* against the SHACL shapes.
 
@@ -812,6 +823,10 @@ def validate(
     number of chunks); the cross-record rules then run once more over the records
     that collide across chunks. The results are the same as in one run.
 
+    *engine* ``"fast"`` (default) runs the shapes compiled by :mod:`csec_ld.fastshacl`
+    (pySHACL for what it cannot compile); ``"pyshacl"`` runs pySHACL on everything,
+    the reference. Both give the same results.
+
     Raises :class:`~csec_ld.errors.SourceNotFoundError` for a missing source and
     :class:`~csec_ld.errors.ShapesError` for shapes that cannot be read; every
     problem in the sources is a result in the returned report.
@@ -819,6 +834,8 @@ def validate(
     >>> validate(["data"]).conforms
     True
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
     loaded_shapes = _load_shapes(shapes)
     if isinstance(sources, (str, Path)):
         sources = [sources]  # one path, not a sequence of characters
@@ -834,8 +851,8 @@ def validate(
     report.shapes = {**_PSEUDO_SHAPES, **loaded_shapes.info}
     results: list[ValidationResult] = []
     locator = _Locator()
-    data = rdflib.Graph()
-    runner = _Runner(shapes, loaded_shapes, workers)
+    data: list[Any] = []  # pyoxigraph triples (an rdflib Graph costs ~1 KB per triple)
+    runner = _Runner(shapes, loaded_shapes, workers, engine)
 
     with _quiet_rdflib(), runner:
         record_files = [p for p in files if p.suffix.lower() not in RDF_SUFFIXES]
@@ -848,13 +865,11 @@ def validate(
             if source.error is not None:
                 results.append(source.error)
                 continue
-            graph = rdflib.Graph()
-            _add(graph, source.triples)
-            source.subjects = {str(s) for s in graph.subjects()}
-            targets = sorted(_record_targets(graph))
+            source.subjects = {t.subject.value for t in source.triples}
+            targets = sorted(record_focus_nodes(source.triples))
             report.records += len(targets)
             report.checked.extend((_relative(str(path)), _record_id(t) or t) for t in targets)
-            data += graph
+            data.extend(source.triples)
             locator.rdf.append(source)
 
         if not files:
@@ -867,7 +882,7 @@ def validate(
                     source="load",
                 )
             )
-        if len(data):
+        if data:
             runner.submit(_to_ntriples(data), keep=None)
         results.extend(_result(raw, loaded_shapes, locator) for raw in runner.results())
 
@@ -927,7 +942,7 @@ def _tidy(result: ValidationResult, locator: _Locator) -> ValidationResult:
 def _map_records(
     sources: Sequence[str | Path],
     base: str | None,
-    data: rdflib.Graph,
+    data: list[Any],
     locator: _Locator,
     results: list[ValidationResult],
     report: ValidationReport,
@@ -954,7 +969,8 @@ def _map_records(
         iri = base_iri + "resource/" + record.id
         triples = mapper.record(record)
         chunk.extend(triples)
-        collisions.add(iri, triples)
+        if runner.engine == "pyshacl":
+            collisions.add(iri, triples)
         in_chunk += 1
         locator.records[iri] = record
         report.checked.append((_relative(record.location.path), record.id))
@@ -963,8 +979,8 @@ def _map_records(
             chunk, in_chunk, chunked = [], 0, True
     support = [t for block in mapper.support() for t in block]
     if not chunked:
-        _add(data, chunk)
-        _add(data, support)
+        data.extend(chunk)
+        data.extend(support)
     else:
         if chunk:
             runner.submit(_to_ntriples(chunk), keep=_CHUNK)
@@ -980,9 +996,10 @@ def _map_records(
                 first.add(t.predicate.value)
             trimmed.append(t)
         runner.submit(_to_ntriples(trimmed), keep=_NOT_RECORDS)
-        cross = collisions.triples()
-        if cross:
-            runner.submit(_to_ntriples(cross), keep=_CROSS)
+        if runner.engine == "pyshacl":  # the fast engine keys collisions in its chunks
+            cross = collisions.triples()
+            if cross:
+                runner.submit(_to_ntriples(cross), keep=_CROSS)
     results.extend(_load_result(e) for e in catalogue.errors)
     failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
     report.records += catalogue.count + len(failed)
@@ -1123,15 +1140,95 @@ def _raw(graph: rdflib.Graph, node: Any) -> _Raw:
     )
 
 
-class _Runner:
-    """Runs pySHACL on graphs, here or in worker processes, and gathers the results."""
+@dataclass
+class _FastOut:
+    """What the fast engine gives for one graph: results, and cross-record keys."""
 
-    def __init__(self, shapes_arg: str | Path | None, shapes: _Shapes, workers: int | None):
+    raws: list[_Raw]
+    entries: list[Any]  # fastshacl.CrossEntry
+    keys: list[list[int]]
+    ntriples: bytes = b""  # the entries' triples that the cross-record rules read
+
+
+def _fast_run(shapes_arg: str | None, ntriples: bytes, keep: str | None) -> _FastOut:
+    """The compiled shapes on one graph (N-Triples); pySHACL for the shapes not compiled."""
+    triples = [q.triple for q in pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+    return _fast_check(shapes_arg, triples, keep)
+
+
+def _fast_check(
+    shapes_arg: str | None,
+    triples: list[Any],
+    keep: str | None,
+    info: Any = None,
+    min_rank: int = 0,
+) -> _FastOut:
+    """The compiled shapes on *triples*; pySHACL for the shapes not compiled.
+
+    For a chunk of records (``keep == "chunk"``), the cross-record rules run on the
+    chunk too, and their keys come back for :class:`~csec_ld.fastshacl.CrossIndex`
+    (with ``info(iri)`` for each record in them). *min_rank* 3 skips the shapes of
+    warnings and infos.
+    """
+    from .fastshacl import compile_shapes
+
+    shapes = _load_shapes(shapes_arg)
+    compiled = compile_shapes(shapes.graph)
+    if compiled.everything_falls_back:
+        return _FastOut(_shacl_run(shapes_arg, _to_ntriples(triples), keep), [], [])
+    skip = record_focus_nodes(triples) if keep == _NOT_RECORDS else None
+    cross_focus: dict[str, set[int]] | None = {} if keep == _CHUNK else None
+    raws = compiled.check(triples, skip_focus=skip, cross_focus=cross_focus, min_rank=min_rank)
+    out = _FastOut(raws, [], [])
+    if cross_focus:
+        out.entries, out.keys, out.ntriples = compiled.cross_entries(cross_focus, info)
+    if compiled.fallback:
+        slow = set(compiled.fallback)
+        raws += [
+            r
+            for r in _shacl_run(shapes_arg, _to_ntriples(triples), keep)
+            if r.shape in slow and Severity.from_iri(r.severity or "").rank >= min_rank
+        ]
+    return out
+
+
+def record_focus_nodes(triples: Iterable[Any]) -> set[str]:
+    """The IRIs csh:RecordShape targets among *triples* (pyoxigraph), as ``_record_targets``."""
+    objects_of = {DCTERMS + "hasPart", SCHEMA + "hasPart"}
+    subjects_of = {
+        DCTERMS + "issued",
+        SCHEMA + "datePublished",
+        DCTERMS + "type",
+        SCHEMA + "additionalType",
+    }
+    out: set[str] = set()
+    for t in triples:
+        p = t.predicate.value
+        if p in objects_of:
+            out.add(t.object.value)
+        elif p in subjects_of:
+            out.add(t.subject.value)
+    return out
+
+
+class _Runner:
+    """Runs an engine on graphs, here or in worker processes, and gathers the results."""
+
+    def __init__(
+        self,
+        shapes_arg: str | Path | None,
+        shapes: _Shapes,
+        workers: int | None,
+        engine: str = "fast",
+    ):
         self.shapes_arg = None if shapes_arg is None else str(shapes_arg)
+        self.shapes = shapes
         self.workers = workers
+        self.engine = engine
         self.pool: Any = None
         self.pending: list[Any] = []
         self.done: list[_Raw] = []
+        self.cross: Any = None  # fastshacl.CrossIndex, for chunked runs of the fast engine
 
     def __enter__(self) -> _Runner:
         return self
@@ -1139,8 +1236,11 @@ class _Runner:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+        if self.cross is not None:
+            self.cross.close()
 
     def submit(self, ntriples: bytes, keep: str | None) -> None:
+        run = _fast_run if self.engine == "fast" else _shacl_run
         if keep == _CHUNK and self.workers != 1:
             if self.pool is None:
                 import multiprocessing
@@ -1153,14 +1253,33 @@ class _Runner:
                         n, mp_context=multiprocessing.get_context("fork")
                     )
             if self.pool is not None:
-                self.pending.append(self.pool.submit(_shacl_run, self.shapes_arg, ntriples, keep))
+                self.pending.append(self.pool.submit(run, self.shapes_arg, ntriples, keep))
                 return
-        self.done.extend(_shacl_run(self.shapes_arg, ntriples, keep))
+        self._gather(run(self.shapes_arg, ntriples, keep))
+
+    def _gather(self, out: list[_Raw] | _FastOut) -> None:
+        if isinstance(out, _FastOut):
+            self.done.extend(out.raws)
+            if out.entries:
+                if self.cross is None:
+                    from .fastshacl import CrossIndex
+
+                    self.cross = CrossIndex()
+                self.cross.add(out.entries, out.keys, out.ntriples)
+        else:
+            self.done.extend(out)
 
     def results(self) -> list[_Raw]:
         for future in self.pending:
-            self.done.extend(future.result())
+            self._gather(future.result())
         self.pending = []
+        if self.cross is not None:
+            from .fastshacl import compile_shapes
+
+            raws, _entries = self.cross.check(compile_shapes(self.shapes.graph))
+            self.done.extend(raws)
+            self.cross.close()
+            self.cross = None
         return self.done
 
 
@@ -1195,3 +1314,157 @@ def _result(raw: _Raw, shapes: _Shapes, locator: _Locator) -> ValidationResult:
         source="shacl",
         term=raw.term if value is not None and len(value) <= _SAMPLE else None,
     )
+
+
+# --------------------------------------------------------------------------- in the build
+
+
+@dataclass(frozen=True)
+class _RecordRef:
+    """What results need of a record checked in another process: id, place, field lines."""
+
+    id: str
+    location: Any  # records.Location
+    field_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, field_name: str) -> int | None:
+        for name, line in self.field_lines:
+            if name == field_name:
+                return line
+        return self.location.line
+
+
+@dataclass
+class ChunkValidation:
+    """One chunk's validation, done where it was mapped: results, cross-record keys."""
+
+    results: list[ValidationResult]
+    entries: list[Any]  # fastshacl.CrossEntry
+    keys: list[list[int]]
+    owners: list[int]  # per result: the number of its record in the chunk (-1: none)
+    entry_owners: list[int]  # per entry: the number of its record in the chunk
+    ntriples: bytes = b""  # the entries' triples that the cross-record rules read
+
+
+class ChunkChecker:
+    """Checks chunks of mapped records against the shapes (in the pipeline's workers).
+
+    The fast engine's single pass for ``build``: each chunk is checked right after it
+    is mapped; :class:`StreamValidation` then gathers the chunks' results, runs the
+    cross-record rules over the records that collide, and checks the catalogue's own
+    nodes — the results of :func:`validate` on the same sources.
+    """
+
+    def __init__(self, shapes: str | Path | None = None, threshold: str = "violation") -> None:
+        from .fastshacl import compile_shapes
+
+        self.shapes_arg = None if shapes is None else str(shapes)
+        self.shapes = _load_shapes(shapes)
+        self.compiled = compile_shapes(self.shapes.graph)
+        self.level = Severity(threshold).rank
+        self.cross_fields = {
+            (field_for_path(s.path) if s.path else None)
+            or (self.shapes.info[compact(s.iri)].field if s.iri else None)
+            or "id"
+            for s, _ in self.compiled.cross
+        }
+
+    def check(self, records: Sequence[tuple[Record, str, list[Any], int]]) -> ChunkValidation:
+        """Results at or above the threshold for *records*: (record, IRI, triples, number)
+        each, the number telling the caller which record a result is about."""
+        locator = _Locator()
+        triples: list[Any] = []
+        numbers: dict[str, int] = {}
+        for record, iri, record_triples, number in records:
+            locator.records[iri] = record
+            numbers[iri] = number
+            triples.extend(record_triples)
+
+        def info(iri: str) -> _RecordRef | None:
+            record = locator.records.get(iri)
+            if record is None:
+                return None
+            lines = tuple((f, ln) for f, ln in record.field_lines if f in self.cross_fields)
+            return _RecordRef(record.id, record.location, lines)
+
+        with _quiet_rdflib():
+            out = _fast_check(self.shapes_arg, triples, _CHUNK, info, self.level)
+        results, owners = [], []
+        for raw in out.raws:
+            r = _result(raw, self.shapes, locator)
+            if r.severity.rank >= self.level:
+                results.append(_tidy(r, locator))
+                owners.append(numbers.get(raw.focus, -1))
+        entry_owners = [numbers[e.iri] for e in out.entries]
+        return ChunkValidation(results, out.entries, out.keys, owners, entry_owners, out.ntriples)
+
+
+class StreamValidation:
+    """Gathers :class:`ChunkValidation` values in the main process; :meth:`finish` ends it."""
+
+    def __init__(self, checker: ChunkChecker) -> None:
+        from .fastshacl import CrossIndex
+
+        self.checker = checker
+        self.results: list[ValidationResult] = []
+        self.cross = CrossIndex()
+        self.support: list[Any] = []
+        self._parts: set[str] = set()
+
+    def add(self, chunk: ChunkValidation | None, skip: Iterable[int] = ()) -> None:
+        """A chunk's validation, without what concerns its records numbered in *skip*
+        (those that reuse an id: :func:`validate` does not map them either)."""
+        if chunk is None:
+            return
+        skip = set(skip)
+        if not skip:
+            self.results.extend(chunk.results)
+            self.cross.add(chunk.entries, chunk.keys, chunk.ntriples)
+            return
+        self.results.extend(
+            r for r, n in zip(chunk.results, chunk.owners, strict=True) if n not in skip
+        )
+        kept = [i for i, n in enumerate(chunk.entry_owners) if n not in skip]
+        entries = [chunk.entries[i] for i in kept]
+        self.cross.add(entries, [chunk.keys[i] for i in kept], chunk.ntriples)
+
+    def add_support(self, block: Iterable[Any]) -> None:
+        """A support block (agents, concepts, the catalogue), with one of its parts only."""
+        for t in block:
+            p = t.predicate.value
+            if p in _HAS_PART:
+                if p in self._parts:
+                    continue  # a part is enough to find the catalogue; records were checked
+                self._parts.add(p)
+            self.support.append(t)
+
+    def finish(self, catalogue: Any) -> list[ValidationResult]:
+        """Every result at or above the threshold, located and sorted."""
+        checker = self.checker
+        try:
+            locator = _Locator()
+            raws, entries = self.cross.check(checker.compiled, checker.level)
+            for e in entries:
+                if e.info is not None:
+                    locator.records[e.iri] = e.info
+            results = list(self.results)
+            with _quiet_rdflib():
+                results += [_result(r, checker.shapes, locator) for r in raws]
+                if self.support:
+                    support = _fast_check(
+                        checker.shapes_arg, self.support, _NOT_RECORDS, min_rank=checker.level
+                    )
+                    _support_locations(catalogue, locator)
+                    results += [_result(r, checker.shapes, locator) for r in support.raws]
+        finally:
+            self.cross.close()
+        kept = {_tidy(r, locator) for r in results if r.severity.rank >= checker.level}
+        return sorted(kept, key=ValidationResult.sort_key)
+
+
+_HAS_PART = frozenset({DCTERMS + "hasPart", SCHEMA + "hasPart"})
+
+
+def load_results(errors: Iterable[RecordError]) -> list[ValidationResult]:
+    """Record-loading problems as results (``source == "load"``)."""
+    return [_load_result(e) for e in errors]
