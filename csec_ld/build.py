@@ -192,9 +192,9 @@ def build(
         if stream is None:
             catalogue.check()
         if stream is not None and checked is not mapper:
-            for block in checked.support():
+            for block in checked.support(stream_parts=True):
                 stream.add_support(block)
-        for block in mapper.support():
+        for block in mapper.support(stream_parts=True):
             if stream is not None and checked is mapper:
                 stream.add_support(block)
             if catalogue.errors:

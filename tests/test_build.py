@@ -250,3 +250,22 @@ def test_bad_options_are_usage_errors(args: list[str], needle: str, tmp_path: Pa
     assert "Traceback" not in result.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_large_catalogues_stream_the_catalogue_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past PART_BLOCK records, hasPart comes in blocks: the same graph, bounded memory."""
+    import csec_ld.mapping
+    from csec_ld.build import build
+
+    whole = build([DATA], tmp_path / "whole")
+    monkeypatch.setattr(csec_ld.mapping, "PART_BLOCK", 3)
+    parts = build([DATA], tmp_path / "parts")
+    for fmt in ("ttl", "nt"):
+        a, b = rdflib.Graph(), rdflib.Graph()
+        a.parse(whole.files[fmt], format="turtle" if fmt == "ttl" else "nt")
+        b.parse(parts.files[fmt], format="turtle" if fmt == "ttl" else "nt")
+        assert rdflib.compare.isomorphic(a, b), fmt
+    text = parts.files["ttl"].read_text()
+    assert text.count("<https://w3id.org/csec-ld/catalog> dcterms:hasPart") == 4  # 10 = 3+3+3+1

@@ -22,7 +22,7 @@ from pyoxigraph import Triple
 from ..errors import UsageError
 from ..records import Record
 from ..sources import Catalogue
-from .base import Context, Profile, Used
+from .base import Context, Profile, Used, iri
 from .dcterms import DctermsProfile
 from .schemaorg import SchemaOrgProfile
 
@@ -45,6 +45,8 @@ def get_profiles(names: Sequence[str] | None = None) -> list[Profile]:
 
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: Records per block of the catalogue's ``hasPart`` triples when they are streamed.
+PART_BLOCK = 10_000
 
 
 def _sort_key(t: Triple) -> tuple[str, bool, str, str]:
@@ -84,8 +86,17 @@ class Mapper:
         types = [t for t in triples if t.predicate.value == _RDF_TYPE]
         return types + [t for t in triples if t.predicate.value != _RDF_TYPE]
 
-    def support(self) -> Iterator[list[Triple]]:
-        """Blocks for the nodes the records pointed at, then the catalogue's block."""
+    def support(self, stream_parts: bool = False) -> Iterator[list[Triple]]:
+        """Blocks for the nodes the records pointed at, then the catalogue's block.
+
+        With *stream_parts* and more than :data:`PART_BLOCK` records, the catalogue's
+        ``hasPart`` triples follow its block in blocks of that many records, in
+        record order, instead of inside it: a million records would otherwise make
+        one sorted block of two million triples (and their sort keys) in memory.
+        The catalogue then has several node objects in JSON-LD, which processors
+        merge, as they would any node objects with the same ``@id``.
+        """
+        stream_parts = stream_parts and len(self.record_ids) > PART_BLOCK
         # The catalogue's publisher is described like the records' agents (and its parents).
         agent_id = self.ctx.catalog.publisher
         while agent_id and agent_id not in self.used.agents:
@@ -96,10 +107,18 @@ class Mapper:
             for t in profile.support(self.used, self.ctx):
                 blocks.setdefault(str(t.subject), set()).add(t)
         catalog_iri = self.ctx.catalog.iri
-        for iri in sorted(blocks):
-            if iri != catalog_iri:
-                yield sorted(blocks[iri], key=_sort_key)
+        for node in sorted(blocks):
+            if node != catalog_iri:
+                yield sorted(blocks[node], key=_sort_key)
         catalog: set[Triple] = set(blocks.get(catalog_iri, ()))
+        ids = () if stream_parts else self.record_ids
         for profile in self.profiles:
-            catalog.update(profile.catalog(self.ctx, self.record_ids))
+            catalog.update(profile.catalog(self.ctx, ids))
         yield sorted(catalog, key=_sort_key)
+        if stream_parts:
+            subject = iri(catalog_iri)
+            predicates = [iri(p.has_part) for p in self.profiles]
+            for start in range(0, len(self.record_ids), PART_BLOCK):
+                part = [self.ctx.record_node(rid)
+                        for rid in self.record_ids[start : start + PART_BLOCK]]
+                yield [Triple(subject, p, o) for p in predicates for o in part]

@@ -95,6 +95,8 @@ class Profile:
 
     name: ClassVar[str]
     rows: ClassVar[tuple[Row, ...]]
+    #: The property linking the catalogue to each record.
+    has_part: ClassVar[str]
 
     def record(self, record: Record, ctx: Context) -> Iterator[Triple]:
         subject = ctx.record_node(record.id)

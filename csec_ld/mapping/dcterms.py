@@ -32,6 +32,7 @@ class DctermsProfile(Profile):
     """``dcterms:`` properties, DCMI Type classes, SKOS labels for concepts."""
 
     name = "dcterms"
+    has_part = D + "hasPart"
     rows = (
         Row("title", D + "title", lambda v, c: lang_literals(v)),
         Row("issued", D + "issued", lambda v, c: [typed_date(v)]),

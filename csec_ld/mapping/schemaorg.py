@@ -50,6 +50,7 @@ class SchemaOrgProfile(Profile):
     """schema.org classes and properties."""
 
     name = "schemaorg"
+    has_part = S + "hasPart"
     rows = (
         Row("title", S + "name", lambda v, c: lang_literals(v)),
         Row("issued", S + "datePublished", lambda v, c: [typed_date(v, SCHEMA_DATE)]),
