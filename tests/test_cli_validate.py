@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from csec_ld.cli import main
-from tests.conftest import ROOT
+from tests.conftest import DATA, ROOT
 
 INVALID = Path(__file__).resolve().parent / "fixtures" / "invalid"
 
@@ -180,3 +180,11 @@ def test_build_refuses_invalid_records(
     assert not out.exists()
     result = runner.invoke(main, ["build", str(catalog_copy), "-o", str(out), "--no-validate"])
     assert result.exit_code == 0, result.output
+
+
+def test_both_engines_from_the_command_line(runner: CliRunner) -> None:
+    """--engine pyshacl (the reference) prints the same report as the default fast engine."""
+    fast = runner.invoke(main, ["validate", str(DATA), "-f", "json"])
+    reference = runner.invoke(main, ["validate", str(DATA), "-f", "json", "--engine", "pyshacl"])
+    assert fast.exit_code == reference.exit_code == 0, reference.output
+    assert fast.stdout == reference.stdout

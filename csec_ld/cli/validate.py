@@ -53,6 +53,13 @@ _FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
     metavar="N",
     help="Report at most N results per shape (and count the rest).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(("fast", "pyshacl")),
+    default="fast",
+    show_default=True,
+    help="fast: our compiled checks; pyshacl: the reference implementation (same results, slower).",
+)
 @base_option
 @reports_errors
 def validate(
@@ -62,6 +69,7 @@ def validate(
     output: Path | None,
     fail_on: str,
     max_per_shape: int | None,
+    engine: str,
     base: str | None,
 ) -> None:
     """Validate records or RDF files against the SHACL shapes; report every problem.
@@ -76,7 +84,11 @@ def validate(
     from ..validation import validate as run_validate
 
     report = run_validate(
-        list(sources) or ["data"], shapes=shapes, base=base, max_per_shape=max_per_shape
+        list(sources) or ["data"],
+        shapes=shapes,
+        base=base,
+        max_per_shape=max_per_shape,
+        engine=engine,
     )
     if output is None:
         color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
