@@ -141,15 +141,8 @@ def check_valid(
     ``csec_ld.validation`` is imported only here, so that publishing with
     ``validate=False`` does not load pySHACL.
     """
-    try:
-        from . import validation
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.validation":
-            raise
-        raise ShapesError(
-            "validation is not available in this installation (csec_ld.validation is "
-            "missing); publish with --no-validate"
-        ) from exc
+    from . import validation
+
     report = validation.validate(list(sources), shapes=shapes, base=base)
     if report.failed("violation"):
         lines = []

@@ -208,16 +208,5 @@ def import_listing(listing: Path, out_dir: Path, overwrite: bool) -> None:
     click.echo(f"{len(written)} records written to {out_dir}/", err=True)
 
 
-def _register_commands() -> None:
-    """Import the modules that add commands to :func:`main` (each optional while in progress)."""
-    import importlib
-
-    for name in ("validate", "query", "publish", "push"):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register_commands()
+# The modules that add the other commands to `main` (they import `main` from here).
+from . import publish, push, query, validate  # noqa: E402, F401
