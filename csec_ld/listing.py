@@ -9,9 +9,7 @@ the title and year, and a resource type recognised from the title's words
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,33 +17,13 @@ import yaml
 
 from .build import atomic_output
 from .errors import DataError, OutputError, RecordError
+from .records import parse_day_month_year
 from .sources import _read_text
 from .vocab import Vocabulary, fold, load_vocabulary
 
 __all__ = ["ListingEntry", "import_listing", "parse_listing", "slugify", "to_yaml"]
 
 _ENTRY_RE = re.compile(r"\s*(\d+)\.\s+(\S.*)")
-_DATE_RE = re.compile(r"\s*(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})\s*")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
 _STOPWORDS = frozenset(
     [
         "a",
@@ -78,13 +56,11 @@ class ListingEntry:
 
 
 def _date(text: str) -> str | None:
-    m = _DATE_RE.fullmatch(text)
-    if not m or m.group(2).lower() not in _MONTHS:
-        return None
     try:
-        return _dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1))).isoformat()
+        day = parse_day_month_year(text)
     except ValueError:
         return None
+    return day.isoformat() if day else None
 
 
 def parse_listing(text: str, path: str = "<listing>") -> list[ListingEntry]:
@@ -223,12 +199,3 @@ def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = F
             )
             written.append(out / f"{rid}.yaml")
     return written
-
-
-def import_listing_entries(path: str | Path) -> Sequence[ListingEntry]:
-    """Parse the listing file at *path* (for callers that only want the entries)."""
-    path = Path(path)
-    try:
-        return parse_listing(_read_text(path), str(path))
-    except RecordError as exc:
-        raise DataError([exc]) from exc

@@ -71,7 +71,7 @@ from .namespaces import (
     VOCAB_BASE,
     XSD,
 )
-from .records import LangString, PartialDate, Record, record_to_dict
+from .records import PartialDate, Record, record_to_dict, texts_value
 from .resources import ontology_dir, shapes_dir
 from .serialize import JsonLdWriter, NTriplesWriter, TurtleWriter, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
@@ -919,13 +919,9 @@ class _SourceWriter:
         folder.mkdir()
         cat = catalogue.catalog
 
-        def texts(values: tuple[LangString, ...]) -> Any:
-            return values[0].value if len(values) == 1 and values[0].lang == "en" else {
-                v.lang: v.value for v in values}
-
-        description: dict[str, Any] = {"title": texts(cat.title)}
+        description: dict[str, Any] = {"title": texts_value(cat.title)}
         if cat.description:
-            description["description"] = texts(cat.description)
+            description["description"] = texts_value(cat.description)
         description["base"] = cat.base
         for key in ("publisher", "license"):
             if getattr(cat, key):

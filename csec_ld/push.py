@@ -40,7 +40,6 @@ from pyoxigraph import NamedNode, RdfFormat
 
 from .build import build
 from .errors import StoreError, UsageError
-from .resources import ontology_dir
 from .store import (
     DEFAULT_TIMEOUT,
     _client,
@@ -48,6 +47,7 @@ from .store import (
     _html_summary,
     _http_error,
     _looks_like_html,
+    _ontology_triples,
 )
 
 __all__ = ["SWAPS", "PushResult", "push", "update_endpoint_for"]
@@ -90,10 +90,7 @@ def _chunks(path: Path, lines_per_chunk: int) -> Iterator[bytes]:
 
 
 def _ontology_ntriples() -> bytes:
-    quads: list[pyoxigraph.Quad] = []
-    for ttl in sorted(ontology_dir().glob("*.ttl")):
-        quads.extend(pyoxigraph.parse(path=str(ttl), format=RdfFormat.TURTLE))
-    return pyoxigraph.serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES) or b""
+    return pyoxigraph.serialize(_ontology_triples(), format=RdfFormat.N_TRIPLES) or b""
 
 
 def _answer_error(url: str, response: httpx.Response) -> StoreError:

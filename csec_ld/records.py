@@ -33,8 +33,10 @@ __all__ = [
     "Record",
     "build_record",
     "parse_date",
+    "parse_day_month_year",
     "parse_identifier",
     "record_to_dict",
+    "texts_value",
 ]
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -145,6 +147,20 @@ class PartialDate:
 _DATE_HINT = "use YYYY, YYYY-MM or YYYY-MM-DD"
 
 
+def parse_day_month_year(text: str) -> _dt.date | None:
+    """A date written like ``14 June 2016``; ``None`` if it is not written so.
+
+    ``ValueError`` if it is written so but is no date (``31 June 2010``).
+
+    >>> parse_day_month_year("01 December 2011")
+    datetime.date(2011, 12, 1)
+    """
+    m = _HUMAN_DATE_RE.fullmatch(text.strip())
+    if m is None or m.group(2).lower() not in _MONTHS:
+        return None
+    return _dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+
+
 def parse_date(text: str) -> PartialDate:
     """Parse an ISO 8601 year, year-month or date; ``ValueError`` with a hint if it is not one.
 
@@ -154,18 +170,12 @@ def parse_date(text: str) -> PartialDate:
     text = text.strip()
     m = _DATE_RE.fullmatch(text)
     if m is None:
-        human = _HUMAN_DATE_RE.fullmatch(text)
-        if human and human.group(2).lower() in _MONTHS:
-            h_day, h_month, h_year = (
-                int(human.group(1)),
-                _MONTHS[human.group(2).lower()],
-                int(human.group(3)),
-            )
-            try:
-                iso = _dt.date(h_year, h_month, h_day).isoformat()
-            except ValueError as exc:
-                raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
-            raise ValueError(f"{text!r} is not an ISO date: write {iso}")
+        try:
+            human = parse_day_month_year(text)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
+        if human is not None:
+            raise ValueError(f"{text!r} is not an ISO date: write {human.isoformat()}")
         raise ValueError(f"{text!r} is not a date ({_DATE_HINT})")
     year, month, day = m.group(1), m.group(2), m.group(3)
     try:
@@ -327,6 +337,13 @@ class Record:
         return self.title[0].value
 
 
+def texts_value(values: tuple[LangString, ...]) -> str | dict[str, str]:
+    """Language-tagged texts as a record file writes them: a string if English only."""
+    if len(values) == 1 and values[0].lang == "en":
+        return values[0].value
+    return {v.lang: v.value for v in values}
+
+
 def record_to_dict(record: Record) -> dict[str, Any]:
     """The record as the loaders read it (fields in order, empty ones left out).
 
@@ -338,21 +355,23 @@ def record_to_dict(record: Record) -> dict[str, Any]:
     '2010-09-01'
     """
 
-    def texts(values: tuple[LangString, ...]) -> str | dict[str, str]:
-        if len(values) == 1 and values[0].lang == "en":
-            return values[0].value
-        return {v.lang: v.value for v in values}
-
     out: dict[str, Any] = {
         "id": record.id,
-        "title": texts(record.title),
+        "title": texts_value(record.title),
         "issued": record.issued.text,
         "type": record.type,
     }
     if record.description:
-        out["description"] = texts(record.description)
-    for name in ("countries", "subjects", "publishers", "creators", "contributors",
-                 "languages", "is_part_of"):
+        out["description"] = texts_value(record.description)
+    for name in (
+        "countries",
+        "subjects",
+        "publishers",
+        "creators",
+        "contributors",
+        "languages",
+        "is_part_of",
+    ):
         if getattr(record, name):
             out[name] = list(getattr(record, name))
     if record.identifiers:
