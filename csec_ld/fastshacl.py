@@ -30,14 +30,12 @@ own triples.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import hashlib
 import itertools
 import pickle
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +45,8 @@ from rdflib.namespace import RDF as _RDF
 from rdflib.namespace import RDFS as _RDFS
 from rdflib.namespace import SH as _SH
 from rdflib.namespace import XSD as _XSD
+
+from .memory import paused_gc
 
 __all__ = ["Compiled", "CrossIndex", "compile_shapes"]
 
@@ -269,19 +269,6 @@ def _index(triples: list[Any]) -> tuple[dict[str, dict[str, dict[Any, None]]], d
     return index, nodes
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """No garbage collection while indexing: it would scan the index once per few
-    hundred term wrappers (half the time) and find no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Memo:
     """A value test that remembers its verdict per value while that pays: IRIs, dates
     and codes repeat; titles and descriptions do not (then it stops remembering)."""
@@ -304,7 +291,8 @@ class _Memo:
         ok = self.cache[v] = bool(self.test(v))
         if len(self.cache) >= 5_000:
             self.active = self.hits >= len(self.cache)  # mostly new values: stop
-            self.cache, self.hits = {}, 0
+            self.cache.clear()  # in place: compiled checks read it directly (see _plan)
+            self.hits = 0
         return ok
 
 
@@ -362,7 +350,6 @@ class _Shape:
     unique_lang: bool = False
     ors: list[list[_ValueCheck]] = field(default_factory=list)
     sparql: list[_Sparql] = field(default_factory=list)
-    run: Any = None  # (focus key, focus node, {predicate: {object}}, results) -> None
 
     @property
     def rank(self) -> int:
@@ -384,55 +371,115 @@ class _Target:
     shapes: list[_Shape]
 
 
-def _runner(shape: _Shape, compiled: Compiled) -> Any:
-    """The Python checks of one shape, as one function of a focus node."""
-    path, lo, hi = shape.path, shape.min_count, shape.max_count
-    tests = shape.values.tests
-    equals, unique_lang, ors = shape.equals, shape.unique_lang, shape.ors
-    raw = compiled._raw
-    min_c, max_c, eq_c = _comp("MinCount"), _comp("MaxCount"), _comp("Equals")
-    ul_c, or_c = _comp("UniqueLang"), _comp("Or")
-    if not (lo is not None or hi is not None or tests or equals or unique_lang or ors):
-        return lambda fkey, fnode, props, out: None
+def _equals_failures(
+    shape: _Shape, fkey: str, values: Any, theirs_values: Any, out: list, raw: Any
+) -> None:
+    """sh:equals when the two sets of terms differ (they may still be equal for rdflib)."""
+    eq_c = _comp("Equals")
+    mine = {_key(v): v for v in values}
+    theirs = {_key(v): v for v in theirs_values}
+    if mine.keys() != theirs.keys():
+        for k in mine.keys() - theirs.keys():
+            out.append(raw(shape, fkey, eq_c, mine[k]))
+        for k in theirs.keys() - mine.keys():
+            out.append(raw(shape, fkey, eq_c, theirs[k]))
 
-    def run(fkey: str, fnode: Any, props: dict[str, dict[Any, None]], out: list) -> None:
-        values: Any = {fnode: None} if path is None else props.get(path, _NO_VALUES)
-        n = len(values)
-        if lo is not None and n < lo:
-            out.append(raw(shape, fkey, min_c, None))
-        if hi is not None and n > hi:
-            out.append(raw(shape, fkey, max_c, None))
-        if n:
-            for component, test in tests:
-                for v in values:
-                    if not test(v):
-                        out.append(raw(shape, fkey, component, v))
-        for other in equals:
-            theirs_values = props.get(other, _NO_VALUES)
-            if values.keys() == theirs_values.keys():
-                continue  # the same terms (equal for rdflib too)
-            mine = {_key(v): v for v in values}
-            theirs = {_key(v): v for v in theirs_values}
-            if mine.keys() != theirs.keys():
-                for k in mine.keys() - theirs.keys():
-                    out.append(raw(shape, fkey, eq_c, mine[k]))
-                for k in theirs.keys() - mine.keys():
-                    out.append(raw(shape, fkey, eq_c, theirs[k]))
-        if unique_lang and n > 1:
-            seen: set[str] = set()
-            dupes: set[str] = set()
-            for v in values:
-                lang = getattr(v, "language", None)
-                if lang:
-                    (dupes if lang.lower() in seen else seen).add(lang.lower())
-            for _ in dupes:
-                out.append(raw(shape, fkey, ul_c, None))
-        for members in ors:
-            for v in values:
-                if not any(m.conforms(v) for m in members):
-                    out.append(raw(shape, fkey, or_c, v))
 
-    return run
+def _unique_lang_failures(shape: _Shape, fkey: str, values: Any, out: list, raw: Any) -> None:
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for v in values:
+        lang = getattr(v, "language", None)
+        if lang:
+            (dupes if lang.lower() in seen else seen).add(lang.lower())
+    for _ in dupes:
+        out.append(raw(shape, fkey, _comp("UniqueLang"), None))
+
+
+def _or_failures(shape: _Shape, fkey: str, values: Any, out: list, raw: Any) -> None:
+    for members in shape.ors:
+        for v in values:
+            if not any(m.conforms(v) for m in members):
+                out.append(raw(shape, fkey, _comp("Or"), v))
+
+
+def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, list], None]:
+    """One Python function checking *shapes* on focus nodes: ``check(focus, index, out)``.
+
+    The shapes' constraints become straight-line code (each path's values looked up
+    once per focus node, each memoised value test read from its cache inline): a
+    function call per shape and focus node would cost more than the checks do.
+    """
+    env: dict[str, Any] = {
+        "raw": raw, "EMPTY": _EMPTY, "NO_VALUES": _NO_VALUES,
+        "equals_failures": _equals_failures, "unique_lang_failures": _unique_lang_failures,
+        "or_failures": _or_failures,
+        "MIN_C": _comp("MinCount"), "MAX_C": _comp("MaxCount"),
+    }
+    paths: dict[str, str] = {}
+
+    def const(value: Any, prefix: str) -> str:
+        name = f"{prefix}{len(env)}"
+        env[name] = value
+        return name
+
+    def values_of(path: str) -> str:
+        if path not in paths:
+            paths[path] = f"v{len(paths)}"
+        return paths[path]
+
+    body: list[str] = []
+    for shape in shapes:
+        sh = const(shape, "S")
+        if shape.path is None:
+            vals, lines = "node_values", []
+        else:
+            vals = values_of(shape.path)
+            lines = []
+        n = f"len({vals})"
+        if shape.min_count is not None:
+            lines.append(f"if {n} < {shape.min_count}: out.append(raw({sh}, fkey, MIN_C, None))")
+        if shape.max_count is not None:
+            lines.append(f"if {n} > {shape.max_count}: out.append(raw({sh}, fkey, MAX_C, None))")
+        if shape.values.tests:
+            tests = []
+            for component, test in shape.values.tests:
+                memo = test if isinstance(test, _Memo) else _Memo(test)
+                get, fill = const(memo.cache.get, "G"), const(memo, "M")
+                comp = const(component, "C")
+                tests.append(
+                    f"    for v in {vals}:\n"
+                    f"        ok = {get}(v)\n"
+                    f"        if ok is None: ok = {fill}(v)\n"
+                    f"        if not ok: out.append(raw({sh}, fkey, {comp}, v))"
+                )
+            lines.append(f"if {vals}:\n" + "\n".join(tests))
+        for other in shape.equals:
+            theirs = values_of(other)
+            lines.append(
+                f"if {vals}.keys() != {theirs}.keys(): "
+                f"equals_failures({sh}, fkey, {vals}, {theirs}, out, raw)"
+            )
+        if shape.unique_lang:
+            lines.append(f"if {n} > 1: unique_lang_failures({sh}, fkey, {vals}, out, raw)")
+        if shape.ors:
+            lines.append(f"if {vals}: or_failures({sh}, fkey, {vals}, out, raw)")
+        body += lines
+    head = ["def check(focus, index, out):", "    for fkey, fnode in focus:",
+            "        props = index.get(fkey, EMPTY)", "        node_values = (fnode,)"]
+    head += [f"        {var} = props.get({const(path, 'P')}, NO_VALUES)"
+             for path, var in paths.items()]
+    code = "\n".join(head + ["        " + line.replace("\n", "\n        ") for line in body])
+    exec(compile(code, "<csec-ld compiled shapes>", "exec"), env)
+    return env["check"]  # type: ignore[no-any-return]
+
+
+def _has_core(shape: _Shape) -> bool:
+    """Whether the shape has constraints checked in Python (not only SPARQL ones)."""
+    return bool(
+        shape.min_count is not None or shape.max_count is not None or shape.values.tests
+        or shape.equals or shape.unique_lang or shape.ors
+    )
 
 
 class Compiled:
@@ -448,7 +495,7 @@ class Compiled:
             (s, q) for t in self.targets for s in t.shapes if s.cross for q in s.sparql
         ]
         self._cross_number = {id(q): n for n, (_, q) in enumerate(self.cross)}
-        self._plans: dict[tuple[int, ...], tuple[list[Any], dict[str, list[Any]]]] = {}
+        self._plans: dict[tuple[int, ...], Callable[[Iterable[Any], Any, list], None]] = {}
         self.index: dict[str, dict[str, dict[Any, None]]] = {}
 
     # ----------------------------------------------------------------- compiling
@@ -587,7 +634,6 @@ class Compiled:
             if self._deactivated(sparql):
                 continue
             shape.sparql.append(self._sparql(shape, sparql))
-        shape.run = _runner(shape, self)
         return shape
 
     def _value_check(self, node: Any, params: set[str]) -> _ValueCheck:
@@ -754,7 +800,7 @@ class Compiled:
         *min_rank* (3: violations, 2: and warnings) skips the shapes of lower severity.
         """
         triples = triples if isinstance(triples, list) else list(triples)
-        with _no_gc():
+        with paused_gc():
             return self._check(triples, skip_focus, focus_only, cross_only, cross_focus, min_rank)
 
     def _check(
@@ -785,21 +831,7 @@ class Compiled:
                 if shape.rank >= min_rank and (shape.cross or not cross_only)
             ]
             if not cross_only:
-                # Shapes that can fail without values (or without values of their own
-                # path: sh:equals) run on every focus node; the others only where their
-                # path has values.
-                always, by_path = self._plan(shapes)
-                for fkey, fnode in focus.items():
-                    props = index.get(fkey)
-                    if props is None:
-                        props = _EMPTY
-                    for run in always:
-                        run(fkey, fnode, props, out)
-                    for p in props:
-                        runs = by_path.get(p)
-                        if runs:
-                            for run in runs:
-                                run(fkey, fnode, props, out)
+                self._plan(shapes)(focus.items(), index, out)
             for shape in shapes:
                 for q in shape.sparql:
                     work = sparql_work.setdefault(id(q), (shape, q, []))
@@ -812,16 +844,13 @@ class Compiled:
             self._run_sparql(triples, list(sparql_work.values()), out)
         return out
 
-    def _plan(self, shapes: list[_Shape]) -> tuple[list[Any], dict[str, list[Any]]]:
+    def _plan(self, shapes: list[_Shape]) -> Callable[[Iterable[Any], Any, list], None]:
         key = tuple(id(sh) for sh in shapes)
         plan = self._plans.get(key)
         if plan is None:
-            always = [sh.run for sh in shapes if sh.path is None or sh.min_count or sh.equals]
-            by_path: dict[str, list[Any]] = {}
-            for sh in shapes:
-                if sh.run not in always:
-                    by_path.setdefault(sh.path or "", []).append(sh.run)
-            plan = self._plans[key] = (always, by_path)
+            plan = self._plans[key] = _generate(
+                [sh for sh in shapes if _has_core(sh)], self._raw
+            )
         return plan
 
     def _focus(self, target: _Target, index: dict[str, Any], nodes: dict[str, Any]) -> dict:
@@ -885,9 +914,9 @@ class Compiled:
     def store(self, triples: Iterable[Any], predicates: set[str] | None) -> pyoxigraph.Store:
         store = pyoxigraph.Store()
         store.extend(
-            pyoxigraph.Quad(t.subject, t.predicate, t.object)
-            for t in triples
-            if predicates is None or t.predicate.value in predicates
+            pyoxigraph.Quad(s, p, o)
+            for s, p, o in triples
+            if predicates is None or p.value in predicates
         )
         return store
 
@@ -984,17 +1013,15 @@ class Compiled:
             if fkey.startswith("_:"):
                 continue  # a blank node cannot be joined across chunks
             props = self.index.get(fkey, {})
-            node = pyoxigraph.NamedNode(fkey)
             chosen += [
-                pyoxigraph.Triple(node, pyoxigraph.NamedNode(p), o)
+                f"<{fkey}> <{p}> {o} .\n"  # N-Triples: str() of a term is its N-Triples form
                 for p, objects in props.items()
                 if wanted is None or p in wanted
                 for o in objects
             ]
             entries.append(CrossEntry(fkey, tuple(sorted(numbers)), info(fkey) if info else None))
             keys.append(self.cross_keys(props, numbers))
-        nt = pyoxigraph.serialize(chosen, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
-        return entries, keys, nt
+        return entries, keys, "".join(chosen).encode()
 
     def cross_keys(self, props: dict[str, Any], numbers: Iterable[int]) -> list[int]:
         """Hashed join keys of one focus node for the cross-record constraints *numbers*."""

@@ -12,6 +12,7 @@ entries in use, never the whole graph.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyoxigraph import Triple
+
 from .errors import RecordError
 from .mapping import Mapper
 from .mapping.base import Used
+from .memory import paused_gc
 from .records import RawRecord, build_record
 from .serialize import FORMATS
 from .sources import Catalogue, jsonl_batches, open_catalog, parse_jsonl, read_raw
@@ -78,6 +82,10 @@ class ChunkWorker:
             self.checker = ChunkChecker(spec.shapes)
 
     def __call__(self, work: Work) -> Chunk:
+        with paused_gc():
+            return self._chunk(work)
+
+    def _chunk(self, work: Work) -> Chunk:
         cat = self.catalogue
         mapper = Mapper(cat, self.spec.profiles)
         chunk = Chunk(used=mapper.used)
@@ -95,7 +103,7 @@ class ChunkWorker:
             if record is None:
                 chunk.errors.extend(problems)
                 continue
-            triples = mapper.record(record)
+            triples = mapper.terms(record)
             number = len(chunk.ids)
             chunk.ids.append(
                 (record.id, raw.location.path, raw.line_of("id"), not record.is_withdrawn)
@@ -103,12 +111,13 @@ class ChunkWorker:
             chunk.records += 1
             chunk.triples += len(triples)
             if triples:
+                block = [Triple(*t) for t in triples]  # the writers are pyoxigraph's
                 for out, writer in zip(rendered, self.writers, strict=True):
-                    out.append(writer.render(triples))
+                    out.append(writer.render(block))
             if self.checker is not None and record.id not in ids_here:
                 # A reused id is a load error; its record is not validated (nor merged
                 # with the first one), as in `validate`.
-                full = checked.record(record) if checked is not None else triples
+                full = checked.terms(record) if checked is not None else triples
                 if full:
                     mapped.append((record, cat.catalog.record_iri(record.id), full, number))
             ids_here.add(record.id)
@@ -152,6 +161,9 @@ _WORKER: ChunkWorker | None = None
 def _init_worker(spec: PipelineSpec) -> None:
     global _WORKER
     _WORKER = ChunkWorker(spec)
+    # The compiled shapes, vocabularies and modules live as long as the process: out
+    # of the collector's sight, they cost nothing when it runs between chunks.
+    gc.freeze()
 
 
 def _run_in_worker(work: Work) -> Chunk:

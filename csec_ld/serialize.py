@@ -193,17 +193,18 @@ def _term(obj: Any, coerced: bool) -> Any:
     return {"@type": compact(datatype), "@value": obj.value}
 
 
-def node_object(triples: list[Triple]) -> dict[str, Any]:
-    """One JSON-LD node object for a block of triples about one subject."""
-    subject = triples[0].subject
+def node_object(triples: list[Any]) -> dict[str, Any]:
+    """One JSON-LD node object for a block of triples about one subject (``Triple``
+    objects or tuples of terms)."""
+    subject = triples[0][0]
     assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
     node: dict[str, Any] = {"@id": compact(subject.value)}
-    for t in triples:
-        p = t.predicate.value
-        if p == _RDF_TYPE and isinstance(t.object, NamedNode):
-            node.setdefault("@type", []).append(compact(t.object.value))
+    for _, predicate, obj in triples:
+        p = predicate.value
+        if p == _RDF_TYPE and isinstance(obj, NamedNode):
+            node.setdefault("@type", []).append(compact(obj.value))
             continue
-        node.setdefault(compact(p), []).append(_term(t.object, p in _IRI_PROPERTIES))
+        node.setdefault(compact(p), []).append(_term(obj, p in _IRI_PROPERTIES))
     return node
 
 
@@ -223,7 +224,7 @@ class JsonLdWriter(Writer):
         self.out.write(b'{\n  "@context": ' + ctx.encode() + b',\n  "@graph": [')
 
     @classmethod
-    def render(cls, triples: list[Triple]) -> bytes:
+    def render(cls, triples: list[Any]) -> bytes:
         # One node object per line: readable, greppable, and json's fast C encoder
         # (indent= would fall back to the pure-Python one, ten times slower).
         return json.dumps(node_object(triples), ensure_ascii=False, sort_keys=True).encode()

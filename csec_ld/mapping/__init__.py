@@ -22,11 +22,19 @@ from pyoxigraph import Triple
 from ..errors import UsageError
 from ..records import Record
 from ..sources import Catalogue
-from .base import Context, Profile, Used, iri
+from .base import RDF_TYPE, Context, Profile, Terms, Used, iri
 from .dcterms import DctermsProfile
 from .schemaorg import SchemaOrgProfile
 
-__all__ = ["DEFAULT_PROFILES", "PROFILES", "Context", "Mapper", "Profile", "get_profiles"]
+__all__ = [
+    "DEFAULT_PROFILES",
+    "PROFILES",
+    "Context",
+    "Mapper",
+    "Profile",
+    "Terms",
+    "get_profiles",
+]
 
 PROFILES: dict[str, type[Profile]] = {
     DctermsProfile.name: DctermsProfile,
@@ -69,7 +77,12 @@ class Mapper:
         self.record_ids: list[str] = []
 
     def record(self, record: Record) -> list[Triple]:
-        """The record's triples: its classes, then each profile's rows in table order.
+        """The record's triples, as ``pyoxigraph.Triple`` objects (see :meth:`terms`)."""
+        return [Triple(s, p, o) for s, p, o in self.terms(record)]
+
+    def terms(self, record: Record) -> list[Terms]:
+        """The record's triples as tuples: its classes, then each profile's rows in
+        table order (the writers and the validator take tuples; the pipeline uses this).
 
         That order is deterministic and reads like the record (title, issued,
         type, ...); sorting a million blocks would cost more than it gives.
@@ -78,13 +91,16 @@ class Mapper:
             # A tombstone is not part of the catalogue graph; harvesters learn of it
             # through OAI-PMH (deleted) and the change feed, people through its page.
             return []
-        triples: list[Triple] = []
+        subject = self.ctx.record_node(record.id)
+        types: list[Terms] = []
+        rest: list[Terms] = []
         for profile in self.profiles:
-            triples.extend(profile.record(record, self.ctx))
+            for t in profile.record(record, self.ctx, subject):
+                (types if t[1] is RDF_TYPE else rest).append(t)
         self.used.add_record(record, self.ctx)
         self.record_ids.append(record.id)
-        types = [t for t in triples if t.predicate.value == _RDF_TYPE]
-        return types + [t for t in triples if t.predicate.value != _RDF_TYPE]
+        types.extend(rest)
+        return types
 
     def support(self, stream_parts: bool = False) -> Iterator[list[Triple]]:
         """Blocks for the nodes the records pointed at, then the catalogue's block.

@@ -13,9 +13,14 @@ from ..records import LangString, PartialDate, Record
 from ..sources import Catalog
 from ..vocab import Registry, Vocabulary
 
-__all__ = ["Context", "Profile", "Row", "Used", "iri", "lang_literals"]
+__all__ = ["Context", "Profile", "Row", "Terms", "Used", "iri", "lang_literals"]
 
-RDF_TYPE = NamedNode(RDF + "type")
+#: A triple as a plain tuple of pyoxigraph terms: what the profiles give for records.
+#: A million records make tens of millions of triples, and a tuple costs a tenth of
+#: a ``pyoxigraph.Triple`` (which copies its terms into Rust); the writers and the
+#: validator take either, :meth:`Mapper.record` turns them into ``Triple`` objects.
+Terms = tuple[NamedNode, NamedNode, NamedNode | Literal]
+
 _XSD_STRING = NamedNode(XSD + "string")
 _NODES: dict[str, NamedNode] = {}
 
@@ -28,8 +33,21 @@ def iri(value: str) -> NamedNode:
     return node
 
 
+RDF_TYPE = iri(RDF + "type")  # the cached node: the mapper tells types apart by identity
+
+
+_LAST_TEXTS: list[Any] = [None, []]
+
+
 def lang_literals(values: Iterable[LangString]) -> list[Literal]:
-    return [Literal(v.value, language=v.lang) for v in values]
+    """Literals for language-tagged texts (the last tuple's are remembered: every
+    profile maps a record's title and description)."""
+    if values is _LAST_TEXTS[0]:
+        return _LAST_TEXTS[1]  # type: ignore[no-any-return]
+    out = [Literal(v.value, language=v.lang) for v in values]
+    if isinstance(values, tuple):
+        _LAST_TEXTS[0], _LAST_TEXTS[1] = values, out
+    return out
 
 
 def typed_date(value: PartialDate, datatype: str | None = None) -> Literal:
@@ -98,17 +116,17 @@ class Profile:
     #: The property linking the catalogue to each record.
     has_part: ClassVar[str]
 
-    def record(self, record: Record, ctx: Context) -> Iterator[Triple]:
-        subject = ctx.record_node(record.id)
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
+        """The record's triples (as :data:`Terms`), *subject* being its node."""
         for cls in self.classes(record, ctx):
-            yield Triple(subject, RDF_TYPE, iri(cls))
+            yield (subject, RDF_TYPE, iri(cls))
         for row in self.rows:
             value = getattr(record, row.field)
             if value is None or value == ():
                 continue
             predicate = iri(row.predicate)
             for obj in row.convert(value, ctx):
-                yield Triple(subject, predicate, obj)
+                yield (subject, predicate, obj)
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return ()

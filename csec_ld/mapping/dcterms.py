@@ -9,7 +9,17 @@ from pyoxigraph import Literal, NamedNode, Triple
 from ..namespaces import CSEC_NS, DCMITYPE, DCTERMS, FOAF, RDFS, SKOS
 from ..records import Identifier, Record
 from ..vocab import country, language
-from .base import RDF_TYPE, Context, Profile, Row, Used, iri, lang_literals, typed_date
+from .base import (
+    RDF_TYPE,
+    Context,
+    Profile,
+    Row,
+    Terms,
+    Used,
+    iri,
+    lang_literals,
+    typed_date,
+)
 
 __all__ = ["DctermsProfile"]
 
@@ -52,10 +62,10 @@ class DctermsProfile(Profile):
         Row("modified", D + "modified", lambda v, c: [typed_date(v)]),
     )
 
-    def record(self, record: Record, ctx: Context) -> Iterator[Triple]:
-        yield from super().record(record, ctx)
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
+        yield from super().record(record, ctx, subject)
         if not record.is_part_of:  # every record is part of the catalogue
-            yield Triple(ctx.record_node(record.id), iri(D + "isPartOf"), iri(ctx.catalog.iri))
+            yield (subject, iri(D + "isPartOf"), iri(ctx.catalog.iri))
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return [ctx.vocab.types.concepts[record.type].dcmi_type or DCMITYPE + "Text"]

@@ -14,7 +14,17 @@ from pyoxigraph import Literal, NamedNode, Triple
 from ..namespaces import SCHEMA
 from ..records import Identifier, Record
 from ..vocab import country, language
-from .base import RDF_TYPE, Context, Profile, Row, Used, iri, lang_literals, typed_date
+from .base import (
+    RDF_TYPE,
+    Context,
+    Profile,
+    Row,
+    Terms,
+    Used,
+    iri,
+    lang_literals,
+    typed_date,
+)
 
 __all__ = ["SchemaOrgProfile"]
 
@@ -71,10 +81,10 @@ class SchemaOrgProfile(Profile):
         Row("modified", S + "dateModified", lambda v, c: [typed_date(v, SCHEMA_DATE)]),
     )
 
-    def record(self, record: Record, ctx: Context) -> Iterator[Triple]:
-        yield from super().record(record, ctx)
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
+        yield from super().record(record, ctx, subject)
         if not record.is_part_of:
-            yield Triple(ctx.record_node(record.id), iri(S + "isPartOf"), iri(ctx.catalog.iri))
+            yield (subject, iri(S + "isPartOf"), iri(ctx.catalog.iri))
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return [ctx.vocab.types.concepts[record.type].schema_class or S + "CreativeWork"]
