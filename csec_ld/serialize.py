@@ -193,6 +193,13 @@ def _term(obj: Any, coerced: bool) -> Any:
     return {"@type": compact(datatype), "@value": obj.value}
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _key(predicate: str) -> tuple[str | None, bool]:
+    """A predicate's key in a node object (None: ``@type``), and whether its values
+    are coerced to ``@id`` by our context."""
+    return None if predicate == _RDF_TYPE else compact(predicate), predicate in _IRI_PROPERTIES
+
+
 def node_object(triples: list[Any]) -> dict[str, Any]:
     """One JSON-LD node object for a block of triples about one subject (``Triple``
     objects or tuples of terms)."""
@@ -200,11 +207,17 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
     assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
     node: dict[str, Any] = {"@id": compact(subject.value)}
     for _, predicate, obj in triples:
-        p = predicate.value
-        if p == _RDF_TYPE and isinstance(obj, NamedNode):
+        key, coerced = _key(predicate.value)
+        if key is None and isinstance(obj, NamedNode):
             node.setdefault("@type", []).append(compact(obj.value))
             continue
-        node.setdefault(compact(p), []).append(_term(obj, p in _IRI_PROPERTIES))
+        if key is None:
+            key = compact(_RDF_TYPE)
+        values = node.get(key)
+        if values is None:
+            node[key] = [_term(obj, coerced)]
+        else:
+            values.append(_term(obj, coerced))
     return node
 
 

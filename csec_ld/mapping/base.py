@@ -116,17 +116,16 @@ class Profile:
     #: The property linking the catalogue to each record.
     has_part: ClassVar[str]
 
-    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> list[Terms]:
         """The record's triples (as :data:`Terms`), *subject* being its node."""
-        for cls in self.classes(record, ctx):
-            yield (subject, RDF_TYPE, iri(cls))
+        out = [(subject, RDF_TYPE, iri(cls)) for cls in self.classes(record, ctx)]
         for row in self.rows:
             value = getattr(record, row.field)
             if value is None or value == ():
                 continue
             predicate = iri(row.predicate)
-            for obj in row.convert(value, ctx):
-                yield (subject, predicate, obj)
+            out += [(subject, predicate, obj) for obj in row.convert(value, ctx)]
+        return out
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return ()

@@ -62,10 +62,11 @@ class DctermsProfile(Profile):
         Row("modified", D + "modified", lambda v, c: [typed_date(v)]),
     )
 
-    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
-        yield from super().record(record, ctx, subject)
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> list[Terms]:
+        out = super().record(record, ctx, subject)
         if not record.is_part_of:  # every record is part of the catalogue
-            yield (subject, iri(D + "isPartOf"), iri(ctx.catalog.iri))
+            out.append((subject, iri(D + "isPartOf"), iri(ctx.catalog.iri)))
+        return out
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return [ctx.vocab.types.concepts[record.type].dcmi_type or DCMITYPE + "Text"]

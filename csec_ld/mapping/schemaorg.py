@@ -81,10 +81,11 @@ class SchemaOrgProfile(Profile):
         Row("modified", S + "dateModified", lambda v, c: [typed_date(v, SCHEMA_DATE)]),
     )
 
-    def record(self, record: Record, ctx: Context, subject: NamedNode) -> Iterator[Terms]:
-        yield from super().record(record, ctx, subject)
+    def record(self, record: Record, ctx: Context, subject: NamedNode) -> list[Terms]:
+        out = super().record(record, ctx, subject)
         if not record.is_part_of:
-            yield (subject, iri(S + "isPartOf"), iri(ctx.catalog.iri))
+            out.append((subject, iri(S + "isPartOf"), iri(ctx.catalog.iri)))
+        return out
 
     def classes(self, record: Record, ctx: Context) -> Iterable[str]:
         return [ctx.vocab.types.concepts[record.type].schema_class or S + "CreativeWork"]
