@@ -44,7 +44,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,11 @@ class ValidationFailedError(CsecLdError):
 
 
 def check_valid(
-    sources: Sequence[str | Path], *, base: str | None = None, shapes: str | Path | None = None
+    sources: Sequence[str | Path],
+    *,
+    base: str | None = None,
+    shapes: str | Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> None:
     """Validate *sources* against the SHACL shapes; raise if any violation is found.
 
@@ -143,7 +147,7 @@ def check_valid(
     """
     from . import validation
 
-    report = validation.validate(list(sources), shapes=shapes, base=base)
+    report = validation.validate(list(sources), shapes=shapes, base=base, on_progress=on_progress)
     if report.failed("violation"):
         lines = []
         for r in report.results:
@@ -960,8 +964,12 @@ def publish(
     shapes: str | Path | None = None,
     sparql_endpoint: str | None = None,
     page_size: int = PAGE_SIZE,
+    on_progress: Callable[[str, int], None] | None = None,
 ) -> PublishResult:
     """Validate the records of *sources* and write the static site into *out_dir*.
+
+    *on_progress* is called as ``("validate", n)`` and ``("write", n)`` with the
+    number of records each step has done since the last call.
 
     Raises :class:`~csec_ld.errors.DataError` (record problems) or
     :class:`ValidationFailedError` (shape violations); then nothing is written.
@@ -969,7 +977,12 @@ def publish(
     if it is a csec-ld site or empty.
     """
     if validate:
-        check_valid(sources, base=base, shapes=shapes)
+        check_valid(
+            sources,
+            base=base,
+            shapes=shapes,
+            on_progress=(lambda n: on_progress("validate", n)) if on_progress else None,
+        )
     catalogue = open_catalog(sources, base=base)
     out = Path(out_dir)
     result = PublishResult(out)
@@ -995,6 +1008,8 @@ def publish(
             source = _SourceWriter(root / SOURCE_FOLDER, catalogue)
             stack.callback(source.close)
             for record in catalogue.records():
+                if on_progress:
+                    on_progress("write", 1)
                 feed.add(record)
                 source.add(record)
                 if record.is_withdrawn:

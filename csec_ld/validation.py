@@ -38,7 +38,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -810,6 +810,7 @@ def validate(
     chunk_size: int = CHUNK_SIZE,
     workers: int | None = None,
     engine: str = "fast",
+    on_progress: Callable[[int], None] | None = None,
 ) -> ValidationReport:
     """Validate the records and RDF files of *sources* against the SHACL shapes.
 
@@ -825,7 +826,8 @@ def validate(
 
     *engine* ``"fast"`` (default) runs the shapes compiled by :mod:`csec_ld.fastshacl`
     (pySHACL for what it cannot compile); ``"pyshacl"`` runs pySHACL on everything,
-    the reference. Both give the same results.
+    the reference. Both give the same results. *on_progress* is called with the
+    number of records read, as they are.
 
     Raises :class:`~csec_ld.errors.SourceNotFoundError` for a missing source and
     :class:`~csec_ld.errors.ShapesError` for shapes that cannot be read; every
@@ -858,7 +860,15 @@ def validate(
         record_files = [p for p in files if p.suffix.lower() not in RDF_SUFFIXES]
         if record_sources and record_files:
             _map_records(
-                record_sources, base, data, locator, results, report, runner, max(1, chunk_size)
+                record_sources,
+                base,
+                data,
+                locator,
+                results,
+                report,
+                runner,
+                max(1, chunk_size),
+                on_progress,
             )
         for path in rdf_files:
             source = _RdfSource(path)
@@ -948,6 +958,7 @@ def _map_records(
     report: ValidationReport,
     runner: _Runner,
     chunk_size: int,
+    on_progress: Callable[[int], None] | None = None,
 ) -> None:
     """Map the records; small catalogues go into *data*, large ones to *runner* in chunks."""
     from .mapping import Mapper
@@ -976,7 +987,11 @@ def _map_records(
         report.checked.append((_relative(record.location.path), record.id))
         if in_chunk >= chunk_size:
             runner.submit(_to_ntriples(chunk), keep=_CHUNK)
+            if on_progress:
+                on_progress(in_chunk)
             chunk, in_chunk, chunked = [], 0, True
+    if on_progress and in_chunk:
+        on_progress(in_chunk)
     support = [t for block in mapper.support() for t in block]
     if not chunked:
         data.extend(chunk)

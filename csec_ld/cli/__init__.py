@@ -70,21 +70,44 @@ workers_option = click.option(
 )
 
 
-@contextlib.contextmanager
-def progress(label: str, quiet: bool, unit: str = "records") -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; yields an ``advance(n)`` callback."""
+def _bar(label: str, quiet: bool, unit: str) -> Any:
     from tqdm import tqdm
 
-    disable = quiet or not sys.stderr.isatty()
-    with tqdm(
+    return tqdm(
         desc=label,
         unit=f" {unit}",
-        disable=disable,
+        disable=quiet or not sys.stderr.isatty(),
         file=sys.stderr,
         leave=False,
         dynamic_ncols=True,
-    ) as bar:
+    )
+
+
+@contextlib.contextmanager
+def progress(label: str, quiet: bool, unit: str = "records") -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; yields an ``advance(n)`` callback."""
+    with _bar(label, quiet, unit) as bar:
         yield bar.update
+
+
+@contextlib.contextmanager
+def step_progress(quiet: bool, unit: str = "records") -> Iterator[Callable[[str, int], None]]:
+    """One bar per step of a command of several: yields ``advance(step, n)``."""
+    bars: dict[str, Any] = {}
+    try:
+
+        def advance(step: str, n: int) -> None:
+            bar = bars.get(step)
+            if bar is None:
+                for other in bars.values():
+                    other.close()
+                bar = bars[step] = _bar(step, quiet, unit)
+            bar.update(n)
+
+        yield advance
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import base_option, main, reports_errors, sources_argument
+from . import base_option, main, quiet_option, reports_errors, sources_argument, step_progress
 
 
 @main.command()
@@ -20,9 +20,10 @@ from . import base_option, main, reports_errors, sources_argument
               help="SHACL shapes to validate with (default: the shipped shapes).")
 @click.option("--sparql-endpoint", metavar="URL",
               help="The SPARQL endpoint to name in void.ttl and on the home page.")
+@quiet_option
 @reports_errors
 def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_validate: bool,
-            shapes: Path | None, sparql_endpoint: str | None) -> None:
+            shapes: Path | None, sparql_endpoint: str | None, quiet: bool) -> None:
     """Validate the records and write a static linked-data site.
 
     SOURCES are record files or folders (default: data/). The site holds a page
@@ -35,9 +36,10 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
     """
     from ..publish import publish as run_publish
 
-    result = run_publish(list(sources) or ["data"], out_dir, base=base,
-                         validate=not no_validate, shapes=shapes,
-                         sparql_endpoint=sparql_endpoint)
+    with step_progress(quiet) as advance:
+        result = run_publish(list(sources) or ["data"], out_dir, base=base,
+                             validate=not no_validate, shapes=shapes,
+                             sparql_endpoint=sparql_endpoint, on_progress=advance)
     withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
     click.echo(f"{result.records} records{withdrawn}, {result.triples} triples, "
                f"{len(result.files)} files → {out_dir}/")

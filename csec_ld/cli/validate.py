@@ -9,7 +9,15 @@ from pathlib import Path
 import click
 
 from ..errors import OutputError
-from . import base_option, main, reports_errors, sources_argument
+from . import (
+    base_option,
+    main,
+    progress,
+    quiet_option,
+    reports_errors,
+    sources_argument,
+    workers_option,
+)
 
 _FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
 
@@ -61,6 +69,8 @@ _FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
     help="fast: our compiled checks; pyshacl: the reference implementation (same results, slower).",
 )
 @base_option
+@workers_option
+@quiet_option
 @reports_errors
 def validate(
     sources: tuple[Path, ...],
@@ -71,6 +81,8 @@ def validate(
     max_per_shape: int | None,
     engine: str,
     base: str | None,
+    workers: int | None,
+    quiet: bool,
 ) -> None:
     """Validate records or RDF files against the SHACL shapes; report every problem.
 
@@ -83,13 +95,16 @@ def validate(
     from ..reports import format_report, summary
     from ..validation import validate as run_validate
 
-    report = run_validate(
-        list(sources) or ["data"],
-        shapes=shapes,
-        base=base,
-        max_per_shape=max_per_shape,
-        engine=engine,
-    )
+    with progress("validate", quiet) as advance:
+        report = run_validate(
+            list(sources) or ["data"],
+            shapes=shapes,
+            base=base,
+            max_per_shape=max_per_shape,
+            engine=engine,
+            workers=workers,
+            on_progress=advance,
+        )
     if output is None:
         color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         click.echo(format_report(report, fmt, color=color), nl=False, color=color)
