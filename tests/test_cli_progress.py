@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from csec_ld import cli
 from csec_ld.cli import main, progress, step_progress
 from tests.conftest import ROOT
 
@@ -26,7 +27,16 @@ class _Terminal(io.StringIO):
 
 @pytest.fixture(autouse=True)
 def _every_update_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # tqdm reads its defaults from TQDM_*
+    """Bars that redraw on every update (tqdm waits 0.1 s between draws)."""
+    real = cli._bar
+
+    def eager(label: str, quiet: bool, unit: str) -> object:
+        bar = real(label, quiet, unit)
+        bar.mininterval = 0
+        bar.miniters = 0
+        return bar
+
+    monkeypatch.setattr(cli, "_bar", eager)
 
 
 def test_bar_shows_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
