@@ -276,6 +276,8 @@ def main() -> None:
                         help="skip the naive pipeline above this many records")
     parser.add_argument("--error-rate", type=float, default=0.01)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--only", choices=("pipeline", "queries"), default=None,
+                        help="run only the pipeline stages, or only the named queries")
     parser.add_argument("--step", nargs=3, metavar=("STEP", "CATALOGUE", "WORK"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -302,45 +304,54 @@ def main() -> None:
         work_o, work_n = base / f"ours-{n}", base / f"naive-{n}"
         work_o.mkdir()
         work_n.mkdir()
-        ours = run_step("ours", cat, work_o)
-        naive = run_step("naive", clean, work_n) if n <= args.naive_max else None
-        q_ours = run_step("queries-ours", clean, work_o)
-        q_naive = run_step("queries-naive", clean, work_n) if n <= args.naive_max else None
-        o, v = ours["stages"], naive["stages"] if naive else {}
-        rows = [
-            ("validate", o["validate"], v.get("validate")),
-            ("load+map+write (ttl, nt, jsonld)", o["load+map+write"],
-             (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"]) if v else None),
-            ("full pipeline", o["validate"] + o["load+map+write"],
-             sum(v.values()) if v else None),
-            ("full pipeline, one pass (`build`: map+validate+write)", o["build"],
-             sum(v.values()) if v else None),
-            ("load store", q_ours["stages"]["load store"],
-             q_naive["stages"]["load store"] if q_naive else None),
-        ]
-        common = sorted(q_naive["times"]) if q_naive else sorted(q_ours["times"])
-        label = f"{len(common)} named queries"
-        if q_naive and q_naive["failed"]:
-            label += f" (rdflib failed {', '.join(sorted(q_naive['failed']))})"
-        rows.append((label, sum(q_ours["times"][q] for q in common),
-                     sum(q_naive["times"][q] for q in common) if q_naive else None))
-        for stage, ours_s, naive_s in rows:
+        do_pipeline, do_queries = args.only in (None, "pipeline"), args.only in (None, "queries")
+        naive_ok = n <= args.naive_max
+        ours = run_step("ours", cat, work_o) if do_pipeline else None
+        naive = run_step("naive", clean, work_n) if do_pipeline and naive_ok else None
+        q_ours = run_step("queries-ours", clean, work_o) if do_queries else None
+        q_naive = run_step("queries-naive", clean, work_n) if do_queries and naive_ok else None
+        rows: list[tuple[str, float, float | None, str]] = []
+        if ours:
+            o, v = ours["stages"], naive["stages"] if naive else {}
+            rows += [
+                ("validate", o["validate"], v.get("validate"), "pipeline"),
+                ("load+map+write (ttl, nt, jsonld)", o["load+map+write"],
+                 (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"])
+                 if v else None, "pipeline"),
+                ("full pipeline", o["validate"] + o["load+map+write"],
+                 sum(v.values()) if v else None, "pipeline"),
+                ("full pipeline, one pass (`build`: map+validate+write)", o["build"],
+                 sum(v.values()) if v else None, "pipeline"),
+            ]
+        if q_ours:
+            rows.append(("load store", q_ours["stages"]["load store"],
+                         q_naive["stages"]["load store"] if q_naive else None, "queries"))
+            common = sorted(q_naive["times"]) if q_naive else sorted(q_ours["times"])
+            label = f"{len(common)} named queries"
+            if q_naive and q_naive["failed"]:
+                label += f" (rdflib failed {', '.join(sorted(q_naive['failed']))})"
+            rows.append((label, sum(q_ours["times"][q] for q in common),
+                         sum(q_naive["times"][q] for q in common) if q_naive else None,
+                         "queries"))
+        before = len(lines)
+        for stage, ours_s, naive_s, kind in rows:
             ratio = f"{naive_s / ours_s:.1f}×" if naive_s and ours_s else "–"
-            rss_o = ours["rss"] if "quer" not in stage and "store" not in stage else q_ours["rss"]
-            rss_n = (naive["rss"] if "quer" not in stage and "store" not in stage
-                     else q_naive["rss"]) if naive and q_naive else None
+            mine, theirs = (ours, naive) if kind == "pipeline" else (q_ours, q_naive)
+            assert mine is not None
+            rss_n = f"{theirs['rss']:.0f}" if theirs else "–"
             lines.append(f"| {n:,} | {stage} | {_fmt(ours_s)} | {_fmt(naive_s)} | {ratio} | "
-                         f"{rss_o:.0f} | {'–' if rss_n is None else f'{rss_n:.0f}'} |")
-        if naive:
+                         f"{mine['rss']:.0f} | {rss_n} |")
+        if ours and naive:
             same = ours["shacl"] == naive["shacl"]
             lines.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
                          f"+ {ours['load_errors']} load | {len(naive['shacl'])} SHACL | "
                          f"{'yes' if same else 'NO'} | | |")
-        if q_naive:
+        if q_ours and q_naive:
+            common = sorted(q_naive["times"])
             same_rows = all(q_ours["rows"][q] == q_naive["rows"][q] for q in common)
             lines.append(f"| {n:,} | query row counts identical | | | "
                          f"{'yes' if same_rows else 'NO: ' + str(q_ours['rows'])} | | |")
-        print("\n".join(lines[-(len(rows) + 2):]), flush=True)
+        print("\n".join(lines[before:]), flush=True)
     print()
     print("\n".join(lines))
     if not args.keep:
