@@ -184,13 +184,11 @@ def _from_rdflib(term: Any) -> Any:
 _DT_OK: dict[tuple[str, str, str], bool] = {}
 
 
-def _actual_datatype(lit: rdflib.Literal, rule: str) -> bool:
-    """pySHACL's check that a literal's value has the Python type of its datatype."""
+def _python_types() -> dict[str, Any]:
     import datetime
     from decimal import Decimal
 
-    value = lit.value
-    types: dict[str, Any] = {
+    return {
         _XSD_STRING: (str, bytes),
         _LANG_STRING: (str, bytes),
         str(_XSD.integer): int,
@@ -201,8 +199,16 @@ def _actual_datatype(lit: rdflib.Literal, rule: str) -> bool:
         str(_XSD.time): datetime.time,
         str(_XSD.dateTime): datetime.datetime,
     }
-    wanted = types.get(rule)
-    return True if wanted is None else isinstance(value, wanted)
+
+
+#: The Python type pySHACL wants a literal's value to have, per datatype.
+_PYTHON_TYPES = _python_types()
+
+
+def _actual_datatype(lit: rdflib.Literal, rule: str) -> bool:
+    """pySHACL's check that a literal's value has the Python type of its datatype."""
+    wanted = _PYTHON_TYPES.get(rule)
+    return True if wanted is None else isinstance(lit.value, wanted)
 
 
 def _datatype_ok(term: Any, rule: str) -> bool:
