@@ -50,6 +50,7 @@ class PipelineSpec:
     formats: tuple[str, ...]
     validate: bool = False  # check each chunk against the SHACL shapes
     shapes: str | None = None  # shapes file or folder (default: the shipped shapes)
+    threshold: str = "violation"  # the lowest severity the validation keeps
 
 
 @dataclass
@@ -79,7 +80,7 @@ class ChunkWorker:
         if spec.validate:
             from .validation import ChunkChecker
 
-            self.checker = ChunkChecker(spec.shapes)
+            self.checker = ChunkChecker(spec.shapes, spec.threshold)
 
     def __call__(self, work: Work) -> Chunk:
         with paused_gc():
@@ -208,8 +209,10 @@ def run_chunks(
     *,
     workers: int | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Chunk]:
-    """Chunks in source order; duplicate ids and file problems go to ``catalogue.errors``."""
+    """Chunks of *chunk_size* records in source order; duplicate ids and file problems
+    go to ``catalogue.errors``."""
     catalogue.errors.clear()
     catalogue.count = 0
     n = workers if workers is not None else default_workers(catalogue.files)
@@ -241,7 +244,7 @@ def run_chunks(
 
     if n <= 1:
         worker = ChunkWorker(spec, catalogue)
-        for work in raw_chunks(catalogue):
+        for work in raw_chunks(catalogue, chunk_size):
             yield check(worker(work))
         return
     executor: Executor = ProcessPoolExecutor(
@@ -249,7 +252,7 @@ def run_chunks(
     )
     pending: deque[Future[Chunk]] = deque()
     try:
-        for work in raw_chunks(catalogue):
+        for work in raw_chunks(catalogue, chunk_size):
             pending.append(executor.submit(_run_in_worker, work))
             if len(pending) > 2 * n:  # bounded: memory holds a few chunks, not the catalogue
                 yield check(pending.popleft().result())

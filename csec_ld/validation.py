@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -858,7 +860,11 @@ def validate(
 
     with _quiet_rdflib(), runner:
         record_files = [p for p in files if p.suffix.lower() not in RDF_SUFFIXES]
-        if record_sources and record_files:
+        if record_sources and record_files and engine == "fast" and not rdf_files:
+            _stream_records(
+                record_sources, base, shapes, results, report, workers, chunk_size, on_progress
+            )
+        elif record_sources and record_files:
             _map_records(
                 record_sources,
                 base,
@@ -917,11 +923,16 @@ _RECORD_IRI = re.compile(r"\S+/resource/[a-z0-9]+(?:-[a-z0-9]+)*")
 
 def _relative(path: str) -> str:
     """*path* relative to the working folder when it is inside it (as given otherwise)."""
+    return _relative_to(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_to(path: str, cwd: str) -> str:  # every record of a file asks for its path
     p = Path(path)
     if not p.is_absolute():
         return path
     try:
-        return p.relative_to(Path.cwd()).as_posix()
+        return p.relative_to(cwd).as_posix()
     except ValueError:
         return path
 
@@ -947,6 +958,63 @@ def _tidy(result: ValidationResult, locator: _Locator) -> ValidationResult:
     if message != result.message:
         changes["message"] = message
     return dataclasses.replace(result, **changes) if changes else result
+
+
+def _stream_records(
+    sources: Sequence[str | Path],
+    base: str | None,
+    shapes: str | Path | None,
+    results: list[ValidationResult],
+    report: ValidationReport,
+    workers: int | None,
+    chunk_size: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Validate records on the build's pipeline: read, mapped and checked a chunk at a
+    time by one worker per core (memory holds a few chunks and the results), with
+    the cross-record rules run over the records that collide across chunks, and the
+    catalogue's own nodes checked last — the results of one run on the whole graph.
+    """
+    from .mapping import Mapper
+    from .pipeline import PipelineSpec, run_chunks
+
+    try:
+        catalogue = open_catalog(sources, base=base)
+    except DataError as exc:
+        results.extend(_load_result(e) for e in exc.errors)
+        return
+    stream = StreamValidation(ChunkChecker(shapes, threshold="info"))
+    spec = PipelineSpec(
+        tuple(str(s) for s in sources),
+        base,
+        None,
+        (),
+        validate=True,
+        shapes=None if shapes is None else str(shapes),
+        threshold="info",
+    )
+    mapper = Mapper(catalogue)
+    records = 0
+    for chunk in run_chunks(catalogue, spec, workers=workers, chunk_size=chunk_size):
+        stream.add(chunk.validation, skip=chunk.duplicates)
+        mapper.used.merge(chunk.used)
+        reused = set(chunk.duplicates)
+        for number, (rid, path, _line, active) in enumerate(chunk.ids):
+            if number in reused:
+                continue
+            records += 1
+            report.checked.append((_relative(path), rid))
+            if active:
+                mapper.record_ids.append(rid)
+        if on_progress:
+            on_progress(chunk.records)
+    for block in mapper.support(stream_parts=True):
+        stream.add_support(block)
+    results.extend(_load_result(e) for e in catalogue.errors)
+    results.extend(stream.finish(catalogue))
+    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
+    report.records += records + len(failed)
+    report.checked.extend((path, rid) for path, rid in failed if rid)
 
 
 def _map_records(
