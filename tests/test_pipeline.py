@@ -1,0 +1,95 @@
+"""The streaming pipeline: the same bytes whatever the chunking and the number of workers;
+every problem of a large source reported, with its place, and nothing written."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from csec_ld.build import build
+from csec_ld.errors import DataError
+from csec_ld.pipeline import PipelineSpec, run_chunks
+from csec_ld.serialize import FORMATS
+from csec_ld.sources import open_catalog
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synth
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pipeline") / "cat"
+    synth.generate(500, folder, seed=11)
+    return folder
+
+
+def _written(catalogue: Path, workers: int, chunk_size: int) -> tuple[dict[str, bytes], int]:
+    """What the writers write of the records' chunks, and how many chunks there were."""
+    spec = PipelineSpec((str(catalogue),), None, None, ("ttl", "nt", "jsonld"), validate=True)
+    cat = open_catalog([catalogue])
+    buffers = {fmt: io.BytesIO() for fmt in spec.formats}
+    writers = {fmt: FORMATS[fmt](buf) for fmt, buf in buffers.items()}
+    for w in writers.values():
+        w.begin()
+    chunks = 0
+    for chunk in run_chunks(cat, spec, workers=workers, chunk_size=chunk_size):
+        chunks += 1
+        assert chunk.validation is not None
+        for fmt, piece in chunk.pieces.items():
+            writers[fmt].write_piece(piece)
+    for w in writers.values():
+        w.end()
+    assert not cat.errors
+    assert cat.count == 500
+    return {fmt: buf.getvalue() for fmt, buf in buffers.items()}, chunks
+
+
+@pytest.mark.parametrize(("workers", "chunk_size"), [(2, 37), (2, 500), (1, 37)])
+def test_chunks_and_workers_do_not_change_the_bytes(
+    catalogue: Path, workers: int, chunk_size: int
+) -> None:
+    reference, one = _written(catalogue, workers=1, chunk_size=10_000)
+    got, chunks = _written(catalogue, workers=workers, chunk_size=chunk_size)
+    assert one == 1 and chunks == -(-500 // chunk_size)
+    assert got == reference
+
+
+def test_build_is_byte_identical_with_one_or_two_workers(catalogue: Path, tmp_path: Path) -> None:
+    one = build([catalogue], tmp_path / "one", workers=1)
+    two = build([catalogue], tmp_path / "two", workers=2)
+    assert one.records == two.records == 500
+    for fmt, path in one.files.items():
+        assert path.read_bytes() == two.files[fmt].read_bytes(), fmt
+
+
+def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_path: Path) -> None:
+    """Every problem named with file:line, record and field, whatever chunk it is in;
+    nothing written; the records around them still checked."""
+    folder = tmp_path / "cat"
+    shutil.copytree(catalogue, folder)
+    path = folder / "records.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[249] = json.dumps({"id": "broken-one", "title": "T", "issued": "2010-02-30",
+                             "type": "report"})
+    lines[250] = "{not json"
+    lines[401] = json.dumps({"id": "resource-0000003", "title": "T", "issued": "2010",
+                             "type": "report"})  # an id used on line 4
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "dist"
+    with pytest.raises(DataError) as info:
+        build([folder], out, workers=2)
+    messages = [str(e) for e in info.value.errors]
+    rel = str(path)
+    assert any(m.startswith(f"{rel}:250: broken-one: issued:") for m in messages), messages
+    assert any(m.startswith(f"{rel}:251:") and "JSON" in m for m in messages), messages
+    assert any(
+        m.startswith(f"{rel}:402: resource-0000003: id:") and ":4)" in m for m in messages
+    ), messages
+    assert len(messages) == 3
+    assert not out.exists()
