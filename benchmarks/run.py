@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -232,14 +233,27 @@ def step_queries_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     rows: dict[str, int] = {}
     times: dict[str, float] = {}
     failed: dict[str, str] = {}
+    limit = int(os.environ.get("CSEC_LD_BENCH_QUERY_LIMIT", "900"))
+
+    def too_long(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"over {limit} s")
+
+    signal.signal(signal.SIGALRM, too_long)
     for name, sparql in _bound_queries().items():
         start = time.perf_counter()
+        signal.alarm(limit)  # rdflib's evaluator is Python: the alarm interrupts it
         try:
             rows[name] = len(list(graph.query(sparql)))
+        except TimeoutError as exc:
+            failed[name] = str(exc)
+            continue
         except Exception as exc:  # rdflib cannot run every SPARQL 1.1 query
             failed[name] = f"{type(exc).__name__}: {exc}"[:200]
             continue
+        finally:
+            signal.alarm(0)
         times[name] = time.perf_counter() - start
+        print(f"rdflib {name}: {times[name]:.2f} s", file=sys.stderr, flush=True)
     return {"stages": stages, "rows": rows, "times": times, "failed": failed, "rss": _peak_mb()}
 
 
