@@ -437,11 +437,8 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
     body: list[str] = []
     for shape in shapes:
         sh = const(shape, "S")
-        if shape.path is None:
-            vals, lines = "node_values", []
-        else:
-            vals = values_of(shape.path)
-            lines = []
+        vals = "node_values" if shape.path is None else values_of(shape.path)
+        lines: list[str] = []
         n = f"len({vals})"
         if shape.min_count is not None:
             lines.append(f"if {n} < {shape.min_count}: out.append(raw({sh}, fkey, MIN_C, None))")
@@ -477,7 +474,7 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
              for path, var in paths.items()]
     code = "\n".join(head + ["        " + line.replace("\n", "\n        ") for line in body])
     exec(compile(code, "<csec-ld compiled shapes>", "exec"), env)
-    return env["check"]  # type: ignore[no-any-return]
+    return env["check"]
 
 
 def _has_core(shape: _Shape) -> bool:

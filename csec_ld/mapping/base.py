@@ -43,7 +43,7 @@ def lang_literals(values: Iterable[LangString]) -> list[Literal]:
     """Literals for language-tagged texts (the last tuple's are remembered: every
     profile maps a record's title and description)."""
     if values is _LAST_TEXTS[0]:
-        return _LAST_TEXTS[1]  # type: ignore[no-any-return]
+        return _LAST_TEXTS[1]
     out = [Literal(v.value, language=v.lang) for v in values]
     if isinstance(values, tuple):
         _LAST_TEXTS[0], _LAST_TEXTS[1] = values, out
@@ -118,7 +118,7 @@ class Profile:
 
     def record(self, record: Record, ctx: Context, subject: NamedNode) -> list[Terms]:
         """The record's triples (as :data:`Terms`), *subject* being its node."""
-        out = [(subject, RDF_TYPE, iri(cls)) for cls in self.classes(record, ctx)]
+        out: list[Terms] = [(subject, RDF_TYPE, iri(cls)) for cls in self.classes(record, ctx)]
         for row in self.rows:
             value = getattr(record, row.field)
             if value is None or value == ():
