@@ -183,8 +183,7 @@ def build(
             for fmt, writer in writers.items():
                 writer.write_piece(chunk.pieces[fmt])
             for m in mappers:
-                m.used.merge(chunk.used)
-                m.record_ids.extend(rid for rid, _, _, active in chunk.ids if active)
+                chunk.merge_into(m)
             if stream is not None:
                 stream.add(chunk.validation, skip=chunk.duplicates)
             if on_progress:

@@ -819,13 +819,17 @@ class Compiled:
         self.index = index  # kept for :meth:`cross_entries` after a check
         out: list[Any] = []
         sparql_work: dict[int, tuple[_Shape, _Sparql, list[Any]]] = {}
+        found: dict[tuple[tuple[str, ...], ...], dict[str, Any]] = {}  # per target spec
         for target in self.targets:
-            focus = self._focus(target, index, nodes)
-            if skip_focus:
-                for f in skip_focus & focus.keys():
-                    del focus[f]
-            if focus_only is not None:
-                focus = {k: v for k, v in focus.items() if k in focus_only}
+            spec = (tuple(target.classes), tuple(target.subjects_of), tuple(target.objects_of))
+            focus = found.get(spec)  # shapes with the same targets share their focus nodes
+            if focus is None:
+                focus = found[spec] = self._focus(target, index, nodes)
+                if skip_focus:
+                    for f in skip_focus & focus.keys():
+                        del focus[f]
+                if focus_only is not None:
+                    focus = found[spec] = {k: v for k, v in focus.items() if k in focus_only}
             if not focus:
                 continue
             shapes = [

@@ -68,6 +68,17 @@ class Chunk:
     validation: Any = None  # validation.ChunkValidation when the spec validates
     duplicates: list[int] = field(default_factory=list)  # numbers in ids of reused ids
 
+    def kept(self) -> Iterator[tuple[str, str, int | None, bool]]:
+        """The ids entries of the records kept (not those reusing an earlier id)."""
+        reused = set(self.duplicates)
+        return (entry for n, entry in enumerate(self.ids) if n not in reused)
+
+    def merge_into(self, mapper: Mapper) -> None:
+        """Tell *mapper* what this chunk's records used and which are in the catalogue,
+        for the support blocks it gives after the records."""
+        mapper.used.merge(self.used)
+        mapper.record_ids.extend(rid for rid, _, _, active in self.kept() if active)
+
 
 class ChunkWorker:
     """Checks, maps and renders chunks of raw records (one instance per process)."""

@@ -997,15 +997,10 @@ def _stream_records(
     records = 0
     for chunk in run_chunks(catalogue, spec, workers=workers, chunk_size=chunk_size):
         stream.add(chunk.validation, skip=chunk.duplicates)
-        mapper.used.merge(chunk.used)
-        reused = set(chunk.duplicates)
-        for number, (rid, path, _line, active) in enumerate(chunk.ids):
-            if number in reused:
-                continue
+        chunk.merge_into(mapper)
+        for rid, path, _line, _active in chunk.kept():
             records += 1
             report.checked.append((_relative(path), rid))
-            if active:
-                mapper.record_ids.append(rid)
         if on_progress:
             on_progress(chunk.records)
     for block in mapper.support(stream_parts=True):
