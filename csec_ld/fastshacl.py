@@ -30,6 +30,7 @@ own triples.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import pickle
@@ -275,6 +276,11 @@ def _index(triples: list[Any]) -> tuple[dict[str, dict[str, dict[Any, None]]], d
     return index, nodes
 
 
+@functools.lru_cache(maxsize=1024)
+def _named(iri: str) -> pyoxigraph.NamedNode:
+    return pyoxigraph.NamedNode(iri)
+
+
 class _Memo:
     """A value test that remembers its verdict per value while that pays: IRIs, dates
     and codes repeat; titles and descriptions do not (then it stops remembering)."""
@@ -500,6 +506,7 @@ class Compiled:
         self._cross_number = {id(q): n for n, (_, q) in enumerate(self.cross)}
         self._plans: dict[tuple[int, ...], Callable[[Iterable[Any], Any, list], None]] = {}
         self.index: dict[str, dict[str, dict[Any, None]]] = {}
+        self._nodes: dict[str, Any] = {}
 
     # ----------------------------------------------------------------- compiling
 
@@ -799,7 +806,8 @@ class Compiled:
 
         *skip_focus* leaves out results on those focus nodes; *cross_only* runs only the
         cross-record constraints, on *focus_only* nodes. *cross_focus*, if given, gets
-        the focus nodes of each cross-record constraint (by its number in :attr:`cross`).
+        the focus nodes of each cross-record constraint (by its number in :attr:`cross`),
+        and those constraints are left to the caller's :class:`CrossIndex`.
         *min_rank* (3: violations, 2: and warnings) skips the shapes of lower severity.
         """
         triples = triples if isinstance(triples, list) else list(triples)
@@ -817,6 +825,7 @@ class Compiled:
     ) -> list[Any]:
         index, nodes = _index(triples)
         self.index = index  # kept for :meth:`cross_entries` after a check
+        self._nodes = nodes
         out: list[Any] = []
         sparql_work: dict[int, tuple[_Shape, _Sparql, list[Any]]] = {}
         found: dict[tuple[tuple[str, ...], ...], dict[str, Any]] = {}  # per target spec
@@ -841,12 +850,15 @@ class Compiled:
                 self._plan(shapes)(focus.items(), index, out)
             for shape in shapes:
                 for q in shape.sparql:
-                    work = sparql_work.setdefault(id(q), (shape, q, []))
-                    work[2].extend(focus.values())
                     if cross_focus is not None and shape.cross:
+                        # Left to the caller's CrossIndex, which re-checks every record
+                        # whose keys collide, in this chunk or across chunks.
                         n = self._cross_number[id(q)]
                         for fkey in focus:
                             cross_focus.setdefault(fkey, set()).add(n)
+                        continue
+                    work = sparql_work.setdefault(id(q), (shape, q, []))
+                    work[2].extend(focus.values())
         if sparql_work:
             self._run_sparql(triples, list(sparql_work.values()), out)
         return out
@@ -936,7 +948,17 @@ class Compiled:
                 wanted = None
             else:
                 wanted |= q.predicates
-        store = self.store(triples, wanted)
+        if wanted is None:
+            store = self.store(triples, None)
+        else:  # the few triples the queries read, straight from the index
+            store = pyoxigraph.Store()
+            nodes = self._nodes
+            store.extend(
+                pyoxigraph.Quad(nodes[skey], _named(p), o)
+                for skey, props in self.index.items()
+                for p in wanted.intersection(props)
+                for o in props[p]
+            )
         for shape, q, focus in work:
             out.extend(self.run_query(store, shape, q, focus))
 
