@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Triple
-
 from .errors import RecordError
 from .mapping import Mapper
 from .mapping.base import Used
@@ -101,7 +99,7 @@ class ChunkWorker:
         cat = self.catalogue
         mapper = Mapper(cat, self.spec.profiles)
         chunk = Chunk(used=mapper.used)
-        rendered: list[list[bytes]] = [[] for _ in self.writers]
+        blocks: list[list[Any]] = []  # rendered at the end, the chunk at once
         mapped: list[tuple[Any, str, list[Any], int]] = []  # for validation
         ids_here: set[str] = set()
         # Validation sees every profile's triples (the shapes check both vocabularies),
@@ -122,10 +120,8 @@ class ChunkWorker:
             )
             chunk.records += 1
             chunk.triples += len(triples)
-            if triples:
-                block = [Triple(*t) for t in triples]  # the writers are pyoxigraph's
-                for out, writer in zip(rendered, self.writers, strict=True):
-                    out.append(writer.render(block))
+            if triples and self.writers:
+                blocks.append(triples)
             if self.checker is not None and record.id not in ids_here:
                 # A reused id is a load error; its record is not validated (nor merged
                 # with the first one), as in `validate`.
@@ -136,8 +132,8 @@ class ChunkWorker:
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
         chunk.pieces = {
-            fmt: writer.join(out)
-            for fmt, writer, out in zip(self.spec.formats, self.writers, rendered, strict=True)
+            fmt: writer.render_blocks(blocks) if blocks else b""
+            for fmt, writer in zip(self.spec.formats, self.writers, strict=True)
         }
         return chunk
 

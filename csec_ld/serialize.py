@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import IO, Any, ClassVar
 
+import orjson
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
@@ -137,6 +138,11 @@ class Writer:
         """Rendered blocks as one piece (so worker processes can render chunks)."""
         return b"".join(pieces)
 
+    @classmethod
+    def render_blocks(cls, blocks: list[list[Triple]]) -> bytes:
+        """Non-empty blocks as one piece: the bytes of ``join`` over each ``render``."""
+        return cls.join([cls.render(b) for b in blocks])
+
     def write_piece(self, piece: bytes) -> None:
         """Write rendered (and joined) blocks."""
         if piece:
@@ -152,13 +158,118 @@ class Writer:
         self.end()
 
 
+# --------------------------------------------------------------------------- term text
+#
+# The writers take tuples of terms, as the mapping gives them, and write each term's
+# text themselves. Handing pyoxigraph's writers ``Triple`` objects costs more than the
+# writing: building a ``Triple`` around a literal takes several microseconds, and
+# ``str()`` of a literal escapes it one character at a time (5 µs for a 400-character
+# description). A million records make tens of millions of triples. The text is
+# still pyoxigraph's: the escapes below are read off pyoxigraph, and
+# tests/test_serialize.py holds both writers to pyoxigraph's output byte for byte.
+
+_NAMESPACES = tuple(PREFIXES.values())
+#: Datatypes pyoxigraph may write in Turtle's short form (``42``, ``true``, ``1.5``).
+_SHORT_FORMS = frozenset(XSD + t for t in ("integer", "decimal", "double", "boolean"))
+_PROBE_S, _PROBE_P = NamedNode("urn:csec-ld:s"), NamedNode("urn:csec-ld:p")
+#: The characters pyoxigraph escapes in a literal's text (the controls, ``"``, ``\``,
+#: U+007F, U+FFFE and U+FFFF; the test checks every code point).
+_ESCAPES = {
+    c: text
+    for c in [*range(0x80), 0xFFFE, 0xFFFF]
+    if (text := str(Literal(chr(c)))[1:-1]) != chr(c)
+}
+
+
+def _pyoxigraph_turtle(term: Any) -> str:
+    """A term's Turtle text as pyoxigraph writes it (with our prefixes)."""
+    data = (
+        pyoxigraph.serialize(
+            [Triple(_PROBE_S, _PROBE_P, term)], format=RdfFormat.TURTLE, prefixes=PREFIXES
+        )
+        or b""
+    ).decode()
+    line = data.rstrip("\n").rsplit("\n", 1)[-1]
+    return line[len(f"{_PROBE_S} {_PROBE_P} ") : -2]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _turtle_iri(value: str) -> str:
+    short = compact(value)
+    if short != value:
+        return short
+    if not value.startswith(_NAMESPACES):
+        return f"<{value}>"
+    return _pyoxigraph_turtle(NamedNode(value))  # a local name Turtle must escape
+
+
+#: id(term) -> (term, N-Triples text, Turtle text). Named nodes: predicates and the
+#: vocabularies' IRIs come back in every record. Literals: each profile writes the
+#: record's title and description (the same objects). An entry holds its term, so
+#: the id is not reused while the entry is there.
+_TEXT: dict[int, tuple[Any, str, str]] = {}
+
+
+def _texts(term: Any) -> tuple[Any, str, str]:
+    """(term, N-Triples text, Turtle text) of a named node or a literal."""
+    if len(_TEXT) >= 1 << 14:
+        _TEXT.clear()
+    kind = type(term)
+    if kind is NamedNode:
+        value = term.value
+        entry = _TEXT[id(term)] = (term, f"<{value}>", _turtle_iri(value))
+        return entry
+    if kind is not Literal:
+        raise TypeError(kind)  # the caller falls back to pyoxigraph's writers
+    quoted = '"' + term.value.translate(_ESCAPES) + '"'
+    language = term.language
+    if language:
+        nt = ttl = f"{quoted}@{language}"
+    else:
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            nt = ttl = quoted
+        else:
+            nt = f"{quoted}^^<{datatype}>"
+            ttl = (
+                _pyoxigraph_turtle(term)
+                if datatype in _SHORT_FORMS
+                else f"{quoted}^^{_turtle_iri(datatype)}"
+            )
+    entry = _TEXT[id(term)] = (term, nt, ttl)
+    return entry
+
+
 class NTriplesWriter(Writer):
     extension = "nt"
     media_type = "application/n-triples"
 
     @classmethod
-    def render(cls, triples: list[Triple]) -> bytes:
-        return pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+    def render(cls, triples: list[Any]) -> bytes:
+        try:
+            return cls._render(triples)
+        except TypeError:  # a blank node or a quoted triple: pyoxigraph writes them
+            triples = [Triple(*t) for t in triples]
+            return pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+
+    @staticmethod
+    def _render(triples: list[Any]) -> bytes:
+        lines = []
+        get = _TEXT.get
+        last = subject = None
+        for s, p, o in triples:
+            if s is not last:
+                if type(s) is not NamedNode:
+                    raise TypeError(type(s))
+                last, subject = s, f"<{s.value}> "
+            e = get(id(p))
+            if e is None or e[0] is not p:
+                e = _texts(p)
+            f = get(id(o))
+            if f is None or f[0] is not o:
+                f = _texts(o)
+            lines.append(f"{subject}{e[1]} {f[1]} .\n")
+        return "".join(lines).encode()
 
 
 class TurtleWriter(Writer):
@@ -170,7 +281,42 @@ class TurtleWriter(Writer):
         self.out.write(header.encode())
 
     @classmethod
-    def render(cls, triples: list[Triple]) -> bytes:
+    def render(cls, triples: list[Any]) -> bytes:
+        """A blank line, then the block as pyoxigraph's Turtle writer lays it out: one
+        statement per subject, ``;`` between predicates, ``,`` between objects."""
+        try:
+            return cls._render(triples)
+        except TypeError:  # a blank node or a quoted triple: pyoxigraph writes them
+            return cls._pyoxigraph([Triple(*t) for t in triples])
+
+    @staticmethod
+    def _render(triples: list[Any]) -> bytes:
+        out = ["\n"]
+        get = _TEXT.get
+        last_s = last_p = None
+        for s, p, o in triples:
+            f = get(id(o))
+            if f is None or f[0] is not o:
+                f = _texts(o)
+            if s is not last_s and (last_s is None or s != last_s):
+                if type(s) is not NamedNode:
+                    raise TypeError(type(s))
+                if last_s is not None:
+                    out.append(" .\n")
+                value = s.value
+                subject = _turtle_iri(value) if value.startswith(_NAMESPACES) else f"<{value}>"
+                out.append(f"{subject} {_predicate(p)} {f[2]}")
+                last_s, last_p = s, p
+            elif p is last_p or p == last_p:
+                out.append(f" , {f[2]}")
+            else:
+                out.append(f" ;\n\t{_predicate(p)} {f[2]}")
+                last_p = p
+        out.append(" .\n")
+        return "".join(out).encode()
+
+    @staticmethod
+    def _pyoxigraph(triples: list[Triple]) -> bytes:
         text = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         # pyoxigraph repeats the prefixes (in hash order); ours are written once, in begin().
         lines = text.split(b"\n")
@@ -179,6 +325,21 @@ class TurtleWriter(Writer):
             start += 1
         body = b"\n".join(lines[start:]).strip(b"\n")
         return b"\n" + body + b"\n"
+
+
+_PREDICATE_TEXT: dict[int, tuple[Any, str]] = {}
+
+
+def _predicate(p: NamedNode) -> str:
+    """A predicate's Turtle text (``a`` for rdf:type)."""
+    entry = _PREDICATE_TEXT.get(id(p))
+    if entry is None or entry[0] is not p:
+        if len(_PREDICATE_TEXT) >= 1 << 12:
+            _PREDICATE_TEXT.clear()
+        value = p.value
+        text = "a" if value == _RDF_TYPE else _turtle_iri(value)
+        entry = _PREDICATE_TEXT[id(p)] = (p, text)
+    return entry[1]
 
 
 def _term(obj: Any, coerced: bool) -> Any:
@@ -193,11 +354,32 @@ def _term(obj: Any, coerced: bool) -> Any:
     return {"@type": compact(datatype), "@value": obj.value}
 
 
-@functools.lru_cache(maxsize=1 << 12)
-def _key(predicate: str) -> tuple[str | None, bool]:
-    """A predicate's key in a node object (None: ``@type``), and whether its values
-    are coerced to ``@id`` by our context."""
-    return None if predicate == _RDF_TYPE else compact(predicate), predicate in _IRI_PROPERTIES
+#: id(term) -> (term, value where the context coerces to @id, value elsewhere), as
+#: _TEXT; the values are shared between node objects (which nothing changes).
+_JSON: dict[int, tuple[Any, Any, Any]] = {}
+
+
+def _json_values(term: Any) -> tuple[Any, Any, Any]:
+    if len(_JSON) >= 1 << 14:
+        _JSON.clear()
+    entry = _JSON[id(term)] = (term, _term(term, True), _term(term, False))
+    return entry
+
+
+#: id(predicate) -> (predicate, key in a node object (None: ``@type``), coerced to @id).
+_KEYS: dict[int, tuple[Any, str | None, bool]] = {}
+
+
+def _key(predicate: Any) -> tuple[Any, str | None, bool]:
+    if len(_KEYS) >= 1 << 12:
+        _KEYS.clear()
+    value = predicate.value
+    entry = _KEYS[id(predicate)] = (
+        predicate,
+        None if value == _RDF_TYPE else compact(value),
+        value in _IRI_PROPERTIES,
+    )
+    return entry
 
 
 def node_object(triples: list[Any]) -> dict[str, Any]:
@@ -206,18 +388,26 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
     subject = triples[0][0]
     assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
     node: dict[str, Any] = {"@id": compact(subject.value)}
+    keys, values_of = _KEYS.get, _JSON.get
     for _, predicate, obj in triples:
-        key, coerced = _key(predicate.value)
-        if key is None and isinstance(obj, NamedNode):
-            node.setdefault("@type", []).append(compact(obj.value))
-            continue
+        k = keys(id(predicate))
+        if k is None or k[0] is not predicate:
+            k = _key(predicate)
+        v = values_of(id(obj))
+        if v is None or v[0] is not obj:
+            v = _json_values(obj)
+        key = k[1]
         if key is None:
+            if type(obj) is NamedNode:
+                node.setdefault("@type", []).append(v[1])
+                continue
             key = compact(_RDF_TYPE)
+        value = v[1] if k[2] else v[2]
         values = node.get(key)
         if values is None:
-            node[key] = [_term(obj, coerced)]
+            node[key] = [value]
         else:
-            values.append(_term(obj, coerced))
+            values.append(value)
     return node
 
 
@@ -238,9 +428,9 @@ class JsonLdWriter(Writer):
 
     @classmethod
     def render(cls, triples: list[Any]) -> bytes:
-        # One node object per line: readable, greppable, and json's fast C encoder
-        # (indent= would fall back to the pure-Python one, ten times slower).
-        return json.dumps(node_object(triples), ensure_ascii=False, sort_keys=True).encode()
+        # One node object per line: readable, greppable, and encoded by orjson (three
+        # times json's C encoder; an indented dump would be far slower still).
+        return orjson.dumps(node_object(triples), option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def join(cls, pieces: list[bytes]) -> bytes:

@@ -13,7 +13,7 @@ from pyld import jsonld
 from pyoxigraph import Literal, NamedNode, Triple
 from rdflib.compare import isomorphic
 
-from csec_ld.namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
+from csec_ld.namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, XSD
 from csec_ld.serialize import (
     FORMATS,
     IRI_PROPERTIES,
@@ -25,6 +25,7 @@ from csec_ld.serialize import (
     jsonld_context,
     node_object,
 )
+from tests.conftest import ROOT
 
 A = NamedNode("https://w3id.org/csec-ld/resource/a")
 B = NamedNode("https://w3id.org/csec-ld/resource/b")
@@ -154,3 +155,89 @@ def test_writers_are_deterministic_and_accept_empty_blocks(fmt: str) -> None:
     writer = FORMATS[fmt]
     assert write(writer) == write(writer)
     assert write(writer, [BLOCKS[0], [], BLOCKS[1]]) == write(writer)
+
+
+# A literal that looks like the end of a statement, and a subject given in two blocks
+# one after the other (Turtle would join them): render_blocks must still give the
+# bytes of the blocks rendered one by one.
+TRICKY: list[list[Triple]] = [
+    *BLOCKS,
+    [t(A, DCTERMS + "description", Literal("ends a statement .\n<x> ."))],
+    [t(B, DCTERMS + "description", Literal("first", language="en"))],
+    [t(B, DCTERMS + "description", Literal("second .", language="en"))],
+]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("blocks", [BLOCKS, TRICKY, BLOCKS[:1]], ids=["plain", "tricky", "one"])
+def test_a_chunk_rendered_at_once_is_its_blocks_one_by_one(
+    fmt: str, blocks: list[list[Triple]]
+) -> None:
+    writer = FORMATS[fmt]
+    assert writer.render_blocks(blocks) == writer.join([writer.render(b) for b in blocks])
+
+
+# --------------------------------------------------------------------------- term text
+# The writers write terms' text themselves (from tuples of terms); it must be the
+# text pyoxigraph's own writers give, term for term, byte for byte.
+
+ODD = [
+    *BLOCKS,
+    [
+        t(B, RDF + "type", NamedNode(RDF + "Property")),  # rdf:type as an object
+        t(B, DCTERMS + "subject", NamedNode(DCTERMS + "a/b")),  # local names Turtle escapes
+        t(B, DCTERMS + "subject", NamedNode(DCTERMS + "-a")),
+        t(B, DCTERMS + "subject", NamedNode(DCTERMS + "a.")),
+        t(B, DCTERMS + "subject", NamedNode(DCTERMS + "a%20b")),
+        t(B, DCTERMS + "subject", NamedNode(DCTERMS)),
+        t(B, DCTERMS + "subject", NamedNode("http://example.org/é?x=1&y=%3C")),
+        t(B, SCHEMA + "position", Literal("42", datatype=NamedNode(XSD + "integer"))),
+        t(B, SCHEMA + "position", Literal("0042", datatype=NamedNode(XSD + "integer"))),
+        t(B, SCHEMA + "isAccessibleForFree", Literal("true", datatype=NamedNode(XSD + "boolean"))),
+        t(B, SCHEMA + "ratio", Literal("1.50", datatype=NamedNode(XSD + "decimal"))),
+        t(B, SCHEMA + "ratio", Literal("1e5", datatype=NamedNode(XSD + "double"))),
+        t(B, SCHEMA + "name", Literal("x", datatype=NamedNode("http://example.org/dt"))),
+        t(B, SCHEMA + "name", Literal("".join(chr(i) for i in range(1, 128)) + "é😀\u2028")),
+        t(B, SCHEMA + "name", Literal("tab\there", language="en-GB")),
+    ],
+    [t(NamedNode(DCTERMS + "a/b"), RDF + "type", NamedNode(RDFS + "Class"))],
+    [t(AGENT, SCHEMA + "name", Literal("ILO"))],
+    # blank nodes: left to pyoxigraph's writers
+    [Triple(pyoxigraph.BlankNode("b1"), NamedNode(SCHEMA + "name"), Literal("x"))],
+    [t(A, SCHEMA + "author", pyoxigraph.BlankNode("b2")), t(A, SCHEMA + "name", Literal("y"))],
+]
+
+
+def _pyoxigraph_text(writer: type[Writer], block: list[Triple]) -> bytes:
+    if writer is TurtleWriter:
+        return TurtleWriter._pyoxigraph(block)
+    return pyoxigraph.serialize(block, format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+
+@pytest.mark.parametrize("writer", [TurtleWriter, NTriplesWriter])
+def test_the_writers_write_what_pyoxigraph_writes(writer: type[Writer]) -> None:
+    for block in ODD:
+        tuples = [(x.subject, x.predicate, x.object) for x in block]
+        assert writer.render(tuples) == _pyoxigraph_text(writer, block), block[0].subject
+        assert writer.render(block) == _pyoxigraph_text(writer, block)  # Triples too
+
+
+@pytest.mark.parametrize("writer", [TurtleWriter, NTriplesWriter])
+def test_the_writers_write_the_bundled_catalogue_as_pyoxigraph_does(writer: type[Writer]) -> None:
+    from csec_ld.build import map_catalogue
+    from csec_ld.sources import open_catalog
+
+    blocks = list(map_catalogue(open_catalog([ROOT / "data"])))
+    assert len(blocks) > 20
+    for block in blocks:
+        assert writer.render(block) == _pyoxigraph_text(writer, list(block))
+
+
+def test_literals_escape_every_code_point_as_pyoxigraph_does() -> None:
+    from csec_ld.serialize import _ESCAPES
+
+    # Surrogates cannot be in a literal; everything else is checked, in slices.
+    points = [*range(0xD800), *range(0xE000, 0x110000)]
+    for start in range(0, len(points), 4096):
+        text = "".join(chr(c) for c in points[start : start + 4096])
+        assert '"' + text.translate(_ESCAPES) + '"' == str(Literal(text))
