@@ -30,7 +30,6 @@ own triples.
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import itertools
 import pickle
@@ -274,11 +273,6 @@ def _index(triples: list[Any]) -> tuple[dict[str, dict[str, dict[Any, None]]], d
         else:
             objects[o] = None
     return index, nodes
-
-
-@functools.lru_cache(maxsize=1024)
-def _named(iri: str) -> pyoxigraph.NamedNode:
-    return pyoxigraph.NamedNode(iri)
 
 
 class _Memo:
@@ -939,6 +933,30 @@ class Compiled:
         )
         return store
 
+    def _indexed_store(self, triples: Sequence[Any], predicates: set[str]) -> pyoxigraph.Store:
+        """A store of *triples* (the ones being checked) with these predicates, from the index.
+
+        They go in as N-Triples text (``str()`` of a term is its N-Triples form): a
+        ``pyoxigraph.Quad`` around a literal costs several microseconds to build,
+        parsing the line a fraction of that.
+        """
+        lines = []
+        for skey, props in self.index.items():
+            chosen = predicates.intersection(props)
+            if not chosen:
+                continue
+            subject = self._nodes[skey]
+            if isinstance(subject, pyoxigraph.BlankNode):
+                return self.store(triples, predicates)  # labels must stay as they are
+            for p in chosen:
+                for o in props[p]:
+                    if isinstance(o, pyoxigraph.BlankNode):
+                        return self.store(triples, predicates)
+                    lines.append(f"<{skey}> <{p}> {o} .\n")
+        store = pyoxigraph.Store()
+        store.load("".join(lines).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        return store
+
     def _run_sparql(
         self, triples: Sequence[Any], work: list[tuple[_Shape, _Sparql, list[Any]]], out: list
     ) -> None:
@@ -950,15 +968,8 @@ class Compiled:
                 wanted |= q.predicates
         if wanted is None:
             store = self.store(triples, None)
-        else:  # the few triples the queries read, straight from the index
-            store = pyoxigraph.Store()
-            nodes = self._nodes
-            store.extend(
-                pyoxigraph.Quad(nodes[skey], _named(p), o)
-                for skey, props in self.index.items()
-                for p in wanted.intersection(props)
-                for o in props[p]
-            )
+        else:
+            store = self._indexed_store(triples, wanted)
         for shape, q, focus in work:
             out.extend(self.run_query(store, shape, q, focus))
 

@@ -181,6 +181,7 @@ _ESCAPES = {
 }
 
 
+
 def _pyoxigraph_turtle(term: Any) -> str:
     """A term's Turtle text as pyoxigraph writes it (with our prefixes)."""
     data = (
@@ -203,25 +204,25 @@ def _turtle_iri(value: str) -> str:
     return _pyoxigraph_turtle(NamedNode(value))  # a local name Turtle must escape
 
 
-#: id(term) -> (term, N-Triples text, Turtle text). Named nodes: predicates and the
-#: vocabularies' IRIs come back in every record. Literals: each profile writes the
-#: record's title and description (the same objects). An entry holds its term, so
-#: the id is not reused while the entry is there.
-_TEXT: dict[int, tuple[Any, str, str]] = {}
+#: id(literal) -> (literal, N-Triples text, Turtle text): each profile writes the
+#: record's title and description, the same objects, and their escaping is the
+#: costly part. An entry holds its literal, so the id is not reused while it is there.
+_LITERAL_TEXT: dict[int, tuple[Any, str, str]] = {}
 
 
-def _texts(term: Any) -> tuple[Any, str, str]:
-    """(term, N-Triples text, Turtle text) of a named node or a literal."""
-    if len(_TEXT) >= 1 << 14:
-        _TEXT.clear()
-    kind = type(term)
-    if kind is NamedNode:
-        value = term.value
-        entry = _TEXT[id(term)] = (term, f"<{value}>", _turtle_iri(value))
-        return entry
-    if kind is not Literal:
-        raise TypeError(kind)  # the caller falls back to pyoxigraph's writers
-    quoted = '"' + term.value.translate(_ESCAPES) + '"'
+def _literal_texts(term: Any) -> tuple[Any, str, str]:
+    """(literal, N-Triples text, Turtle text); TypeError for a blank node or a triple."""
+    if type(term) is not Literal:
+        raise TypeError(type(term))  # the caller falls back to pyoxigraph's writers
+    if len(_LITERAL_TEXT) >= 1 << 12:
+        _LITERAL_TEXT.clear()
+    value = term.value
+    # str.translate looks every character up: first ask, in C, whether there may be
+    # one to escape (the escaped controls and non-characters are not printable).
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        quoted = f'"{value}"'
+    else:
+        quoted = '"' + value.translate(_ESCAPES) + '"'
     language = term.language
     if language:
         nt = ttl = f"{quoted}@{language}"
@@ -236,8 +237,13 @@ def _texts(term: Any) -> tuple[Any, str, str]:
                 if datatype in _SHORT_FORMS
                 else f"{quoted}^^{_turtle_iri(datatype)}"
             )
-    entry = _TEXT[id(term)] = (term, nt, ttl)
+    entry = _LITERAL_TEXT[id(term)] = (term, nt, ttl)
     return entry
+
+
+def _turtle_node(value: str) -> str:
+    """A named node's Turtle text (its IRI's value)."""
+    return _turtle_iri(value) if value.startswith(_NAMESPACES) else f"<{value}>"
 
 
 class NTriplesWriter(Writer):
@@ -255,20 +261,20 @@ class NTriplesWriter(Writer):
     @staticmethod
     def _render(triples: list[Any]) -> bytes:
         lines = []
-        get = _TEXT.get
+        literal = _LITERAL_TEXT.get
         last = subject = None
         for s, p, o in triples:
             if s is not last:
                 if type(s) is not NamedNode:
                     raise TypeError(type(s))
                 last, subject = s, f"<{s.value}> "
-            e = get(id(p))
-            if e is None or e[0] is not p:
-                e = _texts(p)
-            f = get(id(o))
+            if type(o) is NamedNode:
+                lines.append(f"{subject}<{p.value}> <{o.value}> .\n")
+                continue
+            f = literal(id(o))
             if f is None or f[0] is not o:
-                f = _texts(o)
-            lines.append(f"{subject}{e[1]} {f[1]} .\n")
+                f = _literal_texts(o)
+            lines.append(f"{subject}<{p.value}> {f[1]} .\n")
         return "".join(lines).encode()
 
 
@@ -292,25 +298,27 @@ class TurtleWriter(Writer):
     @staticmethod
     def _render(triples: list[Any]) -> bytes:
         out = ["\n"]
-        get = _TEXT.get
+        literal = _LITERAL_TEXT.get
         last_s = last_p = None
         for s, p, o in triples:
-            f = get(id(o))
-            if f is None or f[0] is not o:
-                f = _texts(o)
+            if type(o) is NamedNode:
+                obj = _turtle_node(o.value)
+            else:
+                f = literal(id(o))
+                if f is None or f[0] is not o:
+                    f = _literal_texts(o)
+                obj = f[2]
             if s is not last_s and (last_s is None or s != last_s):
                 if type(s) is not NamedNode:
                     raise TypeError(type(s))
                 if last_s is not None:
                     out.append(" .\n")
-                value = s.value
-                subject = _turtle_iri(value) if value.startswith(_NAMESPACES) else f"<{value}>"
-                out.append(f"{subject} {_predicate(p)} {f[2]}")
+                out.append(f"{_turtle_node(s.value)} {_predicate(p)} {obj}")
                 last_s, last_p = s, p
             elif p is last_p or p == last_p:
-                out.append(f" , {f[2]}")
+                out.append(f" , {obj}")
             else:
-                out.append(f" ;\n\t{_predicate(p)} {f[2]}")
+                out.append(f" ;\n\t{_predicate(p)} {obj}")
                 last_p = p
         out.append(" .\n")
         return "".join(out).encode()
@@ -354,15 +362,15 @@ def _term(obj: Any, coerced: bool) -> Any:
     return {"@type": compact(datatype), "@value": obj.value}
 
 
-#: id(term) -> (term, value where the context coerces to @id, value elsewhere), as
-#: _TEXT; the values are shared between node objects (which nothing changes).
-_JSON: dict[int, tuple[Any, Any, Any]] = {}
+#: id(literal) -> (literal, value where the context coerces to @id, value elsewhere),
+#: as _LITERAL_TEXT; the values are shared between node objects (nothing changes them).
+_LITERAL_JSON: dict[int, tuple[Any, Any, Any]] = {}
 
 
-def _json_values(term: Any) -> tuple[Any, Any, Any]:
-    if len(_JSON) >= 1 << 14:
-        _JSON.clear()
-    entry = _JSON[id(term)] = (term, _term(term, True), _term(term, False))
+def _json_literal(term: Any) -> tuple[Any, Any, Any]:
+    if len(_LITERAL_JSON) >= 1 << 12:
+        _LITERAL_JSON.clear()
+    entry = _LITERAL_JSON[id(term)] = (term, _term(term, True), _term(term, False))
     return entry
 
 
@@ -388,21 +396,25 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
     subject = triples[0][0]
     assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
     node: dict[str, Any] = {"@id": compact(subject.value)}
-    keys, values_of = _KEYS.get, _JSON.get
+    keys, literal = _KEYS.get, _LITERAL_JSON.get
     for _, predicate, obj in triples:
         k = keys(id(predicate))
         if k is None or k[0] is not predicate:
             k = _key(predicate)
-        v = values_of(id(obj))
-        if v is None or v[0] is not obj:
-            v = _json_values(obj)
         key = k[1]
-        if key is None:
-            if type(obj) is NamedNode:
-                node.setdefault("@type", []).append(v[1])
+        if type(obj) is NamedNode:
+            iri = compact(obj.value)
+            if key is None:
+                node.setdefault("@type", []).append(iri)
                 continue
-            key = compact(_RDF_TYPE)
-        value = v[1] if k[2] else v[2]
+            value: Any = iri if k[2] else {"@id": iri}
+        else:
+            v = literal(id(obj))
+            if v is None or v[0] is not obj:
+                v = _json_literal(obj)
+            value = v[1] if k[2] else v[2]
+            if key is None:
+                key = compact(_RDF_TYPE)
         values = node.get(key)
         if values is None:
             node[key] = [value]
