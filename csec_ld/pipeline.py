@@ -27,7 +27,14 @@ from .mapping.base import Used
 from .memory import paused_gc
 from .records import RawRecord, build_record
 from .serialize import FORMATS
-from .sources import Catalogue, jsonl_batches, open_catalog, parse_jsonl, read_raw
+from .sources import (
+    Catalogue,
+    jsonl_batches,
+    open_catalog,
+    parse_jsonl,
+    read_lines,
+    read_raw,
+)
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
@@ -146,11 +153,12 @@ def _all_profiles(spec: PipelineSpec) -> bool:
 
 @dataclass(frozen=True)
 class JsonlBatch:
-    """Unparsed lines of a JSON Lines file: workers parse them, not the main process."""
+    """A batch of lines of a JSON Lines file, by place: the worker reads and parses it."""
 
     path: Path
-    first: int
-    lines: list[bytes]
+    first: int  # number of the first line
+    start: int  # byte offset
+    length: int  # bytes
 
 
 #: A unit of work: raw records read by the main process, or a batch of JSON Lines.
@@ -159,7 +167,8 @@ Work = list[RawRecord] | JsonlBatch
 
 def _raws(work: Work) -> Iterable[RawRecord | RecordError]:
     if isinstance(work, JsonlBatch):
-        return parse_jsonl(work.path, work.first, work.lines)
+        lines = read_lines(work.path, work.first, work.start, work.length)
+        return parse_jsonl(work.path, work.first, lines)
     return work
 
 
@@ -188,8 +197,8 @@ def raw_chunks(catalogue: Catalogue, size: int = CHUNK_SIZE) -> Iterator[Work]:
                 if chunk:
                     yield chunk
                     chunk = []
-                for first, lines in jsonl_batches(path, size):
-                    yield JsonlBatch(path, first, lines)
+                for first, start, length in jsonl_batches(path, size):
+                    yield JsonlBatch(path, first, start, length)
                 continue
             for raw in read_raw(path):
                 if isinstance(raw, RecordError):

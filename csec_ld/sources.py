@@ -332,33 +332,47 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def jsonl_batches(path: Path, size: int = 2000) -> Iterator[tuple[int, list[bytes]]]:
-    """Batches of raw lines of a JSON Lines file, with the number of each batch's first line.
+def jsonl_batches(path: Path, size: int = 2000) -> Iterator[tuple[int, int, int]]:
+    """Batches of lines of a JSON Lines file: (number of the first line, byte offset,
+    byte length) each, for :func:`read_lines`.
 
     The file is streamed, never read whole: JSON Lines is the format for large
-    catalogues, and worker processes parse the batches.
+    catalogues, and worker processes read and parse the batches (so the lines do
+    not travel from one process to another).
     """
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise RecordError(f"cannot read the file: {exc.strerror}", path=path) from exc
     with handle:
-        batch: list[bytes] = []
-        first = 1
+        first, start, offset, count = 1, 0, 0, 0
         seen_content = False
         for number, line in enumerate(handle, start=1):
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if not seen_content and line.strip():
-                seen_content = True
-            batch.append(line)
-            if len(batch) >= size:
-                yield first, batch
-                first, batch = number + 1, []
-        if batch:
-            yield first, batch
+            if not seen_content:
+                text = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line
+                seen_content = bool(text.strip())
+            offset += len(line)
+            count += 1
+            if count >= size:
+                yield first, start, offset - start
+                first, start, count = number + 1, offset, 0
+        if count:
+            yield first, start, offset - start
         if not seen_content:
             raise RecordError("the file is empty", path=path)
+
+
+def read_lines(path: Path, first: int, start: int, length: int) -> list[bytes]:
+    """The lines of a batch from :func:`jsonl_batches` (without a byte order mark)."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(length)
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the batch ends with a line break
+    if first == 1 and lines and lines[0].startswith(b"\xef\xbb\xbf"):
+        lines[0] = lines[0][3:]
+    return lines
 
 
 def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecord | RecordError]:
@@ -387,7 +401,8 @@ def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecor
 
 def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON Lines file, one object per line (streamed)."""
-    for first, lines in jsonl_batches(path):
+    for first, start, length in jsonl_batches(path):
+        lines = read_lines(path, first, start, length)
         yield from parse_jsonl(path, first, lines)
 
 

@@ -529,3 +529,32 @@ def test_duplicate_id_across_files_names_the_first(tmp_path: Path) -> None:
     [err] = info.value.errors
     assert (err.path, err.line, err.record, err.field) == (str(tmp_path / "b.yaml"), 1, "x", "id")
     assert f"first used at {tmp_path / 'a.yaml'}:1" in err.message
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b""], ids=["lf", "crlf", "none"])
+def test_jsonl_batches_cover_every_line_once(tmp_path: Path, size: int, ending: bytes) -> None:
+    from csec_ld.sources import jsonl_batches, read_lines
+
+    # a byte order mark, an empty line, a line with a lone \r inside, no final break
+    lines = [b'\xef\xbb\xbf{"a": 1}', b"", b'{"b": "x\ry"}', b'{"c": "\xc3\xa9"}', b"[]"]
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(ending.join(lines) + ending)
+    got: list[tuple[int, bytes]] = []
+    for first, start, length in jsonl_batches(path, size):
+        batch = read_lines(path, first, start, length)
+        assert len(batch) <= size
+        got += [(first + i, line.rstrip(b"\r\n")) for i, line in enumerate(batch)]
+    if not ending:  # no line breaks at all: one line
+        assert got == [(1, b"".join(lines)[3:])]
+    else:
+        assert got == [(n, line) for n, line in enumerate([lines[0][3:], *lines[1:]], start=1)]
+
+
+def test_jsonl_batches_of_an_empty_file(tmp_path: Path) -> None:
+    from csec_ld.sources import jsonl_batches
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf\n  \n")
+    with pytest.raises(RecordError, match="empty"):
+        list(jsonl_batches(path))
