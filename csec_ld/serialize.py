@@ -241,6 +241,12 @@ def _literal_texts(term: Any) -> tuple[Any, str, str]:
     return entry
 
 
+def _compact_node(value: str) -> str:
+    """:func:`compact`, without filling its cache with IRIs no prefix can shorten (a
+    million records' IRIs)."""
+    return compact(value) if value.startswith(_NAMESPACES) else value
+
+
 def _turtle_node(value: str) -> str:
     """A named node's Turtle text (its IRI's value)."""
     return _turtle_iri(value) if value.startswith(_NAMESPACES) else f"<{value}>"
@@ -395,7 +401,7 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
     objects or tuples of terms)."""
     subject = triples[0][0]
     assert isinstance(subject, NamedNode), "our mapping writes no blank nodes"
-    node: dict[str, Any] = {"@id": compact(subject.value)}
+    node: dict[str, Any] = {"@id": _compact_node(subject.value)}
     keys, literal = _KEYS.get, _LITERAL_JSON.get
     for _, predicate, obj in triples:
         k = keys(id(predicate))
@@ -403,7 +409,7 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
             k = _key(predicate)
         key = k[1]
         if type(obj) is NamedNode:
-            iri = compact(obj.value)
+            iri = _compact_node(obj.value)
             if key is None:
                 node.setdefault("@type", []).append(iri)
                 continue
