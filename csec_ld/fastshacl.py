@@ -936,25 +936,29 @@ class Compiled:
     def _indexed_store(self, triples: Sequence[Any], predicates: set[str]) -> pyoxigraph.Store:
         """A store of *triples* (the ones being checked) with these predicates, from the index.
 
-        They go in as N-Triples text (``str()`` of a term is its N-Triples form): a
+        They go in as N-Triples text, written by our N-Triples writer: a
         ``pyoxigraph.Quad`` around a literal costs several microseconds to build,
         parsing the line a fraction of that.
         """
-        lines = []
+        from .serialize import NTriplesWriter
+
+        chosen: list[tuple[Any, Any, Any]] = []
+        named: dict[str, pyoxigraph.NamedNode] = {}
         for skey, props in self.index.items():
-            chosen = predicates.intersection(props)
-            if not chosen:
+            wanted = predicates.intersection(props)
+            if not wanted:
                 continue
             subject = self._nodes[skey]
             if isinstance(subject, pyoxigraph.BlankNode):
                 return self.store(triples, predicates)  # labels must stay as they are
-            for p in chosen:
+            for p in wanted:
+                node = named.get(p) or named.setdefault(p, pyoxigraph.NamedNode(p))
                 for o in props[p]:
                     if isinstance(o, pyoxigraph.BlankNode):
                         return self.store(triples, predicates)
-                    lines.append(f"<{skey}> <{p}> {o} .\n")
+                    chosen.append((subject, node, o))
         store = pyoxigraph.Store()
-        store.load("".join(lines).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.load(NTriplesWriter.render(chosen), format=pyoxigraph.RdfFormat.N_TRIPLES)
         return store
 
     def _run_sparql(
