@@ -139,7 +139,7 @@ class ChunkWorker:
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
         chunk.pieces = {
-            fmt: writer.render_blocks(blocks) if blocks else b""
+            fmt: writer.render_blocks(blocks)
             for fmt, writer in zip(self.spec.formats, self.writers, strict=True)
         }
         return chunk

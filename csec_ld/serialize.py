@@ -195,12 +195,11 @@ def _pyoxigraph_turtle(term: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _turtle_iri(value: str) -> str:
+def _turtle_prefixed(value: str) -> str:
+    """The Turtle text of an IRI in one of our namespaces (see :func:`_turtle_iri`)."""
     short = compact(value)
     if short != value:
         return short
-    if not value.startswith(_NAMESPACES):
-        return f"<{value}>"
     return _pyoxigraph_turtle(NamedNode(value))  # a local name Turtle must escape
 
 
@@ -247,9 +246,10 @@ def _compact_node(value: str) -> str:
     return compact(value) if value.startswith(_NAMESPACES) else value
 
 
-def _turtle_node(value: str) -> str:
-    """A named node's Turtle text (its IRI's value)."""
-    return _turtle_iri(value) if value.startswith(_NAMESPACES) else f"<{value}>"
+def _turtle_iri(value: str) -> str:
+    """An IRI's Turtle text: prefixed where pyoxigraph would prefix it. Only IRIs in our
+    namespaces go through the cache (not a million records' IRIs)."""
+    return _turtle_prefixed(value) if value.startswith(_NAMESPACES) else f"<{value}>"
 
 
 class NTriplesWriter(Writer):
@@ -308,7 +308,7 @@ class TurtleWriter(Writer):
         last_s = last_p = None
         for s, p, o in triples:
             if type(o) is NamedNode:
-                obj = _turtle_node(o.value)
+                obj = _turtle_iri(o.value)
             else:
                 f = literal(id(o))
                 if f is None or f[0] is not o:
@@ -319,7 +319,7 @@ class TurtleWriter(Writer):
                     raise TypeError(type(s))
                 if last_s is not None:
                     out.append(" .\n")
-                out.append(f"{_turtle_node(s.value)} {_predicate(p)} {obj}")
+                out.append(f"{_turtle_iri(s.value)} {_predicate(p)} {obj}")
                 last_s, last_p = s, p
             elif p is last_p or p == last_p:
                 out.append(f" , {obj}")
