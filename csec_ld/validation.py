@@ -149,9 +149,7 @@ class ValidationResult:
     focus: str | None = None
     path: str | None = None  # the SHACL result path, compact
     source: str = "shacl"
-    term: str | None = dataclasses.field(
-        default=None, compare=False
-    )  # the value as an RDF term (N-Triples)
+    term: str | None = None  # the value as an RDF term (N-Triples)
     column: int | None = dataclasses.field(default=None, compare=False)
 
     @property
@@ -170,6 +168,13 @@ class ValidationResult:
             self.shape or "",
             self.value or "",
             self.message,
+            # Ties broken by every other compared field: two results of one shape on one
+            # line (sh:nodeKind and sh:pattern on one value, say) keep one order.
+            self.component or "",
+            self.focus or "",
+            self.path or "",
+            self.term or "",
+            self.source,
         )
 
 

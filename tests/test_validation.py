@@ -3,6 +3,7 @@ record-loading and RDF syntax errors, shapes that do not load, RDF input."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -544,6 +545,49 @@ def test_max_per_shape() -> None:
     assert len(capped.results) == len(per_shape)
     assert capped.omitted == {s: n - 1 for s, n in per_shape.items() if n > 1}
     assert capped.counts() == full.counts()
+
+
+def test_results_have_one_order() -> None:
+    """Results that differ in anything they are compared on never tie when sorted (a tie
+    left them in set order, which changes from run to run: sh:nodeKind and sh:pattern
+    on one literal licence gave two orders)."""
+    base = ValidationResult(
+        Severity.VIOLATION,
+        "The licence is malformed.",
+        file="data/x.yaml",
+        line=3,
+        record="r",
+        field="license",
+        value="CC-BY",
+        shape="csh:LicenseForm",
+        component="sh:PatternConstraintComponent",
+        focus="https://w3id.org/csec-ld/resource/r",
+        path="dcterms:license",
+        term='"CC-BY"',
+    )
+    other = {
+        "severity": Severity.WARNING,
+        "message": "Another message.",
+        "file": "data/y.yaml",
+        "line": 4,
+        "record": "s",
+        "field": "rights",
+        "value": "CC-BY-4.0",
+        "shape": "csh:LicenseIri",
+        "component": "sh:NodeKindConstraintComponent",
+        "focus": "https://w3id.org/csec-ld/resource/s",
+        "path": "dcterms:rights",
+        "source": "load",
+        "term": "<CC-BY>",
+    }
+    compared = {f.name for f in dataclasses.fields(ValidationResult) if f.compare}
+    assert compared == set(other)  # a new compared field needs a line here
+    for name, value in other.items():
+        variant = dataclasses.replace(base, **{name: value})
+        assert variant != base
+        assert variant.sort_key() != base.sort_key(), name
+    # And column, which is not compared, does not split equal results.
+    assert dataclasses.replace(base, column=7) == base
 
 
 # ----------------------------------------------------------------------------- RDF input
