@@ -359,27 +359,27 @@ def _predicate(p: NamedNode) -> str:
     return entry[1]
 
 
-def _term(obj: Any, coerced: bool) -> Any:
-    if isinstance(obj, NamedNode):
-        return compact(obj.value) if coerced else {"@id": compact(obj.value)}
-    assert isinstance(obj, Literal)
-    if obj.language:
-        return {"@language": obj.language, "@value": obj.value}
-    datatype = obj.datatype.value
-    if datatype == _XSD_STRING:
-        return {"@value": obj.value} if coerced else obj.value
-    return {"@type": compact(datatype), "@value": obj.value}
-
-
 #: id(literal) -> (literal, value where the context coerces to @id, value elsewhere),
 #: as _LITERAL_TEXT; the values are shared between node objects (nothing changes them).
 _LITERAL_JSON: dict[int, tuple[Any, Any, Any]] = {}
 
 
 def _json_literal(term: Any) -> tuple[Any, Any, Any]:
+    """A literal's value in a node object: where the context coerces the property to
+    ``@id`` (a plain string would read as an IRI there), and elsewhere."""
     if len(_LITERAL_JSON) >= 1 << 12:
         _LITERAL_JSON.clear()
-    entry = _LITERAL_JSON[id(term)] = (term, _term(term, True), _term(term, False))
+    value = term.value
+    language = term.language
+    if language:
+        coerced = plain = {"@language": language, "@value": value}
+    else:
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            coerced, plain = {"@value": value}, value
+        else:
+            coerced = plain = {"@type": compact(datatype), "@value": value}
+    entry = _LITERAL_JSON[id(term)] = (term, coerced, plain)
     return entry
 
 
