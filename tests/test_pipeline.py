@@ -3,14 +3,18 @@ every problem of a large source reported, with its place, and nothing written.""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import multiprocessing
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from csec_ld import pipeline
 from csec_ld.build import build
 from csec_ld.errors import DataError
 from csec_ld.pipeline import PipelineSpec, run_chunks
@@ -93,3 +97,22 @@ def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_pat
     ), messages
     assert len(messages) == 3
     assert not out.exists()
+
+
+def test_workers_collect_cyclic_garbage_between_chunks(
+    catalogue: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool's worker runs without the automatic collector (it would scan each finished
+    chunk while it is pickled) and collects before every COLLECT_EVERY-th chunk."""
+    spec = PipelineSpec((str(catalogue),), None, None, ("nt",))
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=pipeline._init_worker,
+                             initargs=(spec,)) as pool:
+        assert pool.submit(gc.isenabled).result() is False
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collected.append(1) or 0)
+    monkeypatch.setattr(pipeline, "_WORKER", lambda work: pipeline.Chunk())
+    monkeypatch.setattr(pipeline, "_CHUNKS_DONE", 0)
+    for _ in range(3 * pipeline.COLLECT_EVERY):
+        pipeline._run_in_worker([])
+    assert len(collected) == 3
