@@ -116,3 +116,16 @@ def test_workers_collect_cyclic_garbage_between_chunks(
     for _ in range(3 * pipeline.COLLECT_EVERY):
         pipeline._run_in_worker([])
     assert len(collected) == 3
+
+
+def test_the_collector_is_paused_while_chunks_come_and_back_after(catalogue: Path) -> None:
+    spec = PipelineSpec((str(catalogue),), None, None, ("nt",))
+    assert gc.isenabled()
+    for _ in run_chunks(open_catalog([catalogue]), spec, workers=1, chunk_size=100):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    chunks = run_chunks(open_catalog([catalogue]), spec, workers=2, chunk_size=100)
+    next(chunks)
+    assert not gc.isenabled()
+    chunks.close()  # a consumer that stops early (an error in the output, say)
+    assert gc.isenabled()
