@@ -97,6 +97,7 @@ def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_pat
     ), messages
     assert len(messages) == 3
     assert not out.exists()
+    assert gc.isenabled()  # paused during the build, back on after its error
 
 
 def test_workers_collect_cyclic_garbage_between_chunks(
