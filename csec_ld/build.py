@@ -183,10 +183,16 @@ def build(
             writers[fmt] = FORMATS[fmt](handle)
             writers[fmt].begin()
             result.files[fmt] = Path(out_dir) / f"catalog.{fmt}"
-        for chunk in run_chunks(catalogue, spec, workers=workers):
+        # Worker processes leave their chunks' bytes in this folder, which goes (stack.close
+        # below) before the temporary folder's files move into place.
+        try:
+            spool = tempfile.mkdtemp(prefix=".chunks-", dir=tmp)
+        except OSError as exc:
+            raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
+        stack.callback(shutil.rmtree, spool, ignore_errors=True)
+        for chunk in run_chunks(catalogue, spec, workers=workers, spool=spool):
             result.triples += chunk.triples
-            for fmt, writer in writers.items():
-                writer.write_piece(chunk.pieces[fmt])
+            chunk.write_to(writers)
             for m in mappers:
                 chunk.merge_into(m)
             if stream is not None:

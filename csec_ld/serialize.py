@@ -12,8 +12,11 @@ shipped as ``context.jsonld`` so any processor can expand the document offline.
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from typing import IO, Any, ClassVar
@@ -146,7 +149,17 @@ class Writer:
     def write_piece(self, piece: bytes) -> None:
         """Write rendered (and joined) blocks."""
         if piece:
-            self.out.write(piece)
+            self.out.write(self.lead() + piece)
+
+    def copy_piece(self, src: IO[bytes], offset: int, length: int) -> None:
+        """:meth:`write_piece` of the *length* bytes at *offset* in the file *src*."""
+        if length:
+            self.out.write(self.lead())
+            copy_range(src, offset, length, self.out)
+
+    def lead(self) -> bytes:
+        """What goes before the next piece (JSON-LD: a comma after the first)."""
+        return b""
 
     def end(self) -> None:
         pass
@@ -156,6 +169,38 @@ class Writer:
         for b in blocks:
             self.block(b)
         self.end()
+
+
+def copy_range(src: IO[bytes], offset: int, length: int, out: IO[bytes]) -> None:
+    """Copy *length* bytes at *offset* of the file *src* to the end of *out*: by the
+    kernel where it can (``os.copy_file_range``, no trip through Python's buffers),
+    else read and written a megabyte at a time."""
+    try:
+        dst = out.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        dst = -1
+    if dst >= 0 and hasattr(os, "copy_file_range"):
+        out.flush()
+        copied = False
+        try:
+            while length:
+                done = os.copy_file_range(src.fileno(), dst, length, offset)
+                if not done:
+                    break
+                copied = True
+                offset += done
+                length -= done
+        except OSError:
+            pass  # not between these two files (a pipe, say): the copy goes on below
+        if copied:
+            out.seek(0, os.SEEK_END)  # the buffered writer learns where the file ends
+    src.seek(offset)
+    while length:
+        block = src.read(min(length, 1 << 20))
+        if not block:
+            raise OSError(errno.EIO, f"{getattr(src, 'name', 'a file')} ends too soon")
+        out.write(block)
+        length -= len(block)
 
 
 # --------------------------------------------------------------------------- term text
@@ -457,10 +502,10 @@ class JsonLdWriter(Writer):
     def join(cls, pieces: list[bytes]) -> bytes:
         return b",\n    ".join(pieces)
 
-    def write_piece(self, piece: bytes) -> None:
-        if piece:
-            self.out.write((b"\n    " if self.first else b",\n    ") + piece)
-            self.first = False
+    def lead(self) -> bytes:
+        lead = b"\n    " if self.first else b",\n    "
+        self.first = False
+        return lead
 
     def end(self) -> None:
         self.out.write(b"\n  ]\n}\n")

@@ -33,7 +33,9 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _written(catalogue: Path, workers: int, chunk_size: int) -> tuple[dict[str, bytes], int]:
+def _written(
+    catalogue: Path, workers: int, chunk_size: int, spool: Path | None = None
+) -> tuple[dict[str, bytes], int]:
     """What the writers write of the records' chunks, and how many chunks there were."""
     spec = PipelineSpec((str(catalogue),), None, None, ("ttl", "nt", "jsonld"), validate=True)
     cat = open_catalog([catalogue])
@@ -42,11 +44,13 @@ def _written(catalogue: Path, workers: int, chunk_size: int) -> tuple[dict[str, 
     for w in writers.values():
         w.begin()
     chunks = 0
-    for chunk in run_chunks(cat, spec, workers=workers, chunk_size=chunk_size):
+    for chunk in run_chunks(cat, spec, workers=workers, chunk_size=chunk_size, spool=spool):
         chunks += 1
         assert chunk.validation is not None
-        for fmt, piece in chunk.pieces.items():
-            writers[fmt].write_piece(piece)
+        if spool is not None and workers > 1:  # the bytes wait in a file, not in the chunk
+            assert chunk.spooled is not None and not chunk.pieces
+            assert Path(chunk.spooled[0]).parent == spool
+        chunk.write_to(writers)
     for w in writers.values():
         w.end()
     assert not cat.errors
@@ -54,14 +58,22 @@ def _written(catalogue: Path, workers: int, chunk_size: int) -> tuple[dict[str, 
     return {fmt: buf.getvalue() for fmt, buf in buffers.items()}, chunks
 
 
-@pytest.mark.parametrize(("workers", "chunk_size"), [(2, 37), (2, 500), (1, 37)])
+@pytest.mark.parametrize(
+    ("workers", "chunk_size", "spooled"),
+    [(2, 37, False), (2, 500, False), (1, 37, False), (2, 37, True), (1, 37, True)],
+)
 def test_chunks_and_workers_do_not_change_the_bytes(
-    catalogue: Path, workers: int, chunk_size: int
+    catalogue: Path, tmp_path: Path, workers: int, chunk_size: int, spooled: bool
 ) -> None:
     reference, one = _written(catalogue, workers=1, chunk_size=10_000)
-    got, chunks = _written(catalogue, workers=workers, chunk_size=chunk_size)
+    spool = tmp_path / "spool" if spooled else None
+    if spool is not None:
+        spool.mkdir()
+    got, chunks = _written(catalogue, workers=workers, chunk_size=chunk_size, spool=spool)
     assert one == 1 and chunks == -(-500 // chunk_size)
     assert got == reference
+    if spool is not None:
+        assert list(spool.iterdir()) == []  # each file went once copied
 
 
 def test_build_is_byte_identical_with_one_or_two_workers(catalogue: Path, tmp_path: Path) -> None:
@@ -70,6 +82,11 @@ def test_build_is_byte_identical_with_one_or_two_workers(catalogue: Path, tmp_pa
     assert one.records == two.records == 500
     for fmt, path in one.files.items():
         assert path.read_bytes() == two.files[fmt].read_bytes(), fmt
+    # The workers' spool folder went with the temporary folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(
+        p.name for p in two.files.values()
+    )
 
 
 def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_path: Path) -> None:
@@ -97,6 +114,7 @@ def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_pat
     ), messages
     assert len(messages) == 3
     assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat"]  # no temporary files left
     assert gc.isenabled()  # paused during the build, back on after its error
 
 
@@ -108,7 +126,7 @@ def test_workers_collect_cyclic_garbage_between_chunks(
     spec = PipelineSpec((str(catalogue),), None, None, ("nt",))
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=pipeline._init_worker,
-                             initargs=(spec,)) as pool:
+                             initargs=(spec, None)) as pool:
         assert pool.submit(gc.isenabled).result() is False
     collected: list[int] = []
     monkeypatch.setattr(gc, "collect", lambda *args: collected.append(1) or 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph
@@ -22,6 +23,7 @@ from csec_ld.serialize import (
     TurtleWriter,
     Writer,
     compact,
+    copy_range,
     jsonld_context,
     node_object,
 )
@@ -175,6 +177,50 @@ def test_a_chunk_rendered_at_once_is_its_blocks_one_by_one(
 ) -> None:
     writer = FORMATS[fmt]
     assert writer.render_blocks(blocks) == writer.join([writer.render(b) for b in blocks])
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("target", ["file", "memory"])
+def test_pieces_copied_from_a_file_are_the_pieces_written(
+    fmt: str, target: str, tmp_path: Path
+) -> None:
+    """What a worker leaves in a spool file (two chunks, an empty one between them)
+    ends in the output as if written: copied by the kernel into a file, read and written
+    into anything else."""
+    writer = FORMATS[fmt]
+    pieces = [writer.render_blocks(BLOCKS), b"", writer.render_blocks(TRICKY)]
+    spool = tmp_path / "spool.chunk"
+    spool.write_bytes(b"ahead" + b"".join(pieces) + b"behind")
+
+    def written(copy: bool) -> bytes:
+        path = tmp_path / f"out-{copy}.{fmt}"
+        with path.open("wb") if target == "file" else io.BytesIO() as out:
+            w = writer(out)
+            w.begin()
+            with spool.open("rb") as src:
+                offset = len(b"ahead")
+                for piece in pieces:
+                    if copy:
+                        w.copy_piece(src, offset, len(piece))
+                    else:
+                        w.write_piece(piece)
+                    offset += len(piece)
+            w.end()
+            if isinstance(out, io.BytesIO):
+                return out.getvalue()
+        return path.read_bytes()
+
+    assert written(copy=True) == written(copy=False)
+
+
+def test_copy_range_from_a_file_that_ends_too_soon(tmp_path: Path) -> None:
+    src = tmp_path / "short"
+    src.write_bytes(b"0123456789")
+    with src.open("rb") as fh, (tmp_path / "out").open("wb") as out:
+        copy_range(fh, 2, 5, out)  # the kernel's copy, then Python's
+        with pytest.raises(OSError, match="ends too soon"):
+            copy_range(fh, 8, 5, io.BytesIO())
+    assert (tmp_path / "out").read_bytes() == b"23456"
 
 
 # --------------------------------------------------------------------------- term text
