@@ -6,7 +6,7 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-__all__ = ["paused_gc"]
+__all__ = ["COLLECT_EVERY", "collect_now_and_then", "paused_gc"]
 
 
 @contextlib.contextmanager
@@ -26,3 +26,16 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+#: While the collector is paused for a long run, the run collects itself before every
+#: so many chunks (see :func:`collect_now_and_then`).
+COLLECT_EVERY = 16
+
+
+def collect_now_and_then(number: int, generation: int = 2) -> None:
+    """Collect *generation* (and the younger ones) before the *number*-th chunk (from 0),
+    every :data:`COLLECT_EVERY` chunks: cyclic garbage stays bounded while the automatic
+    collector is off."""
+    if number % COLLECT_EVERY == COLLECT_EVERY - 1:
+        gc.collect(generation)

@@ -25,7 +25,7 @@ from typing import Any
 from .errors import OutputError, RecordError
 from .mapping import Mapper
 from .mapping.base import Used
-from .memory import paused_gc
+from .memory import collect_now_and_then, paused_gc
 from .records import RawRecord, build_record
 from .serialize import FORMATS, Writer
 from .sources import (
@@ -116,7 +116,7 @@ class ChunkWorker:
     ) -> None:
         self.spec = spec
         self.spool = spool  # a folder: leave each chunk's bytes in a file there
-        self.spooled = 0
+        self.spool_files = 0
         self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
         self.writers = [FORMATS[f] for f in spec.formats]
         self.checker: Any = None
@@ -175,8 +175,8 @@ class ChunkWorker:
 
     def _spool(self, chunk: Chunk) -> None:
         """Move the chunk's bytes to a file of the spool folder."""
-        self.spooled += 1
-        path = os.path.join(self.spool or "", f"{os.getpid()}-{self.spooled}.chunk")
+        self.spool_files += 1
+        path = os.path.join(self.spool or "", f"{os.getpid()}-{self.spool_files}.chunk")
         try:
             with open(path, "wb") as out:
                 for piece in chunk.pieces.values():
@@ -217,11 +217,10 @@ def _raws(work: Work) -> Iterable[RawRecord | RecordError]:
 _WORKER: ChunkWorker | None = None
 
 
-#: A worker process collects cyclic garbage itself, before every so many chunks. Left
-#: to itself, the collector ran while the finished chunk was pickled to be sent back
-#: (pickling allocates), several times per chunk, scanning all of the chunk's objects
-#: every time: 5 % of a worker's time. Before a chunk, the last one is gone.
-COLLECT_EVERY = 16
+#: Chunks handled by this worker process. It collects cyclic garbage itself, now and
+#: then before a chunk (when the last one is gone). Left to itself, the collector ran
+#: while the finished chunk was pickled to be sent back (pickling allocates), several
+#: times per chunk, scanning all of the chunk's objects every time: 5 % of a worker's time.
 _CHUNKS_DONE = 0
 
 
@@ -237,8 +236,7 @@ def _init_worker(spec: PipelineSpec, spool: str | None) -> None:
 def _run_in_worker(work: Work) -> Chunk:
     global _CHUNKS_DONE
     assert _WORKER is not None
-    if _CHUNKS_DONE % COLLECT_EVERY == COLLECT_EVERY - 1:
-        gc.collect()
+    collect_now_and_then(_CHUNKS_DONE)
     _CHUNKS_DONE += 1
     return _WORKER(work)
 
@@ -330,8 +328,7 @@ def run_chunks(
     # young ones itself; cyclic garbage that outlives them waits for the end of the run.
     with paused_gc():
         for number, chunk in enumerate(chunks):
-            if number % COLLECT_EVERY == COLLECT_EVERY - 1:
-                gc.collect(1)
+            collect_now_and_then(number, generation=1)
             yield check(chunk)
 
 

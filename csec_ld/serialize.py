@@ -149,16 +149,16 @@ class Writer:
     def write_piece(self, piece: bytes) -> None:
         """Write rendered (and joined) blocks."""
         if piece:
-            self.out.write(self.lead() + piece)
+            self.out.write(self._lead() + piece)
 
     def copy_piece(self, src: IO[bytes], offset: int, length: int) -> None:
         """:meth:`write_piece` of the *length* bytes at *offset* in the file *src*."""
         if length:
-            self.out.write(self.lead())
+            self.out.write(self._lead())
             copy_range(src, offset, length, self.out)
 
-    def lead(self) -> bytes:
-        """What goes before the next piece (JSON-LD: a comma after the first)."""
+    def _lead(self) -> bytes:
+        """What goes before the piece being written (JSON-LD: a comma after the first)."""
         return b""
 
     def end(self) -> None:
@@ -502,7 +502,7 @@ class JsonLdWriter(Writer):
     def join(cls, pieces: list[bytes]) -> bytes:
         return b",\n    ".join(pieces)
 
-    def lead(self) -> bytes:
+    def _lead(self) -> bytes:
         lead = b"\n    " if self.first else b",\n    "
         self.first = False
         return lead

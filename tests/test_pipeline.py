@@ -17,6 +17,7 @@ import pytest
 from csec_ld import pipeline
 from csec_ld.build import build
 from csec_ld.errors import DataError
+from csec_ld.memory import COLLECT_EVERY
 from csec_ld.pipeline import PipelineSpec, run_chunks
 from csec_ld.serialize import FORMATS
 from csec_ld.sources import open_catalog
@@ -132,7 +133,7 @@ def test_workers_collect_cyclic_garbage_between_chunks(
     monkeypatch.setattr(gc, "collect", lambda *args: collected.append(1) or 0)
     monkeypatch.setattr(pipeline, "_WORKER", lambda work: pipeline.Chunk())
     monkeypatch.setattr(pipeline, "_CHUNKS_DONE", 0)
-    for _ in range(3 * pipeline.COLLECT_EVERY):
+    for _ in range(3 * COLLECT_EVERY):
         pipeline._run_in_worker([])
     assert len(collected) == 3
 
