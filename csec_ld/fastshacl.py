@@ -1131,8 +1131,22 @@ class CrossIndex:
         self.count = 0
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the index)
 
+    @staticmethod
+    def pack(entries: list[CrossEntry], ntriples: bytes) -> bytes:
+        """A chunk's entries and the triples of theirs the rules read, as the index files them."""
+        return pickle.dumps((entries, ntriples), protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def unpack(packed: bytes) -> tuple[list[CrossEntry], bytes]:
+        entries, ntriples = pickle.loads(packed)
+        return entries, ntriples
+
     def add(self, entries: list[CrossEntry], keys: list[list[int]], ntriples: bytes) -> None:
         """A chunk's entries, their keys, and the triples of theirs the rules read."""
+        self.add_packed(self.pack(entries, ntriples) if entries else b"", keys)
+
+    def add_packed(self, packed: bytes, keys: list[list[int]]) -> None:
+        """:meth:`add` of entries already packed (:meth:`pack`); *keys* per entry."""
         first = self.count
         for n, record_keys in enumerate(keys, start=first):
             for k in record_keys:
@@ -1140,12 +1154,11 @@ class CrossIndex:
                 if owner != n:
                     self.colliding.add(owner)
                     self.colliding.add(n)
-        self.count += len(entries)
-        if entries:
-            blob = pickle.dumps((entries, ntriples), protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(keys)
+        if keys:
             offset = self._file.seek(0, 2)
-            self._file.write(blob)
-            self.chunks.append((first, len(entries), offset, len(blob)))
+            self._file.write(packed)
+            self.chunks.append((first, len(keys), offset, len(packed)))
 
     def entries(self) -> tuple[list[CrossEntry], list[Any]]:
         """The colliding records' entries, and their triples."""
@@ -1159,7 +1172,7 @@ class CrossIndex:
             if at == len(numbers) or numbers[at] >= first + count:
                 continue  # no colliding record in this chunk
             self._file.seek(offset)
-            entries, ntriples = pickle.loads(self._file.read(length))
+            entries, ntriples = self.unpack(self._file.read(length))
             chosen = [e for n, e in enumerate(entries, start=first) if n in self.colliding]
             if not chosen:
                 continue

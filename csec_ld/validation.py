@@ -1422,11 +1422,13 @@ class ChunkValidation:
     """One chunk's validation, done where it was mapped: results, cross-record keys."""
 
     results: list[ValidationResult]
-    entries: list[Any]  # fastshacl.CrossEntry
-    keys: list[list[int]]
+    #: The cross-record entries (fastshacl.CrossEntry) and the triples of theirs that the
+    #: rules read, pickled by the worker (:meth:`CrossIndex.pack`): the main process
+    #: files them away as they are, without unpickling and pickling them again.
+    packed: bytes
+    keys: list[list[int]]  # per entry
     owners: list[int]  # per result: the number of its record in the chunk (-1: none)
     entry_owners: list[int]  # per entry: the number of its record in the chunk
-    ntriples: bytes = b""  # the entries' triples that the cross-record rules read
 
 
 class ChunkChecker:
@@ -1478,8 +1480,11 @@ class ChunkChecker:
             if r.severity.rank >= self.level:
                 results.append(_tidy(r, locator))
                 owners.append(numbers.get(raw.focus, -1))
+        from .fastshacl import CrossIndex
+
         entry_owners = [numbers[e.iri] for e in out.entries]
-        return ChunkValidation(results, out.entries, out.keys, owners, entry_owners, out.ntriples)
+        packed = CrossIndex.pack(out.entries, out.ntriples)
+        return ChunkValidation(results, packed, out.keys, owners, entry_owners)
 
 
 class StreamValidation:
@@ -1502,14 +1507,16 @@ class StreamValidation:
         skip = set(skip)
         if not skip:
             self.results.extend(chunk.results)
-            self.cross.add(chunk.entries, chunk.keys, chunk.ntriples)
+            self.cross.add_packed(chunk.packed, chunk.keys)
             return
         self.results.extend(
             r for r, n in zip(chunk.results, chunk.owners, strict=True) if n not in skip
         )
+        from .fastshacl import CrossIndex
+
         kept = [i for i, n in enumerate(chunk.entry_owners) if n not in skip]
-        entries = [chunk.entries[i] for i in kept]
-        self.cross.add(entries, [chunk.keys[i] for i in kept], chunk.ntriples)
+        entries, ntriples = CrossIndex.unpack(chunk.packed)
+        self.cross.add([entries[i] for i in kept], [chunk.keys[i] for i in kept], ntriples)
 
     def add_support(self, block: Iterable[Any]) -> None:
         """A support block (agents, concepts, the catalogue), with one of its parts only."""

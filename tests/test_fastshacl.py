@@ -13,7 +13,7 @@ import pytest
 
 from csec_ld.build import build, ensure_valid
 from csec_ld.errors import DataError, UsageError
-from csec_ld.fastshacl import compile_shapes
+from csec_ld.fastshacl import CrossEntry, CrossIndex, compile_shapes
 from csec_ld.validation import ValidationResult, load_shapes, validate
 from tests.conftest import ROOT
 
@@ -260,3 +260,31 @@ def test_build_without_validation_writes_despite_violations(tmp_path: Path) -> N
     with pytest.raises(DataError, match=r"issued-future\.yaml:3: issued-future: issued"):
         build([folder], tmp_path / "dist")
     assert build([folder], tmp_path / "dist", validate=False).records == 11
+
+
+def test_cross_index_files_packed_entries_as_it_files_entries() -> None:
+    """Workers pack a chunk's cross-record entries (the main process files the bytes as
+    they are): the index finds the same collisions and gives back the same entries."""
+    nt = b"<https://w3id.org/csec-ld/resource/a> <http://purl.org/dc/terms/identifier> \"x\" .\n"
+    chunks = [
+        ([CrossEntry("https://w3id.org/csec-ld/resource/a", (0,))], [[7]], nt),
+        ([CrossEntry("https://w3id.org/csec-ld/resource/b", (0,)),
+          CrossEntry("https://w3id.org/csec-ld/resource/c", (0,))], [[8], [7]], b""),
+    ]
+    found = []
+    for packed in (False, True):
+        index = CrossIndex()
+        try:
+            for entries, keys, ntriples in chunks:
+                if packed:
+                    index.add_packed(CrossIndex.pack(entries, ntriples), keys)
+                else:
+                    index.add(entries, keys, ntriples)
+            found.append((sorted(index.colliding), index.entries()))
+        finally:
+            index.close()
+    assert found[0] == found[1]
+    assert found[0][0] == [0, 2]  # a and c share key 7
+    entries, triples = found[0][1]
+    assert [e.iri.rsplit("/", 1)[1] for e in entries] == ["a", "c"]
+    assert len(triples) == 1
