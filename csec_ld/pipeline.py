@@ -32,8 +32,7 @@ from .sources import (
     Catalogue,
     jsonl_batches,
     open_catalog,
-    parse_jsonl,
-    read_lines,
+    read_jsonl_batch,
     read_raw,
 )
 
@@ -209,8 +208,7 @@ Work = list[RawRecord] | JsonlBatch
 
 def _raws(work: Work) -> Iterable[RawRecord | RecordError]:
     if isinstance(work, JsonlBatch):
-        lines = read_lines(work.path, work.first, work.start, work.length)
-        return parse_jsonl(work.path, work.first, lines)
+        return read_jsonl_batch(work.path, work.first, work.start, work.length)
     return work
 
 

@@ -399,11 +399,17 @@ def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecor
         yield _json_record(value, path, number)
 
 
+def read_jsonl_batch(
+    path: Path, first: int, start: int, length: int
+) -> Iterator[RawRecord | RecordError]:
+    """The records of one batch from :func:`jsonl_batches` (in a worker process, say)."""
+    return parse_jsonl(path, first, read_lines(path, first, start, length))
+
+
 def read_jsonl(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON Lines file, one object per line (streamed)."""
-    for first, start, length in jsonl_batches(path):
-        lines = read_lines(path, first, start, length)
-        yield from parse_jsonl(path, first, lines)
+    for batch in jsonl_batches(path):
+        yield from read_jsonl_batch(path, *batch)
 
 
 _READERS = {
