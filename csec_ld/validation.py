@@ -56,6 +56,7 @@ from .errors import DataError, RecordError, ShapesError, UsageError
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
 from .records import Record
 from .resources import shapes_dir
+from .serialize import Parts
 from .sources import RDF_SUFFIXES, discover, open_catalog
 
 __all__ = [
@@ -1520,6 +1521,8 @@ class StreamValidation:
 
     def add_support(self, block: Iterable[Any]) -> None:
         """A support block (agents, concepts, the catalogue), with one of its parts only."""
+        if isinstance(block, Parts):
+            block = block.head()
         for t in block:
             p = t.predicate.value
             if p in _HAS_PART:

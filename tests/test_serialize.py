@@ -20,6 +20,7 @@ from csec_ld.serialize import (
     IRI_PROPERTIES,
     JsonLdWriter,
     NTriplesWriter,
+    Parts,
     TurtleWriter,
     Writer,
     compact,
@@ -177,6 +178,38 @@ def test_a_chunk_rendered_at_once_is_its_blocks_one_by_one(
 ) -> None:
     writer = FORMATS[fmt]
     assert writer.render_blocks(blocks) == writer.join([writer.render(b) for b in blocks])
+
+
+PART_CASES = [
+    # the catalogue's hasPart statements, in both vocabularies
+    (NamedNode("https://w3id.org/csec-ld/catalog"),
+     (NamedNode(DCTERMS + "hasPart"), NamedNode(SCHEMA + "hasPart")),
+     ("https://w3id.org/csec-ld/resource/a", "https://w3id.org/csec-ld/resource/b-2")),
+    # one record; IRIs a prefix shortens, and one it must not (Turtle escapes the local name)
+    (NamedNode("https://example.org/cat"), (NamedNode(DCTERMS + "hasPart"),),
+     (DCTERMS + "x",)),
+    (NamedNode("https://example.org/cat"), (NamedNode(SCHEMA + "hasPart"),),
+     (SCHEMA + "Book", DCTERMS + "a~b", "https://example.org/r/1", RDFS + "label.")),
+    # what the fast renderings leave to render(): rdf:type, a predicate twice, a literal key
+    (NamedNode("https://example.org/cat"), (NamedNode(RDF + "type"),), (SCHEMA + "Book",)),
+    (NamedNode("https://example.org/cat"),
+     (NamedNode(DCTERMS + "hasPart"), NamedNode(DCTERMS + "hasPart")), ("https://e.org/1",)),
+    (NamedNode("https://example.org/cat"), (NamedNode(DCTERMS + "title"),), ("https://e.org/1",)),
+]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("case", range(len(PART_CASES)))
+def test_parts_render_as_their_triples(fmt: str, case: int) -> None:
+    """A Parts block is rendered from its IRIs' text: the bytes of its triples' block."""
+    subject, predicates, iris = PART_CASES[case]
+    parts = Parts(subject, predicates, iris)
+    triples = list(parts)
+    assert len(triples) == len(parts) == len(predicates) * len(iris)
+    assert triples == [Triple(subject, p, NamedNode(v)) for p in predicates for v in iris]
+    writer = FORMATS[fmt]
+    assert writer.render_parts(parts) == writer.render(triples)
+    assert parts.head() == [Triple(subject, p, NamedNode(iris[0])) for p in predicates]
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

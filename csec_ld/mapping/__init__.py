@@ -16,11 +16,13 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Literal, overload
 
 from pyoxigraph import Triple
 
 from ..errors import UsageError
 from ..records import Record
+from ..serialize import Parts
 from ..sources import Catalogue
 from .base import RDF_TYPE, Context, Profile, Terms, Used, iri
 from .dcterms import DctermsProfile
@@ -102,13 +104,20 @@ class Mapper:
         types.extend(rest)
         return types
 
-    def support(self, stream_parts: bool = False) -> Iterator[list[Triple]]:
+    @overload
+    def support(self, stream_parts: Literal[False] = False) -> Iterator[list[Triple]]: ...
+
+    @overload
+    def support(self, stream_parts: bool) -> Iterator[list[Triple] | Parts]: ...
+
+    def support(self, stream_parts: bool = False) -> Iterator[list[Triple] | Parts]:
         """Blocks for the nodes the records pointed at, then the catalogue's block.
 
         With *stream_parts* and more than :data:`PART_BLOCK` records, the catalogue's
         ``hasPart`` triples follow its block in blocks of that many records, in
         record order, instead of inside it: a million records would otherwise make
-        one sorted block of two million triples (and their sort keys) in memory.
+        one sorted block of two million triples (and their sort keys) in memory. Those
+        blocks are :class:`~csec_ld.serialize.Parts`, which iterate as triples.
         The catalogue then has several node objects in JSON-LD, which processors
         merge, as they would any node objects with the same ``@id``.
         """
@@ -133,8 +142,8 @@ class Mapper:
         yield sorted(catalog, key=_sort_key)
         if stream_parts:
             subject = iri(catalog_iri)
-            predicates = [iri(p.has_part) for p in self.profiles]
+            predicates = tuple(iri(p.has_part) for p in self.profiles)
+            record_iri = self.ctx.catalog.record_iri
             for start in range(0, len(self.record_ids), PART_BLOCK):
-                part = [self.ctx.record_node(rid)
-                        for rid in self.record_ids[start : start + PART_BLOCK]]
-                yield [Triple(subject, p, o) for p in predicates for o in part]
+                run = self.record_ids[start : start + PART_BLOCK]
+                yield Parts(subject, predicates, tuple(record_iri(rid) for rid in run))
