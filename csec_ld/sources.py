@@ -275,21 +275,26 @@ def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
 
 
 def _json_scalar(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+    """A parsed JSON value with its integers as text ("issued": 2010 is as good as
+    "2010"). Most values are strings, let through at the first test (the json module
+    gives exact types: bool before int, which it subclasses)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return value
-    if isinstance(value, int):
-        return str(value)  # "issued": 2010 is as good as "2010"
-    if isinstance(value, list):
-        return [_json_scalar(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_scalar(v) for k, v in value.items()}
+    if kind is int:
+        return str(value)
+    if kind is list:
+        return [v if type(v) is str else _json_scalar(v) for v in value]
+    if kind is dict:
+        return {k: v if type(v) is str else _json_scalar(v) for k, v in value.items()}
     return value
 
 
 def _json_record(value: Any, path: Path, line: int) -> RawRecord | RecordError:
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return RecordError("expected a record (a JSON object of fields)", path=path, line=line)
-    return RawRecord({k: _json_scalar(v) for k, v in value.items()}, Location(str(path), line), {})
+    data = {k: v if type(v) is str else _json_scalar(v) for k, v in value.items()}
+    return RawRecord(data, Location(str(path), line), {})
 
 
 def _json_error(exc: json.JSONDecodeError, path: Path, line_offset: int = 0) -> RecordError:
