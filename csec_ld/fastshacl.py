@@ -355,6 +355,7 @@ class _Shape:
     equals: list[str] = field(default_factory=list)
     unique_lang: bool = False
     ors: list[list[_ValueCheck]] = field(default_factory=list)
+    or_memos: dict[int, _Memo] = field(default_factory=dict)  # see _or_test
     sparql: list[_Sparql] = field(default_factory=list)
 
     @property
@@ -402,11 +403,15 @@ def _unique_lang_failures(shape: _Shape, fkey: str, values: Any, out: list, raw:
         out.append(raw(shape, fkey, _comp("UniqueLang"), None))
 
 
-def _or_failures(shape: _Shape, fkey: str, values: Any, out: list, raw: Any) -> None:
-    for members in shape.ors:
-        for v in values:
-            if not any(m.conforms(v) for m in members):
-                out.append(raw(shape, fkey, _comp("Or"), v))
+def _or_test(shape: _Shape, members: list[_ValueCheck]) -> _Memo:
+    """sh:or as one value test (does v conform to one of the members?), remembered
+    per value for *shape*: most of its values are dates, which repeat."""
+    memo = shape.or_memos.get(id(members))
+    if memo is None:
+        memo = shape.or_memos[id(members)] = _Memo(
+            lambda v: any(m.conforms(v) for m in members)
+        )
+    return memo
 
 
 def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, list], None]:
@@ -419,7 +424,6 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
     env: dict[str, Any] = {
         "raw": raw, "EMPTY": _EMPTY, "NO_VALUES": _NO_VALUES,
         "equals_failures": _equals_failures, "unique_lang_failures": _unique_lang_failures,
-        "or_failures": _or_failures,
         "MIN_C": _comp("MinCount"), "MAX_C": _comp("MaxCount"),
     }
     paths: dict[str, str] = {}
@@ -444,9 +448,12 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
             lines.append(f"if {n} < {shape.min_count}: out.append(raw({sh}, fkey, MIN_C, None))")
         if shape.max_count is not None:
             lines.append(f"if {n} > {shape.max_count}: out.append(raw({sh}, fkey, MAX_C, None))")
-        if shape.values.tests:
+        value_tests = list(shape.values.tests)
+        for members in shape.ors:  # sh:or: one verdict per value, remembered like the rest
+            value_tests.append((_comp("Or"), _or_test(shape, members)))
+        if value_tests:
             tests = []
-            for component, test in shape.values.tests:
+            for component, test in value_tests:
                 memo = test if isinstance(test, _Memo) else _Memo(test)
                 get, fill = const(memo.cache.get, "G"), const(memo, "M")
                 comp = const(component, "C")
@@ -465,8 +472,6 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
             )
         if shape.unique_lang:
             lines.append(f"if {n} > 1: unique_lang_failures({sh}, fkey, {vals}, out, raw)")
-        if shape.ors:
-            lines.append(f"if {vals}: or_failures({sh}, fkey, {vals}, out, raw)")
         body += lines
     head = ["def check(focus, index, out):", "    for fkey, fnode in focus:",
             "        props = index.get(fkey, EMPTY)", "        node_values = (fnode,)"]
