@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import DataError, OutputError, UsageError
-from .mapping import DEFAULT_PROFILES, Mapper
+from .mapping import Mapper, writes_every_profile
 from .memory import paused_gc
 from .pipeline import PipelineSpec, run_chunks
 from .serialize import FORMATS, Writer, jsonld_context
@@ -168,8 +168,7 @@ def build(
         shapes=None if shapes is None else str(shapes),
     )
     # Validation sees every profile's triples, whatever profiles the output has.
-    every = {p.name for p in mapper.profiles} >= set(DEFAULT_PROFILES)
-    checked = mapper if stream is None or every else Mapper(catalogue)
+    checked = mapper if stream is None or writes_every_profile(profiles) else Mapper(catalogue)
     mappers = [mapper] if checked is mapper else [mapper, checked]
     result = BuildResult(Path(out_dir))
     # The collector waits until the end (run_chunks collects the young objects now and

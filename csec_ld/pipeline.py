@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, RecordError
-from .mapping import Mapper
+from .mapping import Mapper, writes_every_profile
 from .mapping.base import Used
 from .memory import collect_now_and_then, paused_gc
 from .records import RawRecord, build_record
@@ -137,7 +137,8 @@ class ChunkWorker:
         ids_here: set[str] = set()
         # Validation sees every profile's triples (the shapes check both vocabularies),
         # whatever profiles the output has.
-        checked = Mapper(cat) if self.checker is not None and not _all_profiles(self.spec) else None
+        own = self.checker is not None and not writes_every_profile(self.spec.profiles)
+        checked = Mapper(cat) if own else None
         for raw in _raws(work):
             if isinstance(raw, RecordError):
                 chunk.errors.append(raw)
@@ -184,12 +185,6 @@ class ChunkWorker:
             raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
         chunk.spooled = (path, {fmt: len(piece) for fmt, piece in chunk.pieces.items()})
         chunk.pieces = {}
-
-
-def _all_profiles(spec: PipelineSpec) -> bool:
-    from .mapping import DEFAULT_PROFILES
-
-    return spec.profiles is None or set(spec.profiles) >= set(DEFAULT_PROFILES)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from pyoxigraph import NamedNode, Triple
 
 from csec_ld.errors import UsageError
-from csec_ld.mapping import PROFILES, Mapper, get_profiles
+from csec_ld.mapping import PROFILES, Mapper, get_profiles, writes_every_profile
 from csec_ld.namespaces import DCTERMS, PREFIXES, RDF, SCHEMA
 from csec_ld.records import Location, RawRecord, Record, build_record
 from csec_ld.sources import Catalogue, open_catalog
@@ -209,6 +209,14 @@ def test_record_iri_follows_the_base() -> None:
     got = Mapper(catalogue).record(record)
     assert {t.subject for t in got} == {NamedNode(f"https://example.org/cat/resource/{record.id}")}
     assert NamedNode("https://example.org/cat/catalog") in {t.object for t in got}
+
+
+def test_writes_every_profile() -> None:
+    """Validation maps with every profile: a mapping that leaves one out needs another."""
+    assert writes_every_profile(None) and writes_every_profile(())
+    assert writes_every_profile(["schemaorg", "dcterms"])
+    assert not writes_every_profile(["dcterms"])
+    assert not writes_every_profile(["schemaorg"])
 
 
 def test_profiles_registry() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "Profile",
     "Terms",
     "get_profiles",
+    "writes_every_profile",
 ]
 
 PROFILES: dict[str, type[Profile]] = {
@@ -43,6 +44,12 @@ PROFILES: dict[str, type[Profile]] = {
     SchemaOrgProfile.name: SchemaOrgProfile,
 }
 DEFAULT_PROFILES: tuple[str, ...] = ("dcterms", "schemaorg")
+
+
+def writes_every_profile(names: Sequence[str] | None) -> bool:
+    """Whether a mapping with these profiles (none named: the default ones) writes every
+    vocabulary the shapes check; validation needs a mapper of its own if not."""
+    return not names or set(names) >= set(DEFAULT_PROFILES)
 
 
 def get_profiles(names: Sequence[str] | None = None) -> list[Profile]:
