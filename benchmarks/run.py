@@ -214,6 +214,7 @@ def step_queries_ours(catalogue: Path, work: Path) -> dict[str, Any]:
             result = engine.query(sparql)
             rows[name] = len(result.rows) if result.kind == "select" else len(result.triples)
             times[name] = time.perf_counter() - start
+            print(f"ours {name}: {times[name]:.2f} s", file=sys.stderr, flush=True)
     return {"stages": stages, "rows": rows, "times": times, "rss": _peak_mb()}
 
 
