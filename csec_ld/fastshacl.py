@@ -354,8 +354,9 @@ class _Shape:
     values: _ValueCheck = field(default_factory=_ValueCheck)
     equals: list[str] = field(default_factory=list)
     unique_lang: bool = False
-    ors: list[list[_ValueCheck]] = field(default_factory=list)
-    or_memos: dict[int, _Memo] = field(default_factory=dict)  # see _or_test
+    #: sh:or, each list as one value test (does v conform to one of the members?),
+    #: remembered per value like the others: most of its values are dates, which repeat.
+    ors: list[_Memo] = field(default_factory=list)
     sparql: list[_Sparql] = field(default_factory=list)
 
     @property
@@ -403,17 +404,6 @@ def _unique_lang_failures(shape: _Shape, fkey: str, values: Any, out: list, raw:
         out.append(raw(shape, fkey, _comp("UniqueLang"), None))
 
 
-def _or_test(shape: _Shape, members: list[_ValueCheck]) -> _Memo:
-    """sh:or as one value test (does v conform to one of the members?), remembered
-    per value for *shape*: most of its values are dates, which repeat."""
-    memo = shape.or_memos.get(id(members))
-    if memo is None:
-        memo = shape.or_memos[id(members)] = _Memo(
-            lambda v: any(m.conforms(v) for m in members)
-        )
-    return memo
-
-
 def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, list], None]:
     """One Python function checking *shapes* on focus nodes: ``check(focus, index, out)``.
 
@@ -448,9 +438,7 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
             lines.append(f"if {n} < {shape.min_count}: out.append(raw({sh}, fkey, MIN_C, None))")
         if shape.max_count is not None:
             lines.append(f"if {n} > {shape.max_count}: out.append(raw({sh}, fkey, MAX_C, None))")
-        value_tests = list(shape.values.tests)
-        for members in shape.ors:  # sh:or: one verdict per value, remembered like the rest
-            value_tests.append((_comp("Or"), _or_test(shape, members)))
+        value_tests = shape.values.tests + [(_comp("Or"), test) for test in shape.ors]
         if value_tests:
             tests = []
             for component, test in value_tests:
@@ -638,7 +626,7 @@ class Compiled:
                 members.append(check)
             if not members:
                 raise _Fallback("sh:or of deactivated shapes")
-            shape.ors.append(members)
+            shape.ors.append(_Memo(lambda v, ms=members: any(m.conforms(v) for m in ms)))
         for sparql in sparql_nodes:
             if self._deactivated(sparql):
                 continue
