@@ -426,9 +426,7 @@ class TurtleWriter(Writer):
     def render_parts(cls, parts: Parts) -> bytes:
         if len(set(parts.predicates)) < len(parts.predicates):
             return cls.render(list(parts))
-        objects = " , ".join([
-            _turtle_prefixed(v) if v.startswith(_NAMESPACES) else f"<{v}>" for v in parts.iris
-        ])  # _turtle_iri's text, each once for every predicate
+        objects = " , ".join([_turtle_iri(v) for v in parts.iris])  # once for every predicate
         body = " ;\n\t".join(f"{_predicate(p)} {objects}" for p in parts.predicates)
         return f"\n{_turtle_iri(parts.subject.value)} {body} .\n".encode()
 
@@ -556,7 +554,7 @@ class JsonLdWriter(Writer):
     @classmethod
     def render_parts(cls, parts: Parts) -> bytes:
         node: dict[str, Any] = {"@id": _compact_node(parts.subject.value)}
-        iris = [compact(v) if v.startswith(_NAMESPACES) else v for v in parts.iris]
+        iris = [_compact_node(v) for v in parts.iris]
         for p in parts.predicates:
             _, key, coerced = _key(p)
             if key is None or key in node:  # rdf:type, or a predicate twice: as node_object
