@@ -1,0 +1,54 @@
+"""benchmarks/run.py, the script whose tables the README carries, on a small catalogue: it
+runs both sides and says whether they agree (speed is never asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCRIPT = ROOT / "benchmarks" / "run.py"
+
+
+def _run(*args: str) -> tuple[str, str]:
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout, proc.stderr
+
+
+def _row(table: str, stage: str) -> list[str]:
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 1 and cells[1].startswith(stage):
+            return cells
+    raise AssertionError(f"no row {stage!r} in:\n{table}")
+
+
+@pytest.mark.slow
+def test_the_pipeline_benchmark_compares_both_sides() -> None:
+    out, err = _run("--records", "40", "--only", "pipeline")
+    assert _row(out, "validation results identical")[4] == "yes"
+    for stage in ("validate", "load+map+write", "full pipeline, one pass"):
+        cells = _row(out, stage)
+        assert float(cells[2]) > 0 and float(cells[3]) > 0
+        assert re.fullmatch(r"\d+\.\d\u00d7", cells[4]), cells  # the ratio
+    validate, total = _row(out, "naive CPU time")[3].split("; ")
+    assert 0 < float(validate) <= float(total)
+    # progress comes as it runs: each step, then each stage with its times
+    assert "step ours" in err and "step naive" in err
+    assert re.search(r"validate: \d+\.\d\d s wall, \d+\.\d\d s CPU", err)
+
+
+@pytest.mark.slow
+def test_the_query_benchmark_compares_row_counts() -> None:
+    out, err = _run("--records", "40", "--only", "queries")
+    assert _row(out, "query row counts identical")[4] == "yes"
+    assert float(_row(out, "load store")[2]) > 0
+    assert re.search(r"ours by-country: \d+\.\d\d s", err)
+    assert re.search(r"rdflib by-country: \d+\.\d\d s", err)
