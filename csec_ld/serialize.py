@@ -290,7 +290,7 @@ def _turtle_prefixed(value: str) -> str:
 #: costly part. An entry holds its literal, so the id is not reused while it is there.
 #: It holds a whole chunk's literals (2,000 records, ~18,000 literals): a worker renders
 #: the chunk in N-Triples, then in Turtle, which finds them all here (with room for 4,096,
-#: it found almost none).
+#: it found almost none). A test holds it to a chunk of ``pipeline.CHUNK_SIZE`` records.
 _LITERAL_TEXT: dict[int, tuple[Any, str, str]] = {}
 
 

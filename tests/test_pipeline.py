@@ -149,3 +149,33 @@ def test_the_collector_is_paused_while_chunks_come_and_back_after(catalogue: Pat
     assert not gc.isenabled()
     chunks.close()  # a consumer that stops early (an error in the output, say)
     assert gc.isenabled()
+
+
+def test_the_literal_texts_of_a_chunk_are_found_by_the_second_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers render a chunk in N-Triples, then in Turtle: the second writer finds every
+    literal's text in the cache the first one filled (it must hold a whole chunk)."""
+    from csec_ld import serialize
+    from csec_ld.mapping import Mapper
+    from csec_ld.records import build_record
+    from csec_ld.sources import read_raw
+
+    synth.generate(pipeline.CHUNK_SIZE, tmp_path / "chunk")
+    cat = open_catalog([tmp_path / "chunk"])
+    mapper = Mapper(cat)
+    blocks = []
+    for path in cat.files:
+        for raw in read_raw(path):
+            record, _ = build_record(raw, cat.vocab, cat.registry)
+            if record is not None:
+                blocks.append(mapper.terms(record))
+    assert len(blocks) == pipeline.CHUNK_SIZE
+    FORMATS["nt"].render_blocks(blocks)
+    computed = []
+    texts = serialize._literal_texts
+    monkeypatch.setattr(serialize, "_literal_texts", lambda t: computed.append(t) or texts(t))
+    FORMATS["ttl"].render_blocks(blocks)
+    literals = sum(1 for b in blocks for t in b if type(t[2]) is serialize.Literal)
+    assert literals > 5 * pipeline.CHUNK_SIZE  # titles, descriptions, dates, identifiers...
+    assert computed == []
