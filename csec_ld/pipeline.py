@@ -27,7 +27,7 @@ from .mapping import Mapper, writes_every_profile
 from .mapping.base import Used
 from .memory import collect_now_and_then, paused_gc
 from .records import RawRecord, build_record
-from .serialize import FORMATS, Writer
+from .serialize import FORMATS, Writer, forget_literal_texts
 from .sources import (
     Catalogue,
     jsonl_batches,
@@ -165,6 +165,7 @@ class ChunkWorker:
             ids_here.add(record.id)
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
+        forget_literal_texts()
         chunk.pieces = {
             fmt: writer.render_blocks(blocks)
             for fmt, writer in zip(self.spec.formats, self.writers, strict=True)

@@ -290,8 +290,16 @@ def _turtle_prefixed(value: str) -> str:
 #: costly part. An entry holds its literal, so the id is not reused while it is there.
 #: It holds a whole chunk's literals (2,000 records, ~18,000 literals): a worker renders
 #: the chunk in N-Triples, then in Turtle, which finds them all here (with room for 4,096,
-#: it found almost none). A test holds it to a chunk of ``pipeline.CHUNK_SIZE`` records.
+#: it found almost none). Workers empty it before each chunk (:func:`forget_literal_texts`);
+#: a test holds it to a chunk of ``pipeline.CHUNK_SIZE`` records.
 _LITERAL_TEXT: dict[int, tuple[Any, str, str]] = {}
+
+
+def forget_literal_texts() -> None:
+    """Empty the literal text cache. Workers do it before rendering each chunk: the
+    chunk's literals are new objects, so nothing is lost, and the cache never fills up
+    (and empties itself) half-way through a chunk, between the N-Triples and Turtle passes."""
+    _LITERAL_TEXT.clear()
 
 
 def _literal_texts(term: Any) -> tuple[Any, str, str]:

@@ -154,28 +154,39 @@ def test_the_collector_is_paused_while_chunks_come_and_back_after(catalogue: Pat
 def test_the_literal_texts_of_a_chunk_are_found_by_the_second_writer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Workers render a chunk in N-Triples, then in Turtle: the second writer finds every
-    literal's text in the cache the first one filled (it must hold a whole chunk)."""
+    """A worker renders a chunk in N-Triples, then in Turtle: the Turtle writer finds every
+    literal's text in the cache the N-Triples writer filled, however full it was before."""
     from csec_ld import serialize
-    from csec_ld.mapping import Mapper
-    from csec_ld.records import build_record
-    from csec_ld.sources import read_raw
+    from csec_ld.sources import jsonl_batches
 
     synth.generate(pipeline.CHUNK_SIZE, tmp_path / "chunk")
-    cat = open_catalog([tmp_path / "chunk"])
-    mapper = Mapper(cat)
-    blocks = []
-    for path in cat.files:
-        for raw in read_raw(path):
-            record, _ = build_record(raw, cat.vocab, cat.registry)
-            if record is not None:
-                blocks.append(mapper.terms(record))
-    assert len(blocks) == pipeline.CHUNK_SIZE
-    FORMATS["nt"].render_blocks(blocks)
-    computed = []
+    records = tmp_path / "chunk" / "records.jsonl"
+    (batch,) = list(jsonl_batches(records, pipeline.CHUNK_SIZE))
+    spec = PipelineSpec((str(tmp_path / "chunk"),), None, None, ("nt", "ttl"), validate=False)
+    worker = pipeline.ChunkWorker(spec)
+    # the state a worker may be in: the cache nearly full from the chunks before
+    keep = [serialize.Literal(str(n)) for n in range(60_000)]
+    for lit in keep:
+        serialize._literal_texts(lit)
+    computed: list[object] = []
+    in_turtle = [False]
     texts = serialize._literal_texts
-    monkeypatch.setattr(serialize, "_literal_texts", lambda t: computed.append(t) or texts(t))
-    FORMATS["ttl"].render_blocks(blocks)
-    literals = sum(1 for b in blocks for t in b if type(t[2]) is serialize.Literal)
-    assert literals > 5 * pipeline.CHUNK_SIZE  # titles, descriptions, dates, identifiers...
+    render = serialize.TurtleWriter.render_blocks.__func__  # type: ignore[attr-defined]
+
+    def counted(t: object) -> object:
+        if in_turtle[0]:
+            computed.append(t)
+        return texts(t)
+
+    def turtle(cls: type, blocks: list) -> bytes:
+        in_turtle[0] = True
+        try:
+            return render(cls, blocks)
+        finally:
+            in_turtle[0] = False
+
+    monkeypatch.setattr(serialize, "_literal_texts", counted)
+    monkeypatch.setattr(serialize.TurtleWriter, "render_blocks", classmethod(turtle))
+    chunk = worker(pipeline.JsonlBatch(records, *batch))
+    assert chunk.records == pipeline.CHUNK_SIZE and chunk.pieces["ttl"]
     assert computed == []
