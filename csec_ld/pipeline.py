@@ -27,7 +27,7 @@ from .mapping import Mapper, writes_every_profile
 from .mapping.base import Used
 from .memory import collect_now_and_then, paused_gc
 from .records import RawRecord, build_record
-from .serialize import FORMATS, Writer, forget_literal_texts
+from .serialize import Writer, render_chunk
 from .sources import (
     Catalogue,
     jsonl_batches,
@@ -117,7 +117,6 @@ class ChunkWorker:
         self.spool = spool  # a folder: leave each chunk's bytes in a file there
         self.spool_files = 0
         self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
-        self.writers = [FORMATS[f] for f in spec.formats]
         self.checker: Any = None
         if spec.validate:
             from .validation import ChunkChecker
@@ -154,7 +153,7 @@ class ChunkWorker:
             )
             chunk.records += 1
             chunk.triples += len(triples)
-            if triples and self.writers:
+            if triples and self.spec.formats:
                 blocks.append(triples)
             if self.checker is not None and record.id not in ids_here:
                 # A reused id is a load error; its record is not validated (nor merged
@@ -165,11 +164,7 @@ class ChunkWorker:
             ids_here.add(record.id)
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
-        forget_literal_texts()
-        chunk.pieces = {
-            fmt: writer.render_blocks(blocks)
-            for fmt, writer in zip(self.spec.formats, self.writers, strict=True)
-        }
+        chunk.pieces = render_chunk(self.spec.formats, blocks)
         if self.spool is not None and chunk.pieces:
             self._spool(chunk)
         return chunk

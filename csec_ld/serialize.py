@@ -290,16 +290,19 @@ def _turtle_prefixed(value: str) -> str:
 #: costly part. An entry holds its literal, so the id is not reused while it is there.
 #: It holds a whole chunk's literals (2,000 records, ~18,000 literals): a worker renders
 #: the chunk in N-Triples, then in Turtle, which finds them all here (with room for 4,096,
-#: it found almost none). Workers empty it before each chunk (:func:`forget_literal_texts`);
+#: it found almost none). :func:`render_chunk` empties it before each chunk;
 #: a test holds it to a chunk of ``pipeline.CHUNK_SIZE`` records.
 _LITERAL_TEXT: dict[int, tuple[Any, str, str]] = {}
 
 
-def forget_literal_texts() -> None:
-    """Empty the literal text cache. Workers do it before rendering each chunk: the
-    chunk's literals are new objects, so nothing is lost, and the cache never fills up
-    (and empties itself) half-way through a chunk, between the N-Triples and Turtle passes."""
+def render_chunk(formats: Iterable[str], blocks: list[list[Any]]) -> dict[str, bytes]:
+    """A chunk's blocks rendered in each format (``render_blocks``), by format.
+
+    The literal text cache is emptied first: the chunk's literals are new objects, so
+    nothing is lost, and the cache never fills up (and empties itself) half-way through
+    the chunk, between the N-Triples and Turtle passes that share it."""
     _LITERAL_TEXT.clear()
+    return {fmt: FORMATS[fmt].render_blocks(blocks) for fmt in formats}
 
 
 def _literal_texts(term: Any) -> tuple[Any, str, str]:
