@@ -320,6 +320,35 @@ def test_by_country(engine: MemoryEngine) -> None:
     ]
 
 
+def test_listings_hold_only_the_catalogue_s_resources() -> None:
+    # a copy of a catalogued resource that no dcmitype:Collection has as a part: the
+    # catalogue membership (a sub-query in the listings) keeps it out of every one
+    engine = MemoryEngine.from_sources([DATA])
+    original = NamedNode(RESOURCE + "2009-pilot-survey-children-youth-scy-2010")
+    stray = NamedNode(RESOURCE + "not-in-the-catalogue")
+    for quad in list(engine.store.quads_for_pattern(original, None, None)):
+        engine.store.add(pyoxigraph.Quad(stray, quad.predicate, quad.object, quad.graph_name))
+    assert len(list(engine.store.quads_for_pattern(stray, None, None))) > 5
+    listings = {
+        "by-country": {"country": "PHL"},
+        "by-type": {"type": "report"},
+        "by-subject": {"subject": "worst-forms-of-child-labour"},
+        "by-year": {"since": 2000, "until": 2030},
+        "by-language": {"language": "en"},
+    }
+    for name, params in listings.items():
+        found = _ids(run_query(name, params, source=engine))
+        assert "2009-pilot-survey-children-youth-scy-2010" in found, name
+        assert "not-in-the-catalogue" not in found, name
+    counts = run_query("count-by-country", source=engine).values()
+    assert {"country": COUNTRY + "PHL", "resources": "2"} in counts
+    assert sum(int(r["resources"]) for r in run_query("count-by-year", source=engine)
+               .values()) == 10
+    for name in ("count-by-type", "count-by-subject"):
+        plain = run_query(name, source=MemoryEngine.from_sources([DATA])).values()
+        assert run_query(name, source=engine).values() == plain, name
+
+
 def test_default_source_is_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA.parent)
     assert len(run_query("by-country", {"country": "PRY"})) == 2
