@@ -149,15 +149,9 @@ def check_valid(
 
     report = validation.validate(list(sources), shapes=shapes, base=base, on_progress=on_progress)
     if report.failed("violation"):
-        lines = []
-        for r in report.results:
-            if str(r.severity) != "violation":
-                continue
-            where = ": ".join(p for p in (r.location, r.record, r.field) if p)
-            lines.append(f"{where}: {r.message}")
-        counts = report.counts()
-        n = counts.get("violation", len(lines))
-        shown = "\n".join(lines[:20]) + (f"\n... and {n - 20} more" if n > 20 else "")
+        errors = report.errors("violation")  # located as `build` reports them
+        n = len(errors)
+        shown = "\n".join(map(str, errors[:20])) + (f"\n... and {n - 20} more" if n > 20 else "")
         raise ValidationFailedError(
             f"{n} violation{'s' if n != 1 else ''} of the shapes; nothing published "
             f"(run `csec-ld validate` for the full report):\n{shown}"
