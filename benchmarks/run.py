@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -235,6 +236,21 @@ def _bound_queries() -> dict[str, str]:
     return {name: get_query(name).bind(params) for name, params in QUERY_CASES.items()}
 
 
+# Our queries take catalogue membership as a sub-query, which Oxigraph hash-joins. rdflib
+# joins a sub-query to the rest by testing every pair of solutions (100,000 by 15,000 for
+# by-country): the naive side gets membership back as a plain pattern, the form rdflib
+# handles best, with the same results (the table compares the row counts).
+_MEMBERSHIP = re.compile(
+    r"\{\s*SELECT \?resource \{\s*(\?catalog a dcmitype:Collection ; "
+    r"dcterms:hasPart \?resource)\s*\}\s*\}"
+)
+
+
+def for_rdflib(sparql: str) -> str:
+    """The same query with catalogue membership as a plain pattern (see ``_MEMBERSHIP``)."""
+    return _MEMBERSHIP.sub(r"\1 .", sparql)
+
+
 def step_queries_ours(catalogue: Path, work: Path) -> dict[str, Any]:
     from csec_ld.store import EmbeddedEngine, load_store
 
@@ -280,7 +296,7 @@ def step_queries_naive(catalogue: Path, work: Path) -> dict[str, Any]:
         start = time.perf_counter()
         try:
             with _alarm(limit):
-                rows[name] = len(list(graph.query(sparql)))
+                rows[name] = len(list(graph.query(for_rdflib(sparql))))
         except TimeoutError as exc:
             failed[name] = str(exc)
             continue
