@@ -9,7 +9,8 @@ so that peak memory (RSS) is its own:
 * **ours**: validation (``csec_ld.validation.validate``, the compiled shapes), then
   the streaming build (load + map + write Turtle, N-Triples, JSON-LD), then the
   same again in one pass as ``csec-ld build`` runs it (validation inside the
-  pipeline), then the named queries on an embedded pyoxigraph store;
+  pipeline), then the named queries on an embedded (on-disk) pyoxigraph store and on
+  an in-memory one (what ``csec-ld query`` on record files uses, as rdflib's is);
 * **naive**: the records mapped into one rdflib ``Graph``, pySHACL on that graph,
   rdflib's Turtle, N-Triples and JSON-LD serialisers, and the same named queries
   (same bound SPARQL) on rdflib.
@@ -269,6 +270,24 @@ def step_queries_ours(catalogue: Path, work: Path) -> dict[str, Any]:
     return {"stages": stages, "rows": rows, "times": times, "rss": _peak_mb()}
 
 
+def step_queries_memory(catalogue: Path, work: Path) -> dict[str, Any]:
+    """The named queries on an in-memory pyoxigraph store, as ``csec-ld query`` on record
+    files runs them (like rdflib's, the store lives in the process)."""
+    from csec_ld.store import MemoryEngine
+
+    stages: dict[str, float] = {}
+    engine = _timed(stages, "load store", lambda: MemoryEngine.from_sources([catalogue]))
+    rows: dict[str, int] = {}
+    times: dict[str, float] = {}
+    for name, sparql in _bound_queries().items():
+        start = time.perf_counter()
+        result = engine.query(sparql)
+        rows[name] = len(result.rows) if result.kind == "select" else len(result.triples)
+        times[name] = time.perf_counter() - start
+        print(f"in memory {name}: {times[name]:.2f} s", file=sys.stderr, flush=True)
+    return {"stages": stages, "rows": rows, "times": times, "rss": _peak_mb()}
+
+
 def step_queries_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     import rdflib
 
@@ -312,6 +331,7 @@ STEPS = {
     "ours": step_ours,
     "naive": step_naive,
     "queries-ours": step_queries_ours,
+    "queries-memory": step_queries_memory,
     "queries-naive": step_queries_naive,
 }
 
@@ -380,38 +400,42 @@ def main() -> None:
         ours = run_step("ours", cat, work_o) if do_pipeline else None
         naive = run_step("naive", clean, work_n) if do_pipeline and naive_ok else None
         q_ours = run_step("queries-ours", clean, work_o) if do_queries else None
+        q_mem = run_step("queries-memory", clean, work_o) if do_queries else None
         q_naive = run_step("queries-naive", clean, work_n) if do_queries and naive_ok else None
-        # (stage, ours, naive, kind, whether naive is a lower bound: its pySHACL was stopped)
-        rows: list[tuple[str, float, float | None, str, bool]] = []
+        # (stage, ours, naive, our step, its naive step, whether naive is a lower bound:
+        # its pySHACL was stopped)
+        Row = tuple[str, float, float | None, dict[str, Any], dict[str, Any] | None, bool]
+        rows: list[Row] = []
         if ours:
             o, v = ours["stages"], naive["stages"] if naive else {}
             stopped = bool(naive and naive["cut"])
             rows += [
-                ("validate", o["validate"], v.get("validate"), "pipeline", stopped),
+                ("validate", o["validate"], v.get("validate"), ours, naive, stopped),
                 ("load+map+write (ttl, nt, jsonld)", o["load+map+write"],
                  (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"])
-                 if v else None, "pipeline", False),
+                 if v else None, ours, naive, False),
                 ("full pipeline", o["validate"] + o["load+map+write"],
-                 sum(v.values()) if v else None, "pipeline", stopped),
+                 sum(v.values()) if v else None, ours, naive, stopped),
                 ("full pipeline, one pass (`build`: map+validate+write)", o["build"],
-                 sum(v.values()) if v else None, "pipeline", stopped),
+                 sum(v.values()) if v else None, ours, naive, stopped),
             ]
-        if q_ours:
-            rows.append(("load store", q_ours["stages"]["load store"],
-                         q_naive["stages"]["load store"] if q_naive else None, "queries", False))
-            common = sorted(q_naive["times"]) if q_naive else sorted(q_ours["times"])
-            label = f"{len(common)} named queries"
+        for store, q in (("embedded store, on disk", q_ours), ("in-memory store", q_mem)):
+            if not q:
+                continue
+            rows.append((f"load store ({store})", q["stages"]["load store"],
+                         q_naive["stages"]["load store"] if q_naive else None, q, q_naive,
+                         False))
+            common = sorted(q_naive["times"]) if q_naive else sorted(q["times"])
+            label = f"{len(common)} named queries ({store})"
             if q_naive and q_naive["failed"]:
                 label += f" (rdflib failed {', '.join(sorted(q_naive['failed']))})"
-            rows.append((label, sum(q_ours["times"][q] for q in common),
-                         sum(q_naive["times"][q] for q in common) if q_naive else None,
-                         "queries", False))
+            rows.append((label, sum(q["times"][name] for name in common),
+                         sum(q_naive["times"][name] for name in common) if q_naive else None,
+                         q, q_naive, False))
         before = len(lines)
-        for stage, ours_s, naive_s, kind, lower in rows:
+        for stage, ours_s, naive_s, mine, theirs, lower in rows:
             more = "> " if lower else ""
             ratio = f"{more}{naive_s / ours_s:.1f}×" if naive_s and ours_s else "–"
-            mine, theirs = (ours, naive) if kind == "pipeline" else (q_ours, q_naive)
-            assert mine is not None
             rss_n = f"{theirs['rss']:.0f}" if theirs else "–"
             lines.append(f"| {n:,} | {stage} | {_fmt(ours_s)} | {more}{_fmt(naive_s)} | {ratio} "
                          f"| {mine['rss']:.0f} | {rss_n} |")
@@ -428,9 +452,10 @@ def main() -> None:
             c, more = naive["cpu"], "> " if naive["cut"] else ""
             lines.append(f"| {n:,} | naive CPU time (validate; full pipeline) | | "
                          f"{more}{_fmt(c['validate'])}; {more}{_fmt(sum(c.values()))} | | | |")
-        if q_ours and q_naive:
+        if q_ours and q_mem and q_naive:
             common = sorted(q_naive["times"])
-            same_rows = all(q_ours["rows"][q] == q_naive["rows"][q] for q in common)
+            same_rows = all(q_ours["rows"][q] == q_mem["rows"][q] == q_naive["rows"][q]
+                            for q in common)
             lines.append(f"| {n:,} | query row counts identical | | | "
                          f"{'yes' if same_rows else 'NO: ' + str(q_ours['rows'])} | | |")
         print("\n".join(lines[before:]), flush=True)

@@ -49,7 +49,14 @@ def test_the_pipeline_benchmark_compares_both_sides() -> None:
 def test_the_query_benchmark_compares_row_counts() -> None:
     out, err = _run("--records", "40", "--only", "queries")
     assert _row(out, "query row counts identical")[4] == "yes"
-    assert float(_row(out, "load store")[2]) > 0
+    for store in ("embedded store, on disk", "in-memory store"):
+        assert float(_row(out, f"load store ({store})")[2]) > 0
+        queries = next(  # "15 named queries (in-memory store) (rdflib failed search)"
+            [c.strip() for c in line.strip().strip("|").split("|")]
+            for line in out.splitlines() if f"named queries ({store})" in line
+        )
+        assert float(queries[2]) > 0 and float(queries[3]) > 0, queries
+    assert re.search(r"in memory by-country: \d+\.\d\d s", err)
     assert re.search(r"ours by-country: \d+\.\d\d s", err)
     assert re.search(r"rdflib by-country: \d+\.\d\d s", err)
 
