@@ -349,6 +349,36 @@ def test_listings_hold_only_the_catalogue_s_resources() -> None:
         assert run_query(name, source=engine).values() == plain, name
 
 
+def test_the_title_shown_is_english_if_there_is_one() -> None:
+    # the least English title; without one, the least title of any language (or none)
+    engine = MemoryEngine.from_sources([DATA])
+    title = NamedNode("http://purl.org/dc/terms/title")
+    phl = [NamedNode(RESOURCE + r) for r in (
+        "2009-pilot-survey-children-youth-scy-2010",
+        "final-report-pilot-survey-commercial-sexual-2011",
+    )]
+    english = {q.object.value for q in engine.store.quads_for_pattern(phl[0], title, None)}
+    engine.store.add(pyoxigraph.Quad(phl[0], title, Literal("Aaa, avant tout", language="fr")))
+    engine.store.add(pyoxigraph.Quad(phl[0], title, Literal("Zzz, last", language="en-GB")))
+    for quad in list(engine.store.quads_for_pattern(phl[1], title, None)):
+        engine.store.remove(quad)
+    engine.store.add(pyoxigraph.Quad(phl[1], title, Literal("Título", language="es")))
+    engine.store.add(pyoxigraph.Quad(phl[1], title, Literal("Bericht", language="de")))
+    shown = {
+        r["resource"]: r.get("title")
+        for r in run_query("by-country", country="PHL", source=engine).values()
+    }
+    assert shown[phl[0].value] == min(english)
+    assert shown[phl[1].value] == "Bericht"
+    for quad in list(engine.store.quads_for_pattern(phl[1], title, None)):
+        engine.store.remove(quad)
+    shown = {
+        r["resource"]: r.get("title")
+        for r in run_query("by-country", country="PHL", source=engine).values()
+    }
+    assert shown[phl[1].value] is None
+
+
 def test_default_source_is_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA.parent)
     assert len(run_query("by-country", {"country": "PRY"})) == 2
