@@ -9,17 +9,23 @@
   for clients that take HTML, a line of text for the others.
 * Weak ``ETag`` and ``Last-Modified`` on every file, 304 on conditional requests;
   gzip; CORS (``Access-Control-Allow-Origin: *``) for the data formats and SPARQL.
-* ``/sparql``: a read-only SPARQL 1.1 Protocol endpoint (GET and POST) over an
-  in-memory pyoxigraph store holding the catalogue and the ontology, with a time
-  limit and a row cap; a syntax error gives 400 with the parser's message, an
-  update 403.
+* ``/sparql``: a read-only SPARQL 1.1 Protocol endpoint (GET and POST) over a
+  pyoxigraph store holding the catalogue and the ontology. Queries run in worker
+  processes of :mod:`csec_ld.sandbox`: cut off from the network (``SERVICE`` gets
+  403), killed at the time limit (503), bounded in memory, in a bounded queue (503
+  with ``Retry-After`` when full), with a row cap. A syntax error gives 400 with the
+  parser's message, an update 403 (wherever its comments and prefixes put it).
 * ``/api/queries``: the named queries of :mod:`csec_ld.query` as a JSON API, bound
   with the same typed, injection-safe binding as ``csec-ld query``
   (``/api/queries/{name}?param=value``), with the same limits as ``/sparql``, and
   an OpenAPI 3.1 description generated from the queries' headers at
   ``/api/openapi.json``. Errors are ``application/problem+json`` (RFC 9457).
-* Malformed requests get a 4xx (bad ``Accept`` 400, ``..`` 400, unknown path 404,
-  long query string 414, large body 413), and the server keeps serving.
+* Malformed requests get a 4xx (``..`` 400, unknown path 404, long query string
+  414, large body 413, brackets nested too deep 400), and the server keeps serving.
+  A malformed ``Accept`` header is read leniently: its broken members are ignored.
+* Nothing in an answer comes from the request's ``Host`` header: the SPARQL endpoint
+  that ``void.ttl`` advertises and the OAI-PMH ``baseURL`` are the configured public
+  URL (``--public-url``), else the catalogue's base IRI.
 
 >>> from csec_ld.publish import publish
 >>> app = create_app(publish(["data"], "/tmp/csec-ld-serve-doctest", validate=False).out_dir)
@@ -27,7 +33,6 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import email.utils
 import functools
@@ -35,6 +40,7 @@ import hashlib
 import json
 import re
 import shlex
+import shutil
 import signal
 import tempfile
 import threading
@@ -50,11 +56,8 @@ import anyio.to_thread
 import pyoxigraph
 from pyoxigraph import (
     NamedNode,
-    QueryBoolean,
     QueryResultsFormat,
-    QuerySolutions,
     RdfFormat,
-    Triple,
 )
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -64,7 +67,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .__about__ import __version__
-from .errors import ParameterError, QueryError, SourceNotFoundError, UsageError
+from .errors import ParameterError, QueryError, SourceNotFoundError, StoreError, UsageError
 from .oai import OaiRepository, oai_endpoint
 from .publish import SOURCE_FOLDER, is_site, publish, read_withdrawn, void_with_endpoint
 from .query import (
@@ -76,16 +79,25 @@ from .query import (
     named_queries,
     to_term,
 )
-from .query import Result as QueryResult
-from .query import run_query as run_named_query
+from .sandbox import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_QUEUE,
+    DEFAULT_WORKERS,
+    Answer,
+    Busy,
+    QueryPool,
+    Refused,
+    TimeLimit,
+    check_nesting,
+    store_from_files,
+)
 from .sources import open_catalog
-from .store import MemoryEngine, check_query
+from .store import check_query
 
 __all__ = [
     "DEFAULT_MAX_QUERY_LENGTH",
     "DEFAULT_ROW_LIMIT",
     "DEFAULT_TIMEOUT",
-    "AcceptError",
     "create_app",
     "negotiate",
     "openapi_document",
@@ -94,7 +106,6 @@ __all__ = [
     "query_examples",
     "query_listing",
     "serve",
-    "uses_service",
 ]
 
 DEFAULT_TIMEOUT = 10.0
@@ -144,38 +155,7 @@ _GRAPH_FORMATS: tuple[tuple[str, RdfFormat], ...] = (
     ("application/ld+json", RdfFormat.JSON_LD),
     ("application/rdf+xml", RdfFormat.RDF_XML),
 )
-_UPDATE_RE = re.compile(
-    r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
-    r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
-
-# Strings, IRIs and comments, blanked out before looking for keywords in a query.
-_OPAQUE_RE = re.compile(
-    r'"""(?:[^\\]|\\.)*?"""' r"|'''(?:[^\\]|\\.)*?'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*',
-    re.DOTALL,
-)
-_SERVICE_RE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-
-
-def uses_service(query: str) -> bool:
-    """Whether *query* calls a remote endpoint (``SERVICE``), outside strings and IRIs.
-
-    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }')
-    True
-    >>> uses_service('SELECT * { ?s ?p "service" } # SERVICE')
-    False
-    """
-    return bool(_SERVICE_RE.search(_OPAQUE_RE.sub(" ", query)))
-
-
 # --------------------------------------------------------------------------- negotiation
-
-
-class AcceptError(ValueError):
-    """An ``Accept`` header that cannot be parsed."""
 
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -203,31 +183,34 @@ class MediaRange:
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an ``Accept`` header; :class:`AcceptError` if it is malformed.
+    """The media ranges of an ``Accept`` header, read leniently.
+
+    A member that is not a media range, or whose q-value is malformed, is ignored
+    (a recipient may ignore what it cannot parse, RFC 9110 §5.6.1 and §12.5.1);
+    if nothing is left, every type is acceptable.
 
     >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/turtle;q=0.9, */*;q=0.1")]
     [('text', 'turtle', 0.9), ('*', '*', 0.1)]
+    >>> [(r.type, r.subtype) for r in parse_accept("garbage, text/html;q=7, text/turtle")]
+    [('text', 'turtle')]
     """
     if header is None or not header.strip():
         return [MediaRange("*", "*", 1.0)]
     ranges = []
-    for part in header.split(","):
+    for part in header[:4096].split(",")[:64]:
         if not part.strip():
             continue  # RFC 9110 allows empty list elements
         head, *params = part.split(";")
         m = _RANGE_RE.fullmatch(head.strip())
         if not m or (m.group(1) == "*" and m.group(2) != "*"):
-            raise AcceptError(f"malformed media range {head.strip()[:60]!r} in Accept")
-        q = 1.0
+            continue
+        q: float | None = 1.0
         for param in params:
             name, eq, value = param.strip().partition("=")
-            if not eq:
-                raise AcceptError(f"malformed parameter {param.strip()[:60]!r} in Accept")
-            if name.strip().lower() == "q":
-                if not _QVALUE_RE.fullmatch(value.strip()):
-                    raise AcceptError(f"malformed q-value {value.strip()[:20]!r} in Accept")
-                q = float(value)
-        ranges.append(MediaRange(m.group(1).lower(), m.group(2).lower(), q))
+            if eq and name.strip().lower() == "q":
+                q = float(value) if _QVALUE_RE.fullmatch(value.strip()) else None
+        if q is not None:
+            ranges.append(MediaRange(m.group(1).lower(), m.group(2).lower(), q))
     if not ranges:
         return [MediaRange("*", "*", 1.0)]
     return ranges
@@ -323,94 +306,42 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 # --------------------------------------------------------------------------- SPARQL
 
 
-class _QueryTimeout(Exception):
-    pass
-
-
-@dataclass
-class _Result:
-    kind: str  # "select", "ask", "graph"
-    variables: list[str]
-    rows: list[list[Any]]
-    triples: list[Triple]
-    boolean: bool
-    truncated: bool
-
-
 class _Sparql:
-    """The read-only endpoint's store and limits."""
+    """The read-only endpoint: a pool of sandboxed workers over a store, and its limits."""
 
     def __init__(self, site: Path, timeout: float, row_limit: int,
-                 store: Path | None = None) -> None:
-        if store is not None:
-            # An embedded store filled by `csec-ld load`: nothing to load into memory,
-            # whatever the catalogue's size; opened read-only, so queries cannot change it.
-            try:
-                self.store = pyoxigraph.Store.read_only(str(store))
-            except OSError as exc:
-                raise UsageError(f"{store}: cannot open the store ({exc})") from exc
-        else:
-            self.store = pyoxigraph.Store()
-            for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES),
-                              ("ontology.ttl", RdfFormat.TURTLE)):
-                if (site / name).is_file():
-                    self.store.bulk_load(path=str(site / name), format=fmt)
+                 store: Path | None = None, *, workers: int = DEFAULT_WORKERS,
+                 queue: int = DEFAULT_QUEUE, memory_mb: int = DEFAULT_MEMORY_MB,
+                 network: str = "deny") -> None:
+        owns = store is None
+        if store is None:
+            # Workers open the store read-only from disk: the site's dump and the
+            # ontology go into a fresh store, removed when the server stops.
+            files = [(site / name, fmt) for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES),
+                                                          ("ontology.ttl", RdfFormat.TURTLE))
+                     if (site / name).is_file()]
+            store = store_from_files(files)
+        elif not store.is_dir():
+            raise UsageError(f"{store}: no store here (fill one with `csec-ld load`)")
+        try:
+            self.pool = QueryPool(store, workers=workers, queue=queue, timeout=timeout,
+                                  memory_mb=memory_mb, network=network, owns_store=owns)
+        except StoreError as exc:
+            if owns:
+                shutil.rmtree(store, ignore_errors=True)
+            raise UsageError(f"{store}: cannot serve queries from the store ({exc})") from exc
+        except BaseException:
+            if owns:
+                shutil.rmtree(store, ignore_errors=True)
+            raise
         self.timeout = timeout
         self.row_limit = row_limit
-        self.limiter = anyio.CapacityLimiter(4)
 
-    def _run(self, query: str, deadline: float, default_graphs: list[str]) -> _Result:
-        kwargs: dict[str, Any] = {}
-        if default_graphs:
-            kwargs["default_graph"] = [NamedNode(g) for g in default_graphs]
-        # pyoxigraph's result iterators must be dropped on the thread that made them:
-        # no exception (whose traceback would keep them alive) leaves _collect.
-        outcome = self._collect(self.store.query(query, **kwargs), deadline)
-        if isinstance(outcome, _Result):
-            return outcome
-        if outcome == "timeout":
-            raise _QueryTimeout
-        raise OSError(outcome)
-
-    def _collect(self, result: Any, deadline: float) -> _Result | str:
-        try:
-            if isinstance(result, QueryBoolean):
-                return _Result("ask", [], [], [], bool(result), False)
-            truncated = False
-            if isinstance(result, QuerySolutions):
-                variables = [v.value for v in result.variables]
-                rows: list[list[Any]] = []
-                for solution in result:
-                    if len(rows) >= self.row_limit:
-                        truncated = True
-                        break
-                    rows.append([solution[i] for i in range(len(variables))])
-                    if time.monotonic() > deadline:
-                        return "timeout"
-                return _Result("select", variables, rows, [], False, truncated)
-            triples: list[Triple] = []
-            for t in result:
-                if len(triples) >= self.row_limit:
-                    truncated = True
-                    break
-                triples.append(t)
-                if time.monotonic() > deadline:
-                    return "timeout"
-            return _Result("graph", [], [], triples, False, truncated)
-        except Exception as exc:  # evaluation errors (e.g. a failing SERVICE call)
-            return f"query evaluation failed: {exc}"
-        finally:
-            del result
-
-    async def run(self, query: str, default_graphs: list[str]) -> _Result:
-        deadline = time.monotonic() + self.timeout
-        with anyio.fail_after(self.timeout):
-            return await anyio.to_thread.run_sync(
-                self._run, query, deadline, default_graphs,
-                abandon_on_cancel=True, limiter=self.limiter)
+    async def run(self, query: str, default_graphs: list[str]) -> Answer:
+        return await self.pool.run(("sparql", query, default_graphs, self.row_limit))
 
 
-def _results_body(result: _Result, fmt: QueryResultsFormat | None) -> bytes:
+def _results_body(result: Answer, fmt: QueryResultsFormat | None) -> bytes:
     if result.kind == "ask":
         doc: dict[str, Any] = {"head": {}, "boolean": result.boolean}
     else:
@@ -459,11 +390,12 @@ def _query_kind(query: NamedQuery) -> str:
         return "select"
 
 
-def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+def _problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None,
+             **extra: Any) -> Response:
     """An RFC 9457 problem document."""
     doc = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", status_code=status,
-                    media_type=_PROBLEM, headers=dict(_CORS))
+                    media_type=_PROBLEM, headers={**_CORS, **(headers or {})})
 
 
 def _param_doc(p: Parameter) -> dict[str, Any]:
@@ -742,17 +674,16 @@ def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str |
 class _Api:
     """The named-query API over the server's store."""
 
-    def __init__(self, store: pyoxigraph.Store, timeout: float, row_limit: int,
-                 limiter: anyio.CapacityLimiter) -> None:
-        self.engine = MemoryEngine(store)
-        self.queries = named_queries()
+    def __init__(self, pool: QueryPool, timeout: float, row_limit: int,
+                 queries: dict[str, NamedQuery] | None = None) -> None:
+        self.pool = pool
+        self.queries = named_queries() if queries is None else dict(queries)
         self.kinds = {name: _query_kind(q) for name, q in self.queries.items()}
         #: what a 400 lists: each query's parameters, as ``GET /api/queries`` gives them
         self.allowed = {name: [_param_doc(p) for p in q.parameters]
                         for name, q in self.queries.items()}
         self.timeout = timeout
         self.row_limit = row_limit
-        self.limiter = limiter
 
     def check(self, query: NamedQuery, pairs: list[tuple[str, str]]
               ) -> tuple[dict[str, list[str]], str | None] | Response:
@@ -794,18 +725,9 @@ class _Api:
                             parameter=_FORMAT_PARAM)
         return values, (fmt[0] if fmt else None)
 
-    def _run(self, query: NamedQuery, values: dict[str, list[str]]) -> QueryResult | str:
-        # Only plain values leave the worker thread: pyoxigraph's iterators must be
-        # dropped where they were made, and a traceback would carry them along.
-        try:
-            return run_named_query(query, values, source=self.engine)
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-
-    async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> QueryResult | str:
-        with anyio.fail_after(self.timeout):
-            return await anyio.to_thread.run_sync(self._run, query, values,
-                                                  abandon_on_cancel=True, limiter=self.limiter)
+    async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> Answer:
+        """The query's result, from a sandboxed worker (limits as for ``/sparql``)."""
+        return await self.pool.run(("named", query, values, self.row_limit))
 
 
 # --------------------------------------------------------------------------- the app
@@ -831,20 +753,33 @@ def create_app(
     max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
     oai_page_size: int = 100,
     store: str | Path | None = None,
+    public_url: str | None = None,
+    workers: int = DEFAULT_WORKERS,
+    queue: int = DEFAULT_QUEUE,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    allow_network_in_queries: bool = False,
+    queries: dict[str, NamedQuery] | None = None,
 ) -> Starlette:
     """The ASGI application serving the published *site* folder.
 
     *timeout* (seconds) and *row_limit* bound each SPARQL query; *max_query_length*
-    bounds query strings and request bodies.
+    bounds query strings and request bodies; *workers*, *queue* and *memory_mb* size
+    the pool of query workers (:class:`~csec_ld.sandbox.QueryPool`). *public_url* is
+    where clients reach the server (default: the catalogue's base IRI): the SPARQL
+    endpoint and the OAI-PMH ``baseURL`` are named from it, never from ``Host``.
+    *queries* replaces the shipped named queries of the API.
     """
     root = Path(site)
     if not is_site(root):
         raise UsageError(f"{root}: not a site written by `csec-ld publish`")
     files = _Files(root)
-    sparql = _Sparql(root, timeout, row_limit, Path(store) if store else None)
     dataset_iri = _void_dataset(root)
+    public = _public_base(public_url, dataset_iri)
+    sparql = _Sparql(root, timeout, row_limit, Path(store) if store else None,
+                     workers=workers, queue=queue, memory_mb=memory_mb,
+                     network="allow" if allow_network_in_queries else "deny")
     withdrawn = read_withdrawn(root)
-    api = _Api(sparql.store, timeout, row_limit, sparql.limiter)
+    api = _Api(sparql.pool, timeout, row_limit, queries)
     catalog_nt = root / "catalog.nt"
     data_mtime = catalog_nt.stat().st_mtime if catalog_nt.is_file() else time.time()
 
@@ -866,11 +801,10 @@ def create_app(
                 return _error(404, "not found")
         return parts
 
-    def void_body(f: _File, request: Request) -> bytes:
+    def void_body(f: _File) -> bytes:
         if dataset_iri is None or b"sparqlEndpoint" in f.body:
             return f.body
-        endpoint = str(request.base_url).rstrip("/") + "/sparql"
-        return void_with_endpoint(f.body, dataset_iri[: -len("dataset")], endpoint)
+        return void_with_endpoint(f.body, dataset_iri[: -len("dataset")], public + "sparql")
 
     def serve_file(request: Request, rel: str, extra: dict[str, str] | None = None) -> Response:
         f = files.get(rel)
@@ -882,7 +816,7 @@ def create_app(
             headers.update(_CORS)
         body = None
         if rel == "void.ttl":
-            body = void_body(f, request)
+            body = void_body(f)
             if body is not f.body:
                 tag = hashlib.sha256(body).hexdigest()[:32]
                 f = _File(body, f'W/"{tag}"', f.mtime)
@@ -948,10 +882,7 @@ def create_app(
 
     def gone(request: Request, record_id: str) -> Response:
         """410 for a withdrawn record: its tombstone page, or a line of text."""
-        try:
-            chosen = negotiate(request.headers.get("accept"), ["text/html", "text/plain"])
-        except AcceptError as exc:
-            return _error(400, str(exc))
+        chosen = negotiate(request.headers.get("accept"), ["text/html", "text/plain"])
         info = withdrawn[record_id]
         headers = {**_CORS, "Vary": "Accept", "Cache-Control": "public, max-age=300"}
         page = files.get(f"resource/{record_id}/index.html")
@@ -968,10 +899,7 @@ def create_app(
 
     def negotiated(request: Request, offered: dict[str, str]) -> Response:
         """The variant of *offered* (media type → file) that the request's Accept prefers."""
-        try:
-            chosen = negotiate(request.headers.get("accept"), list(offered))
-        except AcceptError as exc:
-            return _error(400, str(exc))
+        chosen = negotiate(request.headers.get("accept"), list(offered))
 
         links = ", ".join(f'<{url(rel)}>; rel="alternate"; type="{media}"'
                           for media, rel in offered.items())
@@ -1021,39 +949,35 @@ def create_app(
             return _error(403, "this endpoint is read-only: updates are refused", _CORS)
         queries = [v for k, v in params if k == "query"]
         if not queries:
-            try:
-                wants_html = negotiate(request.headers.get("accept"),
-                                       ["application/sparql-results+json", "text/html"])
-            except AcceptError as exc:
-                return _error(400, str(exc))
+            wants_html = negotiate(request.headers.get("accept"),
+                                   ["application/sparql-results+json", "text/html"])
             if request.method == "GET" and wants_html == "text/html":
                 return Response(_SPARQL_FORM, media_type="text/html; charset=utf-8")
             return _error(400, "missing the 'query' parameter", _CORS)
         if len(queries) > 1:
             return _error(400, "give exactly one 'query' parameter", _CORS)
         query = queries[0]
-        if uses_service(query):
-            return _error(403, "federated queries (SERVICE) are not allowed on this endpoint",
-                          _CORS)
         graphs = [v for k, v in params if k == "default-graph-uri"]
         try:
+            check_nesting(query)
+            for g in graphs:
+                NamedNode(g)
             result = await sparql.run(query, graphs)
-        except SyntaxError as exc:
-            if _UPDATE_RE.match(query):
-                return _error(403, "this endpoint is read-only: updates are refused", _CORS)
-            return _error(400, f"SPARQL syntax error: {exc}", _CORS)
         except ValueError as exc:
-            return _error(400, f"bad request: {exc}", _CORS)
-        except (TimeoutError, _QueryTimeout):
-            return _error(503, f"the query ran longer than the time limit ({sparql.timeout:g} s)",
-                          {**_CORS, "Retry-After": "60"})
-        except OSError as exc:
+            return _error(400, f"bad request: default-graph-uri: {exc}", _CORS)
+        except Refused as exc:
+            return _error(exc.status, str(exc), _CORS)
+        except Busy as exc:
+            return _error(503, f"the endpoint is busy ({exc}): try again shortly",
+                          {**_CORS, "Retry-After": "5"})
+        except TimeLimit as exc:
+            return _error(503, str(exc), {**_CORS, "Retry-After": "60"})
+        except QueryError as exc:
+            return _error(400, str(exc), _CORS)
+        except StoreError as exc:
             return _error(500, str(exc), _CORS)
         offered = _GRAPH_FORMATS if result.kind == "graph" else _RESULT_FORMATS
-        try:
-            chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
-        except AcceptError as exc:
-            return _error(400, str(exc), _CORS)
+        chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
         headers = {**_CORS, "Vary": "Accept"}
         if chosen is None:
             return _error(406, "none of the result formats is acceptable: "
@@ -1062,14 +986,9 @@ def create_app(
             headers["X-Row-Limit"] = str(sparql.row_limit)
             headers["X-Results-Truncated"] = "true"
         fmt = dict(offered)[chosen]
-        if result.kind == "graph":
-            assert isinstance(fmt, RdfFormat)
-            body = pyoxigraph.serialize(result.triples, format=fmt) or b""
-            media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
-        else:
-            assert fmt is None or isinstance(fmt, QueryResultsFormat)
-            body = _results_body(result, fmt)
-            media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
+        # Up to row_limit rows to write: off the event loop, so pages keep flowing.
+        body = await anyio.to_thread.run_sync(_answer_body, result, fmt)
+        media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
         return Response(body, media_type=media, headers=headers)
 
     def api_preflight() -> Response:
@@ -1146,62 +1065,52 @@ def create_app(
                                 parameter=_FORMAT_PARAM, formats=list(formats))
             media = formats[key] if fmt in formats else fmt
         else:
-            try:
-                chosen = negotiate(request.headers.get("accept"), list(by_media))
-            except AcceptError as exc:
-                return _problem(400, "Bad Accept header", str(exc))
+            chosen = negotiate(request.headers.get("accept"), list(by_media))
             if chosen is None:
                 return _problem(406, "Not acceptable",
                                 "none of the result formats is acceptable: "
                                 + ", ".join(by_media), formats=list(by_media))
             key, media = by_media[chosen], chosen
         try:
-            result = await api.run(query, values)
-        except TimeoutError:
-            return _problem(503, "Time limit",
-                            f"the query ran longer than the time limit ({api.timeout:g} s)")
-        if isinstance(result, str):
-            if result.startswith(ParameterError.__name__):
-                return _problem(400, "Bad parameter value", result.split(": ", 1)[-1])
-            return _problem(500, "Query failed", result)
+            answer = await api.run(query, values)
+        except Busy as exc:
+            return _problem(503, "Busy", f"the endpoint is busy ({exc}): try again shortly",
+                            headers={"Retry-After": "5"})
+        except TimeLimit as exc:
+            return _problem(503, "Time limit", str(exc), headers={"Retry-After": "60"})
+        except ParameterError as exc:
+            return _problem(400, "Bad parameter value", str(exc))
+        except (QueryError, Refused, StoreError) as exc:
+            return _problem(500, "Query failed", str(exc))
         headers = {"Vary": "Accept", "Link": f'<{prefix(request)}api/openapi.json>; '
                    'rel="service-desc"; type="application/vnd.oai.openapi+json;version=3.1"'}
-        if len(result) > api.row_limit:
-            result.rows = result.rows[: api.row_limit]
-            result.triples = result.triples[: api.row_limit]
+        if answer.truncated:
             headers["X-Row-Limit"] = str(api.row_limit)
             headers["X-Results-Truncated"] = "true"
-        body = format_result(result, key).encode("utf-8")
+        body = (await anyio.to_thread.run_sync(format_result, answer.result, key)).encode()
         return api_response(request, body, media, headers)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return _error(404, "not found")
 
     # OAI-PMH over the records the site carries in source/ (tombstones included).
-    # Its baseURL is the URL harvesters call, known only from a request: a few
-    # repositories are kept, one per URL (bounded, whatever Host headers arrive).
+    # Its baseURL is the configured public URL's, never one a Host header made up.
     oai_sources = root / SOURCE_FOLDER
-    oai_endpoints: collections.OrderedDict[str, Any] = collections.OrderedDict()
     oai_lock = threading.Lock()
+    oai_endpoints: list[Any] = []
 
-    def oai_for(base_url: str) -> Any:
+    def oai_for() -> Any:
         with oai_lock:
-            endpoint = oai_endpoints.get(base_url)
-            if endpoint is None:
-                repo = OaiRepository(open_catalog([oai_sources]), base_url,
+            if not oai_endpoints:
+                repo = OaiRepository(open_catalog([oai_sources]), public + "oai",
                                      page_size=oai_page_size)
-                endpoint = oai_endpoints[base_url] = oai_endpoint(repo)
-                while len(oai_endpoints) > 4:
-                    oai_endpoints.popitem(last=False)
-            else:
-                oai_endpoints.move_to_end(base_url)
-            return endpoint
+                oai_endpoints.append(oai_endpoint(repo))
+            return oai_endpoints[0]
 
     async def oai(request: Request) -> Response:
         if not (oai_sources / "records.jsonl").is_file():
             return _error(404, "this site carries no records for OAI-PMH (publish it again)")
-        base_url = str(request.base_url).rstrip("/") + "/oai"
-        endpoint = await anyio.to_thread.run_sync(oai_for, base_url)
+        endpoint = await anyio.to_thread.run_sync(oai_for)
         response: Response = await endpoint(request)
         return response
 
@@ -1214,8 +1123,39 @@ def create_app(
         Route("/api/openapi.json", api_openapi, methods=api_methods),
         Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)],
-                     exception_handlers={404: not_found})
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        try:
+            yield
+        finally:
+            sparql.pool.close()
+
+    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)],
+                    exception_handlers={404: not_found}, lifespan=lifespan)
+    app.state.pool = sparql.pool
+    return app
+
+
+def _public_base(public_url: str | None, dataset_iri: str | None) -> str:
+    """Where clients reach the server, ending in ``/``: *public_url*, else the base IRI."""
+    if public_url:
+        parts = urllib.parse.urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise UsageError(f"--public-url: {public_url!r} is not an http(s) URL without "
+                             "query or fragment")
+        return public_url.rstrip("/") + "/"
+    if dataset_iri:
+        return dataset_iri[: -len("dataset")]
+    return "/"
+
+
+def _answer_body(result: Answer, fmt: RdfFormat | QueryResultsFormat | None) -> bytes:
+    if result.kind == "graph":
+        assert isinstance(fmt, RdfFormat)
+        return pyoxigraph.serialize(result.triples, format=fmt) or b""
+    assert fmt is None or isinstance(fmt, QueryResultsFormat)
+    return _results_body(result, fmt)
 
 
 def _void_dataset(root: Path) -> str | None:
@@ -1272,15 +1212,23 @@ def serve(
     max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
     log_level: str = "info",
     store: str | Path | None = None,
+    public_url: str | None = None,
+    workers: int = DEFAULT_WORKERS,
+    queue: int = DEFAULT_QUEUE,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    allow_network_in_queries: bool = False,
 ) -> None:
     """Serve a site (or sources, published first) on *host*:*port* until interrupted.
 
     With *store* (an embedded store filled by ``csec-ld load``), ``/sparql`` and the
-    query API answer from it instead of loading the catalogue into memory.
+    query API answer from it instead of a store made from the site's dump.
+    *public_url* (default ``http://HOST:PORT/``) is where clients reach the server.
     """
     import uvicorn
 
-    endpoint = f"http://{host}:{port}/sparql"
+    shown_host = f"[{host}]" if ":" in host else host
+    public_url = public_url or f"http://{shown_host}:{port}/"
+    endpoint = public_url.rstrip("/") + "/sparql"
     # uvicorn re-raises SIGTERM after its graceful shutdown; as an exception (not the
     # default handler, which ends the process at once) it lets the temporary site go.
     previous = None
@@ -1290,7 +1238,10 @@ def serve(
         with prepare_site(site_or_sources, base=base, validate=validate,
                           sparql_endpoint=endpoint) as site:
             app = create_app(site, timeout=timeout, row_limit=row_limit,
-                             max_query_length=max_query_length, store=store)
+                             max_query_length=max_query_length, store=store,
+                             public_url=public_url, workers=workers, queue=queue,
+                             memory_mb=memory_mb,
+                             allow_network_in_queries=allow_network_in_queries)
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         if previous is not None:

@@ -82,14 +82,16 @@ class OxigraphServer:
             self.process.stderr.close()
 
 
-class Server:
-    """uvicorn on 127.0.0.1 and a free port, in a thread."""
+def free_port() -> int:
+    """A port of 127.0.0.1 that is free now (for an app that must know its URL first)."""
+    return _free_port()
 
-    def __init__(self, app: object) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        sock.close()
+
+class Server:
+    """uvicorn on 127.0.0.1 and a free port (or *port*), in a thread."""
+
+    def __init__(self, app: object, port: int | None = None) -> None:
+        self.port = port or _free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
 from . import base_option, main, quiet_option, reports_errors, sources_argument, step_progress
 
 
@@ -61,17 +62,34 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
 @click.option("--store", type=click.Path(path_type=Path, exists=True, file_okay=False),
               metavar="DIR", help="Answer /sparql and the query API from an embedded store "
               "filled by `csec-ld load --store DIR` (for catalogues too large for memory).")
+@click.option("--public-url", metavar="URL",
+              help="Where clients reach the server (behind a proxy: its public URL); names "
+              "the SPARQL endpoint in void.ttl and the OAI-PMH baseURL. Default: "
+              "http://HOST:PORT/. Never taken from a request's Host header.")
+@click.option("--query-workers", "workers", default=DEFAULT_WORKERS, show_default=True,
+              type=click.IntRange(1, 64), help="Processes that run SPARQL queries.")
+@click.option("--query-queue", "queue", default=DEFAULT_QUEUE, show_default=True,
+              type=click.IntRange(0, 10_000),
+              help="Queries that may wait for a worker; more get 503 with Retry-After.")
+@click.option("--query-memory", "memory_mb", default=DEFAULT_MEMORY_MB, show_default=True,
+              type=click.IntRange(min=1024), help="Memory a query worker may use, in MB.")
+@click.option("--allow-network-in-queries", is_flag=True,
+              help="Run queries even where workers cannot be cut off from the network "
+              "(no libseccomp): SERVICE could then reach any URL. Not for public servers.")
 @reports_errors
 def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
           no_validate: bool, timeout: float, row_limit: int, max_query_length: int,
-          store: Path | None) -> None:
+          store: Path | None, public_url: str | None, workers: int, queue: int,
+          memory_mb: int, allow_network_in_queries: bool) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
 
     SITE_OR_SOURCES is a folder written by `csec-ld publish`, or record files and
     folders (default: site/ if it is a published site, else data/).
 
-    Example: csec-ld serve site/ --port 8080
+    Queries run in worker processes without network access, killed at the time limit.
+
+    Example: csec-ld serve site/ --port 8080 --public-url https://csec.example.org/
     """
     from ..server import serve as run_serve
 
@@ -79,4 +97,6 @@ def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | N
                f"queries: http://{host}:{port}/api/queries); Ctrl-C stops", err=True)
     run_serve(list(site_or_sources) or None, host=host, port=port, base=base,
               validate=not no_validate, timeout=timeout, row_limit=row_limit,
-              max_query_length=max_query_length, store=store)
+              max_query_length=max_query_length, store=store, public_url=public_url,
+              workers=workers, queue=queue, memory_mb=memory_mb,
+              allow_network_in_queries=allow_network_in_queries)
