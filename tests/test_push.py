@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import parse_qs
 
 import httpx
+import pyoxigraph
 import pytest
 from click.testing import CliRunner
+from pyoxigraph import DefaultGraph, NamedNode, QueryResultsFormat, RdfFormat
 
 from csec_ld.cli import main
 from csec_ld.errors import StoreError, UsageError
@@ -140,13 +143,18 @@ def test_bad_records_send_nothing(server: OxigraphServer, catalog_copy: Path) ->
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """A store that wants credentials, or that is busy once."""
+    """A store (in-process pyoxigraph) that wants credentials, or that is busy once.
+
+    It holds what it is sent and answers queries: push counts the staging graph and
+    the target before it swaps them, so a store that only says 204 will no longer do.
+    """
 
     busy_left = 0
     seen_auth: ClassVar[list[str | None]] = []
+    store: ClassVar[pyoxigraph.Store] = pyoxigraph.Store()
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).seen_auth.append(self.headers.get("Authorization"))
         if self.path.startswith("/locked"):
             self.send_response(401)
@@ -158,8 +166,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        self.send_response(204)
+        path, _, query = self.path.partition("?")
+        answer = b""
+        if path.endswith("/store"):
+            graph = parse_qs(query).get("graph")
+            to = NamedNode(graph[0]) if graph else DefaultGraph()
+            self.store.load(body, format=RdfFormat.N_TRIPLES, to_graph=to)
+        elif path.endswith("/update"):
+            self.store.update(body.decode())
+        elif path.endswith("/query"):
+            sparql = parse_qs(body.decode())["query"][0]
+            answer = self.store.query(sparql).serialize(format=QueryResultsFormat.JSON) or b""
+        if not answer:
+            self.send_response(204)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -172,6 +198,7 @@ def fake_store() -> Iterator[str]:
     thread.start()
     _Handler.busy_left = 0
     _Handler.seen_auth = []
+    _Handler.store = pyoxigraph.Store()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()

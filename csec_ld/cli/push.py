@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..store import DEFAULT_TIMEOUT
+from ..urls import redact
 from . import base_option, main, progress, quiet_option, reports_errors, sources_argument
 
 
@@ -25,6 +26,12 @@ from . import base_option, main, progress, quiet_option, reports_errors, sources
     "--update-endpoint",
     metavar="URL",
     help="The store's SPARQL Update endpoint (derived for Oxigraph and Fuseki).",
+)
+@click.option(
+    "--query-endpoint",
+    metavar="URL",
+    help="The store's SPARQL query endpoint, to check the staging graphs and the swap "
+    "(derived for Oxigraph and Fuseki).",
 )
 @click.option(
     "--swap",
@@ -47,7 +54,8 @@ from . import base_option, main, progress, quiet_option, reports_errors, sources
     type=click.IntRange(min=0),
     default=3,
     show_default=True,
-    help="Tries again after a transient error (connection lost, 502/503/504, 429).",
+    help="Tries again after a transient error (connection lost, 502/503/504, 429); "
+    "the swap only once the store shows it was not applied.",
 )
 @click.option(
     "--timeout",
@@ -67,6 +75,7 @@ def push(
     endpoint: str,
     graph: str | None,
     update_endpoint: str | None,
+    query_endpoint: str | None,
     swap: str,
     base: str | None,
     chunk_lines: int,
@@ -78,10 +87,13 @@ def push(
     """Replace a graph of a triple store with the catalogue, atomically.
 
     The catalogue is built and validated, uploaded in chunks to a staging graph
-    (Graph Store Protocol), then moved over the target graph in one SPARQL
+    (Graph Store Protocol), counted, then moved over the target graph in one SPARQL
     Update: readers never see a half-loaded catalogue, and a failed push leaves
-    the published graph as it was. Credentials come from CSEC_LD_ENDPOINT_TOKEN,
-    or CSEC_LD_ENDPOINT_USER and CSEC_LD_ENDPOINT_PASSWORD.
+    the published graph as it was. If the answer to the swap is lost, push asks
+    the store what happened before anything else, and fails unless it can prove
+    the outcome. Staging graphs left by an interrupted push over an hour ago are
+    removed. Credentials come from CSEC_LD_ENDPOINT_TOKEN, or CSEC_LD_ENDPOINT_USER
+    and CSEC_LD_ENDPOINT_PASSWORD, or the URL (passwords are never shown).
 
     Example: csec-ld push data/ --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/csec-ld/catalog
     """
@@ -93,6 +105,7 @@ def push(
             endpoint,
             graph=graph,
             update_endpoint=update_endpoint,
+            query_endpoint=query_endpoint,
             swap=swap,
             base=base,
             lines_per_chunk=chunk_lines,
@@ -101,8 +114,20 @@ def push(
             validate=not no_validate,
             on_progress=advance,
         )
+    if result.removed_staging:
+        n = len(result.removed_staging)
+        click.echo(
+            redact(
+                f"removed {n} staging graph{'s' if n != 1 else ''} left by an interrupted "
+                f"push: {', '.join(result.removed_staging)}"
+            )
+        )
+    for warning in result.warnings:
+        click.echo(redact(f"warning: {warning}"), err=True)
     target = f"graph <{result.graph}>" if result.graph else "the default graph"
     click.echo(
-        f"{result.records} records, {result.triples} triples → {target} of "
-        f"{result.endpoint} ({result.chunks} requests)"
+        redact(
+            f"{result.records} records, {result.triples} triples → {target} of "
+            f"{result.endpoint} ({result.chunks} requests)"
+        )
     )
