@@ -6,7 +6,10 @@ Three engines answer SPARQL 1.1 queries with the same :class:`Result`:
   records (mapped by :func:`~csec_ld.build.map_catalogue`) or from RDF dumps;
 * :class:`EmbeddedEngine` — an on-disk pyoxigraph store, filled by :func:`load_store`
   (``csec-ld load --store DIR``) and opened read-only for queries;
-* :class:`RemoteEngine` — any SPARQL 1.1 Protocol endpoint, over HTTP (httpx).
+* :class:`RemoteEngine` — any SPARQL 1.1 Protocol endpoint, over HTTP (httpx), read
+  as a possibly hostile server: one time limit for the whole answer, a size cap on the
+  decoded bytes, redirects only to the same origin (see :mod:`csec_ld.http`), and
+  answers checked before they are parsed (no DOCTYPE, bounded nesting).
 
 Every engine holds the records graph *plus* our ontology (the SKOS schemes), so
 queries can walk ``skos:broader`` and read concept labels. :func:`upload_graph`
@@ -14,7 +17,8 @@ and :func:`upload_catalogue` put a catalogue into a Graph Store Protocol endpoin
 
 Credentials for remote endpoints come from the environment, never from options:
 ``CSEC_LD_ENDPOINT_TOKEN`` (a bearer token) or ``CSEC_LD_ENDPOINT_USER`` and
-``CSEC_LD_ENDPOINT_PASSWORD`` (HTTP basic authentication).
+``CSEC_LD_ENDPOINT_PASSWORD`` (HTTP basic authentication). Messages show endpoint URLs
+without their passwords (:func:`~csec_ld.urls.redact`).
 
 >>> engine = MemoryEngine.from_sources(["data"])
 >>> engine.query("ASK { ?r <http://purl.org/dc/terms/title> ?t }").boolean
@@ -27,8 +31,10 @@ import json
 import os
 import re
 import tempfile
+import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,12 +56,25 @@ from pyoxigraph import Literal as RdfLiteral
 
 from .__about__ import __version__
 from .errors import QueryError, SourceNotFoundError, StoreError, UsageError
+from .http import (
+    ERROR_BODY_SIZE,
+    MAX_REDIRECTS,
+    Answer,
+    clip,
+    fetch,
+    format_size,
+    http_error,
+    refuse_foreign_redirect,
+)
 from .namespaces import CONTEXT_IRI
 from .resources import ontology_dir
 from .sources import RDF_SUFFIXES, discover, open_catalog
+from .urls import redact
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
+    "MAX_NESTING",
     "USER_AGENT",
     "EmbeddedEngine",
     "Engine",
@@ -78,6 +97,11 @@ Row = dict[str, Term | None]
 QueryForm = Literal["select", "ask", "graph"]
 
 DEFAULT_TIMEOUT = 30.0
+#: The most an endpoint's answer may hold, decoded (``--max-response-size``).
+DEFAULT_MAX_RESPONSE_SIZE = 256 * 1024 * 1024
+#: How deeply an endpoint's answer may nest triple terms: pyoxigraph reads them
+#: recursively and crashes (a segmentation fault) on a few thousand levels.
+MAX_NESTING = 128
 USER_AGENT = f"csec-ld/{__version__}"
 ENV_TOKEN = "CSEC_LD_ENDPOINT_TOKEN"
 ENV_USER = "CSEC_LD_ENDPOINT_USER"
@@ -157,7 +181,7 @@ def _syntax_message(exc: Exception) -> str:
 
 _EMPTY_STORE: pyoxigraph.Store | None = None
 _UPDATE = re.compile(
-    r"^(?:\s|#[^\n]*\n|(?:PREFIX|BASE)\b[^<]*<[^>]*>)*"
+    r"^(?:\s|#[^\n\r]*[\n\r]|(?:PREFIX|BASE)\b[^<]*<[^>]*>)*"
     r"(?:INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY|WITH)\b",
     re.I,
 )
@@ -172,6 +196,12 @@ def check_query(sparql: str) -> QueryForm:
     >>> check_query("ASK {}")
     'ask'
     """
+    from .sandbox import MAX_NESTING, nesting_depth
+
+    depth = nesting_depth(sparql)
+    if depth > MAX_NESTING:  # the engine's parser would overflow its stack (a crash)
+        raise QueryError(f"the query nests brackets {depth} deep; at most {MAX_NESTING} are "
+                         "allowed")
     global _EMPTY_STORE
     if _EMPTY_STORE is None:
         _EMPTY_STORE = pyoxigraph.Store()
@@ -292,32 +322,36 @@ class _BearerAuth(httpx.Auth):
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
-def _looks_like_html(response: httpx.Response) -> bool:
+def _looks_like_html(response: httpx.Response | Answer) -> bool:
     ctype = response.headers.get("content-type", "").lower()
     head = response.content[:200].lstrip().lower()
     return "html" in ctype or head.startswith((b"<!doctype html", b"<html"))
 
 
-def _html_summary(response: httpx.Response) -> str:
+def _html_summary(response: httpx.Response | Answer) -> str:
     match = _HTML_TITLE.search(response.text[:5000])
-    title = " ".join(match.group(1).split()) if match else ""
-    return f" ({title[:100]})" if title else ""
+    title = clip(match.group(1), 100) if match else ""
+    return f" ({title})" if title else ""
 
 
 def _http_error(url: str, exc: httpx.HTTPError, timeout: float) -> StoreError:
-    if isinstance(exc, httpx.TimeoutException):
-        return StoreError(f"{url}: no answer within {timeout:g} s (use --timeout to wait longer)")
-    if isinstance(exc, httpx.ConnectError | httpx.NetworkError):
-        return StoreError(f"{url}: cannot reach the endpoint ({exc or type(exc).__name__})")
-    return StoreError(f"{url}: {exc or type(exc).__name__}")
+    return http_error(url, exc, timeout)
 
 
-def _client(timeout: float, auth: httpx.Auth | None) -> httpx.Client:
+def _client(timeout: float, auth: httpx.Auth | None, *, keepalive: bool = True) -> httpx.Client:
+    """The one HTTP client: our User-Agent, redirects only to the same origin (at most 5).
+
+    Without *keepalive* every request opens its own connection, which
+    :func:`~csec_ld.http.fetch` needs to enforce its time limit.
+    """
     return httpx.Client(
         timeout=timeout,
         auth=auth,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        event_hooks={"response": [refuse_foreign_redirect]},
+        limits=httpx.Limits() if keepalive else httpx.Limits(max_keepalive_connections=0),
         trust_env=True,  # HTTP(S)_PROXY, NO_PROXY, SSL_CERT_FILE as usual
     )
 
@@ -334,35 +368,83 @@ _GRAPH_FORMATS = {
     "text/plain": RdfFormat.N_TRIPLES,
     "text/turtle": RdfFormat.TURTLE,
     "application/n-quads": RdfFormat.N_QUADS,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-    "application/ld+json": RdfFormat.JSON_LD,
 }
+# We never ask for these, and pyoxigraph's parsers for them take time and memory that
+# grow much faster than the nesting (JSON-LD 3,000 levels deep: 2 s and 700 MB; RDF/XML
+# 100,000 deep: minutes), and RDF/XML expands entities (a billion laughs never ends).
+_REFUSED_GRAPH_FORMATS = {"application/rdf+xml": "RDF/XML", "application/ld+json": "JSON-LD"}
+
+# What is not markup in a document, blanked out before its nesting is measured.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_TURTLE_SKIP = re.compile(
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""|' rb"'''(?:[^'\\]|\\.|'(?!''))*'''|"
+    rb'"[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"|' rb"'[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'|"
+    rb'<[^<>"{}|^`\\\s]*>|#[^\n\r]*',
+    re.S,
+)
+_TRIPLE_TERM = re.compile(rb"<<|>>")
+_JSON_STEPS = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
+_NOT_JSON_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _nesting(content: bytes, fmt: QueryResultsFormat | RdfFormat) -> int:
+    """How many levels deep *content* nests triple terms, at most (0: not measured).
+
+    Cheap first: a document with few triple-term markers cannot nest deeper than their
+    count. Only a document with many is measured, after blanking its strings (and IRIs
+    and comments in Turtle), so markers in text are not counted; in JSON, each level is
+    two objects deeper than the five of a binding.
+    """
+    if fmt == QueryResultsFormat.JSON:
+        if content.count(b'"triple"') <= MAX_NESTING:
+            return 0
+        brackets = _JSON_STRING.sub(b"", content).translate(None, _NOT_JSON_BRACKETS)
+        return (max(accumulate(_JSON_STEPS[b] for b in brackets), default=0) - 5) // 2
+    if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TURTLE,
+               QueryResultsFormat.TSV):
+        if content.count(b"<<") <= MAX_NESTING:
+            return 0
+        marks = _TRIPLE_TERM.findall(_TURTLE_SKIP.sub(b" ", content))
+        return max(accumulate(1 if m == b"<<" else -1 for m in marks), default=0)
+    return 0  # SPARQL XML results: pyoxigraph's parser bounds its own nesting
 
 
 class RemoteEngine(Engine):
     """A SPARQL 1.1 Protocol endpoint, queried with POST (form-encoded).
 
     The query is checked locally first, so a syntax error reads the same as on the
-    other engines; results come back as SPARQL JSON (or XML) and N-Triples.
+    other engines; results come back as SPARQL JSON (or XML) and N-Triples. The
+    endpoint is read as a possibly hostile server: *timeout* covers the whole answer
+    (not each read), at most *max_response_size* decoded bytes are read, redirects go
+    only to the same origin, and the answer is checked before it is parsed (XML with a
+    DOCTYPE, nesting deeper than :data:`MAX_NESTING`, RDF/XML and JSON-LD are refused).
+    Every problem is a :class:`StoreError` (or a :class:`QueryError` for HTTP 400) with a
+    one-line message.
     """
 
     name = "endpoint"
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 auth: httpx.Auth | None = None) -> None:
+                 auth: httpx.Auth | None = None,
+                 max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE) -> None:
         if not re.match(r"^https?://", url):
-            raise UsageError(f"--endpoint: {url!r} is not an http(s) URL")
+            raise UsageError(f"--endpoint: {redact(url)!r} is not an http(s) URL")
         if timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
+        if max_response_size <= 0:
+            raise UsageError("--max-response-size must be a positive number of bytes")
         self.url = url
+        self.shown = redact(url)
         self.timeout = timeout
-        self._client = _client(timeout, auth if auth is not None else _credentials())
+        self.max_response_size = max_response_size
+        self._client = _client(timeout, auth if auth is not None else _credentials(),
+                               keepalive=False)
 
     def close(self) -> None:
         self._client.close()
 
     def describe(self) -> str:
-        return f"SPARQL endpoint {self.url}"
+        return f"SPARQL endpoint {self.shown}"
 
     def query(self, sparql: str) -> Result:
         form = check_query(sparql)
@@ -371,43 +453,72 @@ class RemoteEngine(Engine):
             if form == "graph"
             else "application/sparql-results+json, application/sparql-results+xml;q=0.8"
         )
-        try:
-            response = self._client.post(self.url, data={"query": sparql},
-                                         headers={"Accept": accept})
-        except httpx.HTTPError as exc:
-            raise _http_error(self.url, exc, self.timeout) from exc
-        if _looks_like_html(response):
+        answer = fetch(self._client, "POST", self.url, timeout=self.timeout,
+                       max_size=self.max_response_size, shown=self.shown,
+                       data={"query": sparql}, headers={"Accept": accept})
+        self._check_status(answer)
+        if answer.truncated:
             raise StoreError(
-                f"{self.url}: the endpoint answered HTTP {response.status_code} with an HTML "
-                f"page{_html_summary(response)}, not SPARQL results; is this the SPARQL "
+                f"{self.shown}: the answer is larger than {format_size(self.max_response_size)}"
+                "; refused (use --max-response-size to allow more)"
+            )
+        return self._parse(form, answer)
+
+    def _check_status(self, answer: Answer) -> None:
+        status = answer.status_code
+        if _looks_like_html(answer):
+            raise StoreError(
+                f"{self.shown}: the endpoint answered HTTP {status} with an HTML "
+                f"page{_html_summary(answer)}, not SPARQL results; is this the SPARQL "
                 "endpoint's URL?"
             )
-        if response.status_code in (401, 403):
+        if status in (401, 403):
             raise StoreError(
-                f"{self.url}: access denied (HTTP {response.status_code}); set {ENV_TOKEN}, "
+                f"{self.shown}: access denied (HTTP {status}); set {ENV_TOKEN}, "
                 f"or {ENV_USER} and {ENV_PASSWORD}"
             )
-        if response.status_code >= 400:
-            text = " ".join(response.text.split())[:300]
-            cls = QueryError if response.status_code == 400 else StoreError
-            raise cls(f"{self.url}: the endpoint answered HTTP {response.status_code}: {text}")
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        try:
-            if form == "graph":
-                rdf_format = _GRAPH_FORMATS.get(ctype, RdfFormat.N_TRIPLES)
-                triples = [q.triple for q in pyoxigraph.parse(response.content,
-                                                              format=rdf_format)]
-                return Result("graph", triples=triples)
+        if status >= 300:
+            cls = QueryError if status == 400 else StoreError
+            raise cls(redact(f"{self.shown}: the endpoint answered HTTP {status}: "
+                             f"{clip(answer.text)}"))
+
+    def _parse(self, form: QueryForm, answer: Answer) -> Result:
+        ctype = answer.media_type
+        content = answer.content
+        fmt: QueryResultsFormat | RdfFormat
+        if form == "graph":
+            if ctype in _REFUSED_GRAPH_FORMATS:
+                raise StoreError(
+                    f"{self.shown}: the endpoint answered {_REFUSED_GRAPH_FORMATS[ctype]}; "
+                    "csec-ld reads CONSTRUCT and DESCRIBE answers as N-Triples or Turtle only"
+                )
+            fmt = _GRAPH_FORMATS.get(ctype, RdfFormat.N_TRIPLES)
+        else:
             results_format = _RESULTS_FORMATS.get(ctype)
             if results_format is None:
                 raise StoreError(
-                    f"{self.url}: the endpoint answered {ctype or 'no content type'}, "
-                    "not SPARQL results"
+                    f"{self.shown}: the endpoint answered {clip(ctype, 80) or 'no content type'}"
+                    ", not SPARQL results"
                 )
-            answer = pyoxigraph.parse_query_results(response.content, format=results_format)
-        except (SyntaxError, ValueError) as exc:
-            raise StoreError(f"{self.url}: cannot read the endpoint's answer: {exc}") from exc
-        return _from_pyoxigraph(answer)
+            fmt = results_format
+        if fmt == QueryResultsFormat.XML and (b"<!DOCTYPE" in content or b"<!ENTITY" in content):
+            raise StoreError(f"{self.shown}: the endpoint's XML answer declares a DOCTYPE; "
+                             "refused (entities are not read)")
+        if _nesting(content, fmt) > MAX_NESTING:
+            raise StoreError(f"{self.shown}: the endpoint's answer nests triple terms deeper "
+                             f"than {MAX_NESTING} levels; refused")
+        try:
+            if isinstance(fmt, RdfFormat):
+                triples = [q.triple for q in pyoxigraph.parse(content, format=fmt)]
+                return Result("graph", triples=triples)
+            # Solutions are parsed lazily: reading them is inside the try too.
+            return _from_pyoxigraph(pyoxigraph.parse_query_results(content, format=fmt))
+        except (SyntaxError, ValueError, OSError) as exc:
+            # The traceback's frames hold pyoxigraph's parser, which must be dropped on
+            # this thread (pyo3 objects are "unsendable"), not by a later collection.
+            traceback.clear_frames(exc.__traceback__)
+            raise StoreError(f"{self.shown}: cannot read the endpoint's answer: "
+                             f"{clip(str(exc))}") from exc
 
 
 def open_engine(
@@ -416,8 +527,11 @@ def open_engine(
     store: str | Path | None = None,
     endpoint: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
 ) -> Engine:
     """The engine for one of *data* (default ``data/``), *store* or *endpoint*.
+
+    *timeout* and *max_response_size* apply to an *endpoint* (see :class:`RemoteEngine`).
 
     >>> open_engine(data=["data"]).name
     'in-process'
@@ -427,7 +541,7 @@ def open_engine(
     if len(chosen) > 1:
         raise UsageError(f"choose one of --data, --store and --endpoint (got {', '.join(chosen)})")
     if endpoint:
-        return RemoteEngine(endpoint, timeout=timeout)
+        return RemoteEngine(endpoint, timeout=timeout, max_response_size=max_response_size)
     if store:
         return EmbeddedEngine(store)
     return MemoryEngine.from_sources(list(data) if data else ["data"])
@@ -592,21 +706,21 @@ def upload_graph(url: str, data: bytes, *, graph: str | None = None, replace: bo
     """Send RDF to a Graph Store Protocol endpoint (PUT replaces, POST adds).
 
     *url* is the graph store (Oxigraph: ``http://host:7878/store``); the default
-    graph unless *graph* names one.
+    graph unless *graph* names one. *timeout* applies to each read and write; an error
+    page is read up to 64 KiB, and redirects go only to the same origin.
     """
     params: Mapping[str, str] = {"graph": graph} if graph else {"default": ""}
+    shown = redact(url)
     with _client(timeout, auth if auth is not None else _credentials()) as client:
-        try:
-            response = client.request(
-                "PUT" if replace else "POST", url, params=params, content=data,
-                headers={"Content-Type": media_type},
-            )
-        except httpx.HTTPError as exc:
-            raise _http_error(url, exc, timeout) from exc
-    if response.status_code >= 400:
-        detail = (f" with an HTML page{_html_summary(response)}" if _looks_like_html(response)
-                  else ": " + " ".join(response.text.split())[:300])
-        raise StoreError(f"{url}: the graph store answered HTTP {response.status_code}{detail}")
+        # timeout per read and write (total=False): an upload may take longer than it.
+        answer = fetch(client, "PUT" if replace else "POST", url, timeout=timeout, total=False,
+                       max_size=ERROR_BODY_SIZE, shown=shown, params=params, content=data,
+                       headers={"Content-Type": media_type})
+    if answer.status_code >= 300:
+        detail = (f" with an HTML page{_html_summary(answer)}" if _looks_like_html(answer)
+                  else ": " + clip(answer.text))
+        raise StoreError(redact(f"{shown}: the graph store answered HTTP "
+                                f"{answer.status_code}{detail}"))
 
 
 def upload_catalogue(url: str, sources: Sequence[str | Path] = ("data",), *,

@@ -149,3 +149,26 @@ def test_load_reports_bad_records(runner: CliRunner, catalog_copy: Path, tmp_pat
     assert code == 1
     assert "bad.yaml:4: bad: type:" in err
     assert not (tmp_path / "s").exists()
+
+
+def test_deeply_nested_queries_are_refused_not_a_crash(tmp_path: Path) -> None:
+    """The engine's parser overflows its stack on thousands of brackets: a process test."""
+    import subprocess
+    import sys
+
+    for query in ("SELECT * " + "{" * 8000 + "}" * 8000,
+                  "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "csec_ld", "query", query, "--data", str(DATA)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert proc.returncode == 1, (proc.returncode, proc.stderr[-500:])
+        assert "nests brackets" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_an_update_behind_a_comment_is_named_an_update(runner: CliRunner) -> None:
+    for update in ("# first a comment\nINSERT DATA { <http://e/a> <http://e/b> 1 }",
+                   "#\rDROP ALL"):
+        result = runner.invoke(main, ["query", update, "--data", str(DATA)])
+        assert result.exit_code == 1, result.output
+        assert "not SPARQL updates" in result.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..http import format_size, parse_size
 from ..query import (
     GRAPH_FORMATS,
     TABLE_FORMATS,
@@ -15,7 +16,13 @@ from ..query import (
     query_and_format,
     resolve_query,
 )
-from ..store import DEFAULT_TIMEOUT, load_store, open_engine, upload_catalogue
+from ..store import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    load_store,
+    open_engine,
+    upload_catalogue,
+)
 from . import main, progress, quiet_option, reports_errors, sources_argument
 
 
@@ -27,6 +34,19 @@ def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
             raise UsageError(f"-p {pair!r}: write -p NAME=VALUE")
         values.setdefault(name.strip(), []).append(value)
     return values
+
+
+class _Size(click.ParamType):
+    name = "size"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _listing() -> str:
@@ -55,18 +75,22 @@ def _listing() -> str:
 @click.option("--endpoint", metavar="URL", help="Query a SPARQL 1.1 Protocol endpoint.")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="How long to wait for the endpoint.")
+@click.option("--max-response-size", type=_Size(),
+              default=format_size(DEFAULT_MAX_RESPONSE_SIZE), show_default=True, metavar="SIZE",
+              help="The most the endpoint's answer may hold, decoded (e.g. 64K, 16M, 1G).")
 @click.option("-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS + GRAPH_FORMATS),
               help="Output format (default: table, or ttl for CONSTRUCT).")
 @reports_errors
 def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
           show: bool, data: tuple[Path, ...], store: Path | None, endpoint: str | None,
-          timeout: float, fmt: str | None) -> None:
+          timeout: float, max_response_size: int, fmt: str | None) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
     bound as RDF terms, never pasted into the query. Credentials for --endpoint
     come from CSEC_LD_ENDPOINT_TOKEN, or CSEC_LD_ENDPOINT_USER and
-    CSEC_LD_ENDPOINT_PASSWORD.
+    CSEC_LD_ENDPOINT_PASSWORD. --timeout covers the endpoint's whole answer, and
+    an answer larger than --max-response-size is refused.
 
     Example: csec-ld query by-country -p country=PHL -f csv
     """
@@ -75,7 +99,7 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
         return
     if bool(query) == bool(sparql):
         raise UsageError("give a query name or FILE.rq, or -q 'SELECT ...' (see --list)")
-    if query and (query.endswith(".rq") or Path(query).is_file()):
+    if query and (query.endswith(".rq") or _is_file(query)):
         named = load_query_file(query)
     else:
         named = resolve_query(query or sparql or "")
@@ -84,7 +108,7 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
         click.echo(named.bind(values))
         return
     with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
-                     timeout=timeout) as engine:
+                     timeout=timeout, max_response_size=max_response_size) as engine:
         click.echo(query_and_format(named, values, engine, fmt), nl=False)
 
 
@@ -120,3 +144,11 @@ def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
         assert graph_store is not None
         result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout)
     click.echo(f"{result.triples} triples in {result.target}")
+
+
+def _is_file(text: str) -> bool:
+    """Whether *text* names a file (SPARQL text can be too long to be a file name)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
