@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from .memory import paused_gc
 from .pipeline import PipelineSpec, run_chunks
 from .serialize import FORMATS, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
+from .tempfiles import deferred_signals, make_temp_folder, remove_leftovers
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -50,26 +50,34 @@ class BuildResult:
 
 @contextlib.contextmanager
 def atomic_output(out_dir: Path) -> Iterator[Path]:
-    """A temporary folder whose files replace those of *out_dir* only on success."""
+    """A temporary folder whose files replace those of *out_dir* only on success.
+
+    The folder, ``.{name}.csec-ld-tmp-{pid}-{random}``, goes on an error, Ctrl-C or
+    SIGTERM; the one a killed run left (``kill -9``) goes at the next run for *out_dir*
+    (see :mod:`csec_ld.tempfiles`).
+    """
     out_dir = Path(out_dir)
+    resolved = out_dir.resolve()
     # The temporary folder goes in the nearest folder that exists, so that a failed
     # run does not even leave the output's missing parent folders behind.
-    parent = out_dir.resolve().parent
+    parent = resolved.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
+    remove_leftovers(parent, resolved.name, "tmp")
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+        tmp = make_temp_folder(parent, resolved.name, "tmp")
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
     try:
         yield tmp
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-            for item in sorted(tmp.iterdir()):
-                target = out_dir / item.name
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                os.replace(item, target)
+            with deferred_signals():  # not half the files moved on Ctrl-C
+                for item in sorted(tmp.iterdir()):
+                    target = out_dir / item.name
+                    if target.is_dir() and not target.is_symlink():
+                        shutil.rmtree(target)
+                    os.replace(item, target)
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
     finally:
@@ -185,11 +193,14 @@ def build(
         # Worker processes leave their chunks' bytes in this folder, which goes (stack.close
         # below) before the temporary folder's files move into place.
         try:
-            spool = tempfile.mkdtemp(prefix=".chunks-", dir=tmp)
+            spool = make_temp_folder(tmp, "chunks", "spool")
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
         stack.callback(shutil.rmtree, spool, ignore_errors=True)
-        for chunk in run_chunks(catalogue, spec, workers=workers, spool=spool):
+        chunks = run_chunks(catalogue, spec, workers=workers, spool=spool)
+        # On an error or an interruption, the workers stop before their folder goes.
+        stack.callback(chunks.close)
+        for chunk in chunks:
             result.triples += chunk.triples
             chunk.write_to(writers)
             for m in mappers:

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +40,7 @@ from .sources import (
     read_jsonl_batch,
     read_raw,
 )
+from .tempfiles import deferred_signals
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
@@ -213,13 +219,67 @@ _WORKER: ChunkWorker | None = None
 _CHUNKS_DONE = 0
 
 
-def _init_worker(spec: PipelineSpec, spool: str | None) -> None:
+def _init_worker(spec: PipelineSpec, spool: str | None, parent: int | None = None) -> None:
+    """Set up a pool's worker: it ends with *parent* (the process that started it, when
+    it is the one that forked it), leaves Ctrl-C to it, and builds its :class:`ChunkWorker`."""
     global _WORKER
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the pool,
+    # rather than each worker printing a KeyboardInterrupt traceback. SIGTERM ends a
+    # worker at once, whatever handler the parent had when it forked this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent(parent)
     _WORKER = ChunkWorker(spec, spool=spool)
     # The compiled shapes, vocabularies and modules live as long as the process: out
     # of the collector's sight, they cost nothing when it runs between chunks.
     gc.freeze()
     gc.disable()
+
+
+#: prctl(2) option: the signal this process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+#: How often a worker without prctl(2) looks whether its parent is still there, in seconds.
+PARENT_CHECK_INTERVAL = 0.5
+
+
+def _end_with_parent(parent: int | None) -> None:
+    """Make this process end when its parent does, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere, or if that
+    fails, a thread looks every :data:`PARENT_CHECK_INTERVAL` seconds whether the parent
+    changed (an orphan's parent is init or a subreaper). *parent* is the pid the parent
+    should have: if it already ended before the signal was asked for, this process ends
+    now. With no *parent* (a fork server started the process), the parent it has is taken.
+    """
+    if _ask_kernel_for_death_signal():
+        if parent is not None and os.getppid() != parent:
+            os._exit(1)
+        return
+    expected = os.getppid() if parent is None else parent
+    threading.Thread(
+        target=_watch_parent, args=(expected,), name="csec-ld-parent-watch", daemon=True
+    ).start()
+
+
+def _ask_kernel_for_death_signal() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+    prctl.restype = ctypes.c_int
+    return bool(prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process as soon as *parent* is no longer its parent (the portable way)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_INTERVAL)
+    os._exit(1)
 
 
 def _run_in_worker(work: Work) -> Chunk:
@@ -269,7 +329,7 @@ def run_chunks(
     on_chunk: Callable[[Chunk], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
     spool: str | Path | None = None,
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """Chunks of *chunk_size* records in source order; duplicate ids and file problems
     go to ``catalogue.errors``.
 
@@ -330,15 +390,23 @@ def _chunks_here(catalogue: Catalogue, spec: PipelineSpec, chunk_size: int) -> I
 def _chunks_in_pool(
     catalogue: Catalogue, spec: PipelineSpec, n: int, chunk_size: int, spool: str | Path | None
 ) -> Iterator[Chunk]:
+    context = multiprocessing.get_context()
+    # Under fork and spawn this process is the workers' parent; a fork server is theirs.
+    parent = os.getpid() if context.get_start_method() in ("fork", "spawn") else None
     executor: Executor = ProcessPoolExecutor(
         max_workers=n,
+        mp_context=context,
         initializer=_init_worker,
-        initargs=(spec, None if spool is None else str(spool)),
+        initargs=(spec, None if spool is None else str(spool), parent),
     )
     pending: deque[Future[Chunk]] = deque()
     try:
         for work in raw_chunks(catalogue, chunk_size):
-            pending.append(executor.submit(_run_in_worker, work))
+            # The first submit starts the workers and the pool's manager thread: a signal
+            # in between would leave a pool that cannot be shut down. It waits a moment.
+            with deferred_signals():
+                future = executor.submit(_run_in_worker, work)
+            pending.append(future)
             if len(pending) > 2 * n:  # bounded: memory holds a few chunks, not the catalogue
                 yield pending.popleft().result()
         while pending:

@@ -43,7 +43,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +74,7 @@ from .records import PartialDate, Record, record_to_dict, texts_value
 from .resources import ontology_dir, shapes_dir
 from .serialize import JsonLdWriter, NTriplesWriter, TurtleWriter, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
+from .tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
 from .vocab import Concept, country, language
 
 __all__ = [
@@ -206,8 +206,22 @@ def read_withdrawn(folder: Path) -> dict[str, dict[str, str]]:
 
 @contextlib.contextmanager
 def _swapped_folder(out_dir: Path) -> Iterator[Path]:
-    """A temporary sibling folder that replaces *out_dir* as a whole, only on success."""
+    """A temporary sibling folder that replaces *out_dir* as a whole, only on success.
+
+    The new site is written in ``.{name}.csec-ld-tmp-{pid}-{random}``, the previous one
+    waits in ``.{name}.csec-ld-old-...`` during the swap; both go on an error, Ctrl-C or
+    SIGTERM, and those a killed run left go at the next run for *out_dir* (see
+    :mod:`csec_ld.tempfiles`) — a previous site caught between the two renames is put
+    back first.
+    """
     out_dir = Path(out_dir)
+    resolved = out_dir.resolve()
+    parent = resolved.parent
+    for old_left in leftovers(parent, resolved.name, "old"):
+        if not out_dir.exists() and (old_left / "site").is_dir():
+            with contextlib.suppress(OSError):
+                os.replace(old_left / "site", out_dir)  # killed between the two renames
+    remove_leftovers(parent, resolved.name, "tmp", "old")
     if out_dir.exists():
         if not out_dir.is_dir():
             raise OutputError(f"{out_dir}: exists and is not a folder")
@@ -216,10 +230,9 @@ def _swapped_folder(out_dir: Path) -> Iterator[Path]:
                 f"{out_dir}: exists and is not a csec-ld site (no {SITE_MARKER}); "
                 "choose a new or empty folder"
             )
-    parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+        tmp = make_temp_folder(parent, resolved.name, "tmp")
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from exc
     old: Path | None = None
@@ -227,10 +240,11 @@ def _swapped_folder(out_dir: Path) -> Iterator[Path]:
         yield tmp
         tmp.chmod(0o755)
         try:
-            if out_dir.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-                os.replace(out_dir, old / "site")
-            os.replace(tmp, out_dir)
+            with deferred_signals():  # Ctrl-C waits until the previous site is back or gone
+                if out_dir.exists():
+                    old = make_temp_folder(parent, resolved.name, "old")
+                    os.replace(out_dir, old / "site")
+                os.replace(tmp, out_dir)
         except OSError as exc:
             if old is not None and (old / "site").exists() and not out_dir.exists():
                 os.replace(old / "site", out_dir)  # put the previous site back

@@ -41,12 +41,18 @@ JSON schema (version 1; keys are only ever added, never renamed)::
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from urllib.parse import quote
+from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
+
+import pyoxigraph
 
 from .__about__ import __version__
 from .validation import (
@@ -105,7 +111,7 @@ def text(report: ValidationReport, *, color: bool = False) -> str:
     if report.omitted:
         lines.append("")
     lines.append(style(summary(report), bold=True))
-    return "\n".join(lines) + "\n"
+    return _unicode("\n".join(lines)) + "\n"
 
 
 def _result_dict(r: ValidationResult) -> dict[str, Any]:
@@ -141,23 +147,102 @@ def json_report(report: ValidationReport) -> str:
         },
         "results": [_result_dict(r) for r in report.results],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return _unicode(json.dumps(doc, ensure_ascii=False, indent=2)) + "\n"
 
 
 # --------------------------------------------------------------------------- turtle
 
 
 def _literal(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a valid Turtle string (JSON escapes ⊂ Turtle)
+    # A valid Turtle string (JSON escapes ⊂ Turtle), once lone surrogates are replaced.
+    return json.dumps(_unicode(text), ensure_ascii=False)
 
 
 def _iri(value: str) -> str:
+    """*value* as a Turtle IRI: a prefixed name if it can be, else ``<...>`` with what an IRI
+    cannot hold percent-encoded, so that any text gives a valid IRI (RFC 3987)."""
     for prefix, ns in REPORT_PREFIXES.items():
         if value.startswith(ns):
             local = value[len(ns) :]
-            if local and all(ch.isalnum() or ch in "_-" for ch in local) and local[0].isalpha():
+            if (
+                local.isascii()
+                and local[:1].isalpha()
+                and all(ch.isalnum() or ch in "_-" for ch in local)
+            ):
                 return f"{prefix}:{local}"
-    return f"<{value}>"
+    if _is_iri(value):
+        return f"<{value}>"
+    encoded = _percent_encoded(value)
+    if _is_iri(encoded):
+        return f"<{encoded}>"
+    # Not an IRI, even encoded (a scheme or a port that is not one): named, not lost.
+    return f"<urn:csec-ld:not-an-iri:{quote(_unicode(value), safe='')}>"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+#: ASCII that an IRI holds as it is anywhere but in the host (RFC 3987, 2.2).
+_IRI_ASCII = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?"
+)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_iri(value: str) -> bool:
+    """Whether *value* is an IRI, or a relative reference (a blank node's label, say:
+    the report has always written those as relative IRIs)."""
+    if not _SCHEME.match(value):
+        if ":" in re.split(r"[/?#]", value, maxsplit=1)[0]:
+            return False  # a relative path's first segment cannot hold a colon
+        value = "relative:" + value
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _ucschar(ch: str) -> bool:
+    """Whether *ch*, not ASCII, may stand in an IRI unencoded (RFC 3987's ucschar)."""
+    cp = ord(ch)
+    if cp < 0x10000:
+        return 0xA0 <= cp <= 0xD7FF or 0xF900 <= cp <= 0xFDCF or 0xFDF0 <= cp <= 0xFFEF
+    return cp < 0xF0000 and cp & 0xFFFE != 0xFFFE
+
+
+def _percent_encoded(value: str) -> str:
+    """*value* with each character an IRI cannot hold there percent-encoded."""
+    out = []
+    fragment = False
+    for i, ch in enumerate(value):
+        if ch == "#":  # the first one starts the fragment; another is a character
+            keep = not fragment
+            fragment = True
+        elif ch == "%":
+            keep = value[i + 1 : i + 2] in _HEX and value[i + 2 : i + 3] in _HEX
+        else:
+            keep = ch in _IRI_ASCII if ch.isascii() else _ucschar(ch)
+        out.append(ch if keep else quote(_unicode(ch), safe=""))
+    return "".join(out)
+
+
+#: A string literal without escapes, maybe with a language: one term, as it is.
+_PLAIN_LITERAL = re.compile(r'"[^"\\\n\r]*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?')
+
+
+def _term(term: str) -> str | None:
+    """*term* (a value as an RDF term) in N-Triples, or None if it is not one term."""
+    if _PLAIN_LITERAL.fullmatch(term):
+        return _unicode(term)
+    try:
+        quads = pyoxigraph.parse(
+            f"<urn:s> <urn:p> {_unicode(term)} .", format=pyoxigraph.RdfFormat.TURTLE
+        )
+        (quad,) = list(quads)
+    except (SyntaxError, ValueError):  # not a term, or more than one
+        return None
+    if isinstance(quad.object, pyoxigraph.BlankNode) and not term.startswith("_:"):
+        return None  # [] and the like: a new label at every parse (not deterministic)
+    return str(quad.object)
 
 
 def _expand(compact: str) -> str:
@@ -166,8 +251,17 @@ def _expand(compact: str) -> str:
     return ns + local if ns is not None and not compact.startswith("<") else compact
 
 
+def _resolved(path: str) -> Path | None:
+    """*path* made absolute, or None for a name no file can have (a NUL in it, say)."""
+    try:
+        return Path(_unicode(path)).resolve()
+    except (OSError, ValueError):
+        return None
+
+
 def _file_iri(path: str) -> str:
-    return Path(path).resolve().as_uri()
+    p = _resolved(path)
+    return p.as_uri() if p is not None else "urn:csec-ld:file:" + quote(_unicode(path), safe="")
 
 
 def turtle(report: ValidationReport) -> str:
@@ -193,8 +287,9 @@ def turtle(report: ValidationReport) -> str:
         ]
         if r.path:
             props.append(("sh:resultPath", _iri(_expand(r.path))))
-        if r.term is not None:
-            props.append(("sh:value", r.term))
+        term = None if r.term is None else _term(r.term)
+        if term is not None:
+            props.append(("sh:value", term))
         elif r.value is not None:
             props.append(("sh:value", _literal(r.value)))
         if r.source == "shacl" and r.shape and not r.shape.startswith("["):
@@ -218,26 +313,59 @@ def turtle(report: ValidationReport) -> str:
 
 
 def junit(report: ValidationReport) -> str:
-    """JUnit XML: one testcase per record (passing ones too), one failure per result."""
+    """JUnit XML: one testcase per record (passing ones too), one failure per result.
+
+    Written by :class:`xml.sax.saxutils.XMLGenerator`, so that any id or message gives
+    well-formed XML; characters XML 1.0 cannot carry at all (controls other than tab
+    and newlines, lone surrogates, U+FFFE, U+FFFF) become U+FFFD.
+    """
     cases: dict[tuple[str, str], list[ValidationResult]] = {}
     for (file, record), results in report.by_record():
         cases[(file or "<input>", record or (file or "<input>"))] = results
     for key in sorted(report.checked):  # records without results pass
         cases.setdefault(key, [])
-    failures = sum(1 for r in report.results)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
-    lines.append(
-        f'  <testsuite name="csec-ld validate" tests="{len(cases)}" '
-        f'failures="{failures}" errors="0" skipped="0" time="0" '
-        f'timestamp="{stamp}" hostname={quoteattr(socket.gethostname() or "localhost")}>'
+    buffer = io.StringIO()
+    xml = XMLGenerator(buffer, encoding="UTF-8", short_empty_elements=True)
+
+    def element(depth: int, tag: str, text: str | None = None, /, **attrs: str) -> None:
+        xml.ignorableWhitespace("\n" + "  " * depth)
+        xml.startElement(tag, AttributesImpl({k: _xml(v) for k, v in attrs.items()}))
+        if text is not None:
+            xml.characters(_xml(text))
+        xml.endElement(tag)
+
+    def start(depth: int, tag: str, **attrs: str) -> None:
+        xml.ignorableWhitespace("\n" + "  " * depth)
+        xml.startElement(tag, AttributesImpl({k: _xml(v) for k, v in attrs.items()}))
+
+    def end(depth: int, tag: str) -> None:
+        xml.ignorableWhitespace("\n" + "  " * depth)
+        xml.endElement(tag)
+
+    xml.startDocument()
+    xml.startElement("testsuites", AttributesImpl({}))
+    start(
+        1,
+        "testsuite",
+        name="csec-ld validate",
+        tests=str(len(cases)),
+        failures=str(len(report.results)),
+        errors="0",
+        skipped="0",
+        time="0",
+        timestamp=stamp,
+        hostname=socket.gethostname() or "localhost",
     )
-    lines.append("    <properties>")
-    lines.append(f'      <property name="csec-ld.version" value="{__version__}"/>')
-    lines.append(f'      <property name="shapes" value={quoteattr(report.shapes_source)}/>')
-    lines.append("    </properties>")
+    start(2, "properties")
+    element(3, "property", name="csec-ld.version", value=__version__)
+    element(3, "property", name="shapes", value=report.shapes_source)
+    end(2, "properties")
     for (file, name), results in cases.items():
-        lines.append(f'    <testcase classname={quoteattr(file)} name={quoteattr(name)} time="0">')
+        if not results:
+            element(2, "testcase", classname=file, name=name, time="0")
+            continue
+        start(2, "testcase", classname=file, name=name, time="0")
         for r in results:
             title = f"{r.severity.value}: {r.field or '-'}: {r.message}"
             body = "\n".join(
@@ -250,22 +378,35 @@ def junit(report: ValidationReport) -> str:
                 )
                 if x
             )
-            lines.append(
-                f"      <failure type={quoteattr(r.severity.value)} message={quoteattr(title)}>"
-                f"{_xml_text(body)}</failure>"
-            )
-        lines.append("    </testcase>")
-    lines.append("    <system-out/>")
-    lines.append("    <system-err/>")
-    lines.append("  </testsuite>")
-    lines.append("</testsuites>")
-    return "\n".join(lines) + "\n"
+            element(3, "failure", body, type=r.severity.value, message=title)
+        end(2, "testcase")
+    element(2, "system-out")
+    element(2, "system-err")
+    end(1, "testsuite")
+    end(0, "testsuites")
+    xml.endDocument()
+    # A carriage return in text would come back as a newline (XML normalises line ends);
+    # attributes have it as a reference already, so every one left is in text.
+    return buffer.getvalue().replace("\r", "&#13;") + "\n"
 
 
-def _xml_text(text: str) -> str:
-    from xml.sax.saxutils import escape
+#: What XML 1.0 cannot carry, even as a character reference.
+_NOT_IN_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-    return escape(text)
+
+def _unicode(text: str) -> str:
+    """*text* with lone surrogates (which no encoding can write) replaced by U+FFFD;
+    pairs of them (text decoded as UTF-16 by halves) joined first."""
+    if _SURROGATE.search(text) is None:
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return _SURROGATE.sub("\ufffd", joined)
+
+
+def _xml(text: str) -> str:
+    """*text* with what XML 1.0 cannot carry replaced by U+FFFD."""
+    return _NOT_IN_XML.sub("\ufffd", _unicode(text))
 
 
 # --------------------------------------------------------------------------- sarif
@@ -275,11 +416,13 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(path: str) -> str:
-    p = Path(path)
+    p = _resolved(path)
+    if p is None:
+        return quote(_unicode(path), safe="/")
     try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return p.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return p.resolve().as_uri()
+        return p.as_uri()
 
 
 def sarif(report: ValidationReport) -> str:
@@ -370,7 +513,7 @@ def sarif(report: ValidationReport) -> str:
             }
         ],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return _unicode(json.dumps(doc, ensure_ascii=False, indent=2)) + "\n"
 
 
 # --------------------------------------------------------------------------- github
@@ -399,7 +542,7 @@ def github(report: ValidationReport) -> str:
         props.append(f"title={_gh_prop(title)}")
         lines.append(f"::{_GH_COMMAND[r.severity]} {','.join(props)}::{_gh_data(_with_value(r))}")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    return _unicode("\n".join(lines)) + "\n"
 
 
 FORMATS: dict[str, Callable[..., str]] = {

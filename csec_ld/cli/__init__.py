@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -36,18 +39,52 @@ def _fail(exc: CsecLdError) -> None:
     sys.exit(exc.exit_code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread: every cleanup that Ctrl-C runs runs for it too."""
+
+
+#: Exit codes of an interrupted command: 128 + the signal's number, as shells report.
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C)
+EXIT_TERMINATED = 143  # SIGTERM
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    # A second SIGTERM, while the first one's cleanup runs, ends the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the block (main thread only: elsewhere
+    Python cannot install a handler), as Ctrl-C raises KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
 def reports_errors(fn: F) -> F:
-    """Turn library errors into a message and an exit code, never a traceback."""
+    """Turn library errors into a message and an exit code, never a traceback.
+
+    Ctrl-C and SIGTERM remove the temporary output and leave the previous one as it
+    was: ``interrupted; nothing written.``, exit code 130 (Ctrl-C) or 143 (SIGTERM).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return fn(*args, **kwargs)
         except CsecLdError as exc:
             _fail(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted; nothing written.", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 
