@@ -612,7 +612,10 @@ def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
             "304": {"description": "not modified (If-None-Match)"},
             "400": {"description": "a bad, unknown or missing parameter", **problem},
             "406": {"description": "none of the formats is acceptable", **problem},
-            "503": {"description": "the query ran longer than the time limit", **problem},
+            "414": {"description": "the query string is longer than the server's limit "
+                    "(16,384 bytes by default, counted percent-encoded)", **problem},
+            "503": {"description": "the query ran longer than the time limit, needed more "
+                    "memory than allowed, or every worker is busy (see Retry-After)", **problem},
         },
     }}
 
@@ -786,6 +789,12 @@ def create_app(
     def check_request(request: Request) -> Response | None:
         if len(request.scope.get("query_string", b"")) > max_query_length:
             return _error(414, f"the query string is longer than {max_query_length} bytes")
+        return None
+
+    def check_api_request(request: Request) -> Response | None:
+        if len(request.scope.get("query_string", b"")) > max_query_length:
+            return _problem(414, "URI too long",
+                            f"the query string is longer than {max_query_length} bytes")
         return None
 
     def segments(request: Request) -> list[str] | Response:
@@ -1023,7 +1032,7 @@ def create_app(
     async def api_list(request: Request) -> Response:
         if request.method == "OPTIONS":
             return api_preflight()
-        bad = check_request(request)
+        bad = check_api_request(request)
         if bad:
             return bad
         return api_response(request, api_documents(prefix(request))[0], "application/json")
@@ -1031,7 +1040,7 @@ def create_app(
     async def api_openapi(request: Request) -> Response:
         if request.method == "OPTIONS":
             return api_preflight()
-        bad = check_request(request)
+        bad = check_api_request(request)
         if bad:
             return bad
         return api_response(request, api_documents(prefix(request))[1], "application/json")
@@ -1039,7 +1048,7 @@ def create_app(
     async def api_query(request: Request) -> Response:
         if request.method == "OPTIONS":
             return api_preflight()
-        bad = check_request(request)
+        bad = check_api_request(request)
         if bad:
             return bad
         name = request.path_params["name"]
