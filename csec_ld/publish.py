@@ -76,6 +76,7 @@ from .serialize import JsonLdWriter, NTriplesWriter, TurtleWriter, Writer, jsonl
 from .sources import Catalogue, open_catalog
 from .tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
 from .vocab import Concept, country, language
+from .webconfig import write_web_configs
 
 __all__ = [
     "DATA_FORMATS",
@@ -1067,6 +1068,7 @@ def publish(
         (root / WITHDRAWN_INDEX).write_text(
             json.dumps(site.withdrawn, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8")
+        write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")
         for dirpath, _dirs, files in os.walk(root):

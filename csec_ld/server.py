@@ -93,6 +93,7 @@ from .sandbox import (
 )
 from .sources import open_catalog
 from .store import check_query
+from .webconfig import NGINX_CONF
 
 __all__ = [
     "DEFAULT_MAX_QUERY_LENGTH",
@@ -808,6 +809,8 @@ def create_app(
                 return _error(400, "'..' and '.' are not allowed in paths")
             if part.startswith("."):
                 return _error(404, "not found")
+        if parts == [NGINX_CONF]:  # the web server's configuration, not the site's
+            return _error(404, "not found")
         return parts
 
     def void_body(f: _File) -> bytes:

@@ -24,6 +24,7 @@ from csec_ld.publish import (
     site_path,
 )
 from csec_ld.sources import open_catalog
+from csec_ld.webconfig import GONE_FOLDER
 from tests.conftest import DATA
 
 RECORD = "tracer-study-paraguay-2012"
@@ -407,12 +408,15 @@ def test_a_tombstone_changes_nothing_else(site: Path, withdrawn_site: Path) -> N
     """No data files, no listings, no sitemap entry, no dumps: its page, the index of
     tombstones, and the harvesting files (the records for OAI-PMH, the change feed)."""
     before, after = _files(site), _files(withdrawn_site)
-    assert set(after) - set(before) == {f"resource/{WITHDRAWN}/index.html"}
+    # its page, and the line of text web servers answer 410 with
+    assert set(after) - set(before) == {f"resource/{WITHDRAWN}/index.html",
+                                        f"{GONE_FOLDER}/{WITHDRAWN}.txt"}
     changed = {name for name in before if before[name] != after[name]}
     harvesting = {"source/records.jsonl", "changes/index.json", "changes/page-1.json"}
     assert changed == {WITHDRAWN_INDEX, *harvesting}
     for name, body in after.items():
-        if name not in (f"resource/{WITHDRAWN}/index.html", WITHDRAWN_INDEX, *harvesting):
+        if name not in (f"resource/{WITHDRAWN}/index.html", f"{GONE_FOLDER}/{WITHDRAWN}.txt",
+                        WITHDRAWN_INDEX, *harvesting):
             assert WITHDRAWN.encode() not in body, name
     assert read_withdrawn(withdrawn_site) == {
         WITHDRAWN: {"withdrawn": "2024-01-15", "title": WITHDRAWN_TITLE}

@@ -521,6 +521,8 @@ def test_malformed_requests_and_the_server_keeps_serving(
     assert client.get("/resource/no-such-record").status_code == 404
     assert client.get("/no/such/path.ttl").status_code == 404
     assert client.get("/.csec-ld-site").status_code == 404
+    assert client.get("/.htaccess").status_code == 404
+    assert client.get("/csec-ld.nginx.conf").status_code == 404
     assert client.get("/resource/%2e%2e/%2e%2e/etc/passwd").status_code == 400
     assert client.get("/resource/..%2f..%2fetc%2fpasswd").status_code == 400
     assert client.get("/resource/x%00y").status_code == 400
