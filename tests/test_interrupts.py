@@ -28,6 +28,7 @@ from csec_ld.build import atomic_output
 from csec_ld.cli import main
 from csec_ld.publish import SITE_MARKER, _swapped_folder
 from tests.conftest import DATA, ROOT
+from tests.processes import children, running
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import synth
@@ -55,25 +56,6 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found.update(int(c) for c in (task / "children").read_text().split())
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def _running(pid: int) -> bool:
-    """Whether *pid* is a process that has not ended (a zombie has)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _wait_for(what: str, probe: Callable[[], T | None], timeout: float = TIMEOUT) -> T:
@@ -105,7 +87,7 @@ class Run:
         def probe() -> set[int] | None:
             if self.proc.poll() is not None:
                 pytest.fail(f"ended before its workers started: {self.err()}")
-            kids = _children(self.proc.pid)
+            kids = children(self.proc.pid)
             return kids if len(kids) >= n else None
 
         self.workers = _wait_for("the workers", probe)
@@ -113,7 +95,7 @@ class Run:
 
     def signal(self, sig: int) -> tuple[int, str]:
         """Send *sig*; the exit code and stderr."""
-        self.workers |= _children(self.proc.pid)
+        self.workers |= children(self.proc.pid)
         self.proc.send_signal(sig)
         return self.proc.wait(timeout=TIMEOUT), self.err()
 
@@ -124,14 +106,14 @@ class Run:
     def assert_workers_gone(self) -> None:
         assert self.workers
         deadline = time.monotonic() + GONE_WITHIN
-        while time.monotonic() < deadline and any(map(_running, self.workers)):
+        while time.monotonic() < deadline and any(map(running, self.workers)):
             time.sleep(0.05)
-        left = sorted(p for p in self.workers if _running(p))
+        left = sorted(p for p in self.workers if running(p))
         assert not left, f"workers still running after their parent ended: {left}"
 
     def close(self) -> None:
         for pid in [self.proc.pid, *self.workers]:
-            if _running(pid):
+            if running(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         if self.proc.poll() is None:
@@ -317,16 +299,16 @@ def test_without_prctl_a_worker_still_ends_with_its_parent(tmp_path: Path) -> No
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
         time.sleep(0.5)
-        assert _running(child)  # the watch thread does not end a worker whose parent is there
+        assert running(child)  # the watch thread does not end a worker whose parent is there
         parent.kill()
         parent.wait(timeout=TIMEOUT)
         deadline = time.monotonic() + GONE_WITHIN
-        while time.monotonic() < deadline and _running(child):
+        while time.monotonic() < deadline and running(child):
             time.sleep(0.05)
-        assert not _running(child)
+        assert not running(child)
     finally:
         for pid in (parent.pid, child):
-            if pid and _running(pid):
+            if pid and running(pid):
                 os.kill(pid, signal.SIGKILL)
         parent.wait(timeout=TIMEOUT)
         if parent.stdout is not None:

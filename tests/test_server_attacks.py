@@ -22,6 +22,7 @@ from csec_ld.publish import publish
 from csec_ld.sandbox import MAX_NESTING, nesting_depth, network_sandbox_available
 from csec_ld.server import create_app
 from tests.conftest import DATA
+from tests.processes import running
 from tests.servers import Server, free_port
 
 RECORD = "tracer-study-paraguay-2012"
@@ -158,14 +159,6 @@ def test_nesting_depth_cannot_be_hidden_in_strings_or_comments() -> None:
     assert nesting_depth('SELECT * { ?s ?p "(((" }') == 4  # openers count everywhere
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_the_time_limit_stops_the_work(site: Path) -> None:
     app = create_app(site, timeout=0.5, row_limit=10**9, workers=1)
     pool = app.state.pool
@@ -178,9 +171,9 @@ def test_the_time_limit_stops_the_work(site: Path) -> None:
         assert r.headers["retry-after"]
         assert time.monotonic() - start < 10
         deadline = time.monotonic() + 5
-        while _alive(worker) and time.monotonic() < deadline:
+        while running(worker) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(worker), "the worker that ran the query is still running"
+        assert not running(worker), "the worker that ran the query is still running"
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
     pool.close()
 

@@ -13,32 +13,8 @@ import httpx
 import pytest
 
 from tests.conftest import DATA
+from tests.processes import descendants, running
 from tests.servers import free_port
-
-
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -62,14 +38,14 @@ def test_query_workers_die_with_the_server(tmp_path: Path, how: signal.Signals) 
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
         assert r.status_code == 200
-        workers = _descendants(proc.pid)
+        workers = descendants(proc.pid)
         assert workers, "no query worker processes were found"
         os.kill(proc.pid, how)
         proc.wait(timeout=20)
         deadline = time.monotonic() + 10
-        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        while any(running(p) for p in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [p for p in workers if _alive(p)], "orphaned query workers"
+        assert not [p for p in workers if running(p)], "orphaned query workers"
     finally:
         if proc.poll() is None:
             proc.kill()
