@@ -136,6 +136,7 @@ def test_shapes_folder_option(runner: CliRunner, tmp_path: Path) -> None:
         ["validate", "no/such/folder"],
         ["validate", "-f", "xml"],
         ["validate", "--fail-on", "everything"],
+        ["validate", "--show", "everything"],
         ["validate", "--max-per-shape", "0"],
         ["validate", "--shapes", "no/such/shapes.ttl"],
     ],

@@ -55,6 +55,14 @@ _FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
     help="Exit 1 when a result has this severity or a higher one.",
 )
 @click.option(
+    "--show",
+    type=click.Choice(("violation", "warning", "info")),
+    default="info",
+    show_default=True,
+    help="Report only results of this severity or a higher one (the summary counts every "
+    "result, and --fail-on still sees them all).",
+)
+@click.option(
     "--max-per-shape",
     type=click.IntRange(min=1),
     default=None,
@@ -78,6 +86,7 @@ def validate(
     fmt: str,
     output: Path | None,
     fail_on: str,
+    show: str,
     max_per_shape: int | None,
     engine: str,
     base: str | None,
@@ -90,7 +99,13 @@ def validate(
     JSON-LD) or folders (default: data/). Exit codes: 0 nothing at or above
     --fail-on, 1 problems at or above it, 2 usage error or unreadable shapes.
 
-    Example: csec-ld validate data/ -f sarif -o csec-ld.sarif
+    --show hides the lower severities from the report (the summary line still
+    counts them): pre-commit runs it with --show violation.
+
+    \b
+    Examples:
+      csec-ld validate data/ -f sarif -o csec-ld.sarif
+      csec-ld validate data/ --show violation
     """
     from ..reports import format_report, summary
     from ..validation import validate as run_validate
@@ -107,13 +122,16 @@ def validate(
         )
     if output is None:
         color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(format_report(report, fmt, color=color), nl=False, color=color)
+        out = format_report(report, fmt, color=color, show=show, fail_on=fail_on)
+        click.echo(out, nl=False, color=color)
     else:
         try:
-            output.write_text(format_report(report, fmt), encoding="utf-8")
+            output.write_text(
+                format_report(report, fmt, show=show, fail_on=fail_on), encoding="utf-8"
+            )
         except OSError as exc:
             raise OutputError(f"{output}: cannot write the report ({exc.strerror})") from exc
     if output is not None or fmt not in ("text", "github"):
-        click.echo(summary(report), err=True)
+        click.echo(summary(report, show=show), err=True)
     if report.failed(fail_on):
         sys.exit(1)
