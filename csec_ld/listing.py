@@ -17,13 +17,17 @@ import yaml
 
 from .build import atomic_output
 from .errors import DataError, OutputError, RecordError
-from .records import parse_day_month_year
+from .records import LIMITS, ascii_digits, parse_day_month_year, text_problem
 from .sources import _read_text
 from .vocab import Vocabulary, fold, load_vocabulary
 
 __all__ = ["ListingEntry", "import_listing", "parse_listing", "slugify", "to_yaml"]
 
 _ENTRY_RE = re.compile(r"\s*(\d+)\.\s+(\S.*)")
+#: A date line written with other digits than 0-9 ("١٤ June 2016"): refused, not read as 2016.
+_OTHER_DIGITS_DATE_RE = re.compile(r"\s*\d{1,2}\s+[A-Za-z]+\s+\d{4}\s*")
+#: Line breaks as editors count them (str.splitlines also breaks at \x0c, \x1c, U+2028...).
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _STOPWORDS = frozenset(
     [
         "a",
@@ -56,18 +60,50 @@ class ListingEntry:
 
 
 def _date(text: str) -> str | None:
+    """The ISO form of a date line (``14 June 2016``); ``None`` if the line is not one.
+
+    ``ValueError`` for a date line written with digits other than 0-9.
+    """
     try:
         day = parse_day_month_year(text)
     except ValueError:
         return None
+    if day is None and _OTHER_DIGITS_DATE_RE.fullmatch(text):
+        fixed = ascii_digits(text.strip())
+        if fixed is not None and _date(fixed) is not None:
+            raise ValueError(
+                f"{text.strip()!r} is written with digits other than 0-9: write {fixed!r}"
+            )
     return day.isoformat() if day else None
 
 
 def parse_listing(text: str, path: str = "<listing>") -> list[ListingEntry]:
     """The entries of a listing; :class:`DataError` names every malformed entry."""
-    lines = text.splitlines()
+    lines = _LINE_BREAK_RE.split(text)
     entries: list[ListingEntry] = []
     errors: list[RecordError] = []
+
+    def check(field: str, parts: list[tuple[int, str]], limit: int) -> bool:
+        """Whether the title's or description's lines can be published (errors if not)."""
+        ok = True
+        for number, part in parts:
+            problem = text_problem(part, limit)
+            if problem is not None:
+                errors.append(RecordError(problem, path=path, line=number, field=field))
+                ok = False
+        joined = " ".join(part for _, part in parts)
+        if ok and len(joined) > limit:
+            errors.append(
+                RecordError(
+                    f"is {len(joined):,} characters long; at most {limit:,} are allowed",
+                    path=path,
+                    line=parts[0][0],
+                    field=field,
+                )
+            )
+            ok = False
+        return ok
+
     i = 0
     while i < len(lines):
         m = _ENTRY_RE.fullmatch(lines[i])
@@ -75,23 +111,29 @@ def parse_listing(text: str, path: str = "<listing>") -> list[ListingEntry]:
             i += 1
             continue
         start = i + 1
-        title_parts = [m.group(2).strip()]
+        title_parts = [(start, m.group(2).strip())]
         i += 1
         issued = None
+        bad_date = False
         # The title may wrap; the first line that is a date ends it.
         while i < len(lines):
             line = lines[i].strip()
             i += 1
             if not line:
                 continue
-            issued = _date(line)
+            try:
+                issued = _date(line)
+            except ValueError as exc:
+                errors.append(RecordError(str(exc), path=path, line=i, field="issued"))
+                bad_date = True
+                break
             if issued is not None:
                 break
             if _ENTRY_RE.fullmatch(lines[i - 1]):
                 i -= 1
                 break
-            title_parts.append(line)
-        if issued is None:
+            title_parts.append((i, line))
+        if issued is None and not bad_date:
             errors.append(
                 RecordError(
                     "no date line (like '14 June 2016') after the title",
@@ -101,13 +143,22 @@ def parse_listing(text: str, path: str = "<listing>") -> list[ListingEntry]:
                 )
             )
             continue
-        paragraph: list[str] = []
+        paragraph: list[tuple[int, str]] = []
         while i < len(lines) and not _ENTRY_RE.fullmatch(lines[i]):
             if lines[i].strip():
-                paragraph.append(lines[i].strip())
+                paragraph.append((i + 1, lines[i].strip()))
             i += 1
+        title_ok = check("title", title_parts, LIMITS["title"])
+        description_ok = check("description", paragraph, LIMITS["description"])
+        if issued is None or not title_ok or not description_ok:
+            continue
         entries.append(
-            ListingEntry(" ".join(title_parts), issued, " ".join(paragraph) or None, start)
+            ListingEntry(
+                " ".join(part for _, part in title_parts),
+                issued,
+                " ".join(part for _, part in paragraph) or None,
+                start,
+            )
         )
     if errors:
         raise DataError(errors)
@@ -128,7 +179,12 @@ def slugify(title: str, year: str, max_words: int = 6) -> str:
     words = words[:max_words]
     if year not in words:
         words.append(year)
-    return "-".join(words)
+    slug = "-".join(words)
+    # An id is a file name of the site: room for the year and a "-NN" to tell twins apart.
+    room = LIMITS["id"] - 10
+    if len(slug) > room:
+        slug = "-".join(w for w in slug[: room - len(year) - 1].split("-") if w) + "-" + year
+    return slug
 
 
 def guess_type(title: str, vocab: Vocabulary) -> str:
@@ -171,7 +227,7 @@ def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = F
     """
     path, out = Path(path), Path(out_dir)
     try:
-        text = _read_text(path)
+        text = _read_text(path, LIMITS["YAML file or listing"], "listing")
     except RecordError as exc:
         raise DataError([exc]) from exc
     entries = parse_listing(text, str(path))

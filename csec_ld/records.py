@@ -4,6 +4,8 @@ A :class:`Record` is a frozen dataclass that remembers where it came from (file,
 line, and the line of each field). Loaders (``csec_ld.sources``) read YAML, CSV,
 JSON and JSON Lines into :class:`RawRecord` values; :func:`build_record` checks
 and normalises them, collecting *every* problem as a :class:`RecordError`.
+:data:`LIMITS` is what an input may hold (lengths, nesting, file sizes), so that
+every output can be read back; no text may hold a character XML 1.0 forbids.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .vocab import Registry, Vocabulary, country, language
 
 __all__ = [
     "FIELDS",
+    "LIMITS",
     "REQUIRED_FIELDS",
     "Identifier",
     "LangString",
@@ -31,16 +34,129 @@ __all__ = [
     "PartialDate",
     "RawRecord",
     "Record",
+    "ascii_digits",
     "build_record",
+    "id_problem",
     "parse_date",
     "parse_day_month_year",
     "parse_identifier",
+    "quoted",
     "record_to_dict",
+    "shown",
+    "text_problem",
     "texts_value",
 ]
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANG_TAG_RE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
+
+# --------------------------------------------------------------------------- limits on input
+
+#: What one input may hold, so that every output stays readable: a record's pages are
+#: file names (``resource/{id}/index.html``, 255 bytes a name on common file systems),
+#: its texts RDF literals that stores load back (pyoxigraph refuses literals over
+#: 16 MiB) and XML 1.0 text (OAI-PMH, SPARQL results). Lengths count characters: per
+#: language for title and description, per value for list fields; sizes count bytes.
+#: The README's "Limits on input" shows this table (a test keeps the two the same).
+LIMITS: dict[str, int] = {
+    "id": 200,  # also agent ids
+    "title": 2_000,  # also the catalogue's title, agents' names and alternative names
+    "description": 100_000,  # also the catalogue's and agents' descriptions
+    "identifiers": 2_000,  # each; also URLs: license, base, agents' url
+    "other fields": 200,  # dates, codes, concepts, agent ids, language tags, field names
+    "nesting": 10,  # lists and mappings inside one another, the record's own included
+    "YAML file or listing": 10_000_000,  # also catalog.yaml, agents.yaml; read whole
+    "CSV or JSON file": 50_000_000,  # read whole: JSON Lines is the format for more
+    "JSON Lines line": 10_000_000,  # one record (the file is streamed)
+}
+_OTHER_LENGTH = LIMITS["other fields"]
+_LENGTHS: dict[str, int] = {
+    "id": LIMITS["id"],
+    "title": LIMITS["title"],
+    "description": LIMITS["description"],
+    "identifiers": LIMITS["identifiers"],
+    "license": LIMITS["identifiers"],
+}
+#: The characters XML 1.0 does not allow: C0 controls but tab, LF and CR; lone
+#: surrogates (a JSON "\ud800" escape); the non-characters U+FFFE and U+FFFF.
+_BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_bad_char = _BAD_CHAR_RE.search
+#: Device names Windows reserves, with or without an extension (ids are slugs: no dot).
+_RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{d}{n}" for d in ("com", "lpt") for n in range(10)]
+)
+
+
+def shown(text: str, width: int = 60) -> str:
+    r"""*text* as a label in a message (a record id, a field name): what is not
+    printable escaped as ``repr`` does (every character XML 1.0 forbids is), cut to
+    *width* characters.
+
+    >>> print(shown("a\x00b"))
+    a\x00b
+    """
+    cut = repr(text[:width])[1:-1]
+    return cut if len(text) <= width else cut + "..."
+
+
+def quoted(text: str, width: int = 60) -> str:
+    """*text* quoted for a message, as ``{text!r}`` but cut to *width* characters."""
+    cut = repr(text[:width])
+    return cut if len(text) <= width else cut + "..."
+
+
+def _char_problem(text: str, where: re.Match[str]) -> str:
+    code = ord(where.group())
+    kind = (
+        "a control character"
+        if code < 0x20
+        else "half of a UTF-16 surrogate pair"
+        if code < 0xE000
+        else "a Unicode non-character"
+    )
+    return (
+        f"{quoted(text)} holds U+{code:04X} ({kind}) at character {where.start() + 1}, "
+        "which XML 1.0 does not allow (OAI-PMH and SPARQL results could not carry it): "
+        "remove it"
+    )
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    r"""Why *text* cannot be published (longer than *limit*, or holding a character
+    XML 1.0 forbids); ``None`` if it can.
+
+    >>> print(text_problem("a\x07b", 10)[:32])
+    'a\x07b' holds U+0007 (a control
+    """
+    if len(text) > limit:
+        return f"is {len(text):,} characters long; at most {limit:,} are allowed"
+    where = _bad_char(text)
+    return None if where is None else _char_problem(text, where)
+
+
+def id_problem(value: str) -> str | None:
+    """Why *value* cannot be a record's or an agent's id; ``None`` if it can.
+
+    An id is a slug, and a folder name of the site (``resource/{id}/``): at most
+    ``LIMITS["id"]`` characters, and not a device name Windows reserves (``con``, ``nul``...).
+
+    >>> id_problem("con")[:25]
+    "'con' is a name Windows r"
+    """
+    if len(value) > LIMITS["id"]:
+        return f"is {len(value):,} characters long; an id has at most {LIMITS['id']:,}"
+    if not SLUG_RE.fullmatch(value):
+        return (
+            f"{quoted(value)} is not a valid id (lower-case letters, digits and single "
+            "hyphens, e.g. tracer-study-paraguay)"
+        )
+    if value in _RESERVED_NAMES:
+        return (
+            f"{value!r} is a name Windows reserves for a device (con, prn, aux, nul, "
+            "com0-com9, lpt0-lpt9): its pages could not be written on Windows; choose another id"
+        )
+    return None
+
 
 #: Every field a record may have, in the order they are written.
 FIELDS: tuple[str, ...] = (
@@ -95,8 +211,9 @@ _DATATYPES: dict[str, str] = {
     "month": XSD + "gYearMonth",
     "day": XSD + "date",
 }
-_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_HUMAN_DATE_RE = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
+# [0-9], not \d: Arabic-Indic or fullwidth digits must not become 2012 (int() reads them).
+_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_HUMAN_DATE_RE = re.compile(r"([0-9]{1,2})\s+([A-Za-z]+)\s+([0-9]{4})")
 _MONTHS = {
     m.lower(): i
     for i, m in enumerate(
@@ -147,6 +264,25 @@ class PartialDate:
 _DATE_HINT = "use YYYY, YYYY-MM or YYYY-MM-DD"
 
 
+def ascii_digits(text: str) -> str | None:
+    """*text* with its other decimal digits (Arabic-Indic, fullwidth...) as 0-9; ``None``
+    if it has none.
+
+    >>> ascii_digits("٢٠١٢")
+    '2012'
+    """
+    if text.isascii() or not any(c.isdecimal() and not c.isascii() for c in text):
+        return None
+    return "".join(str(int(c)) if c.isdecimal() else c for c in text)
+
+
+def _digits_hint(text: str, what: str) -> str | None:
+    fixed = ascii_digits(text)
+    if fixed is None:
+        return None
+    return f"{text!r} is written with digits other than 0-9: write the {what} as {fixed!r}"
+
+
 def parse_day_month_year(text: str) -> _dt.date | None:
     """A date written like ``14 June 2016``; ``None`` if it is not written so.
 
@@ -176,7 +312,7 @@ def parse_date(text: str) -> PartialDate:
             raise ValueError(f"{text!r} is not a date ({exc}; {_DATE_HINT})") from None
         if human is not None:
             raise ValueError(f"{text!r} is not an ISO date: write {human.isoformat()}")
-        raise ValueError(f"{text!r} is not a date ({_DATE_HINT})")
+        raise ValueError(_digits_hint(text, "date") or f"{text!r} is not a date ({_DATE_HINT})")
     year, month, day = m.group(1), m.group(2), m.group(3)
     try:
         # Also for YYYY and YYYY-MM: year 0000 or month 13 must not get through.
@@ -188,8 +324,12 @@ def parse_date(text: str) -> PartialDate:
 
 
 IdentifierScheme = Literal["url", "doi", "isbn", "issn", "handle"]
-_DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
-_HANDLE_RE = re.compile(r"\d+(?:\.\d+)*/\S+")
+_DOI_RE = re.compile(r"10\.[0-9]{4,9}/\S+")
+_HANDLE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*/\S+")
+_ISBN_ISSN_RE = re.compile(r"(isbn|issn)[:\s]\s*(.+)", re.IGNORECASE | re.ASCII)
+#: What an IRI cannot hold (RFC 3987): whitespace (any, also U+00A0, as RDF parsers split
+#: on it), controls and <>"{}|\^`; pyoxigraph checks the rest (percent-encoding, ...).
+_IRI_BAD_RE = re.compile(r'[\s\x00-\x1f\x7f-\x9f<>"{}|\\^`\ud800-\udfff\ufffe\uffff]')
 
 
 @dataclass(frozen=True, order=True)
@@ -223,14 +363,27 @@ class Identifier:
         return self.value if self.scheme == "url" else f"{self.scheme}:{self.value}"
 
 
+def _check_iri(iri: str, shown_as: str, what: str = "URL") -> str:
+    """*iri* if it is a valid IRI; ``ValueError`` naming the first character it cannot hold."""
+    bad = _IRI_BAD_RE.search(iri)
+    if bad is not None:
+        char = bad.group()
+        encoded = "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
+        raise ValueError(
+            f"{quoted(shown_as, 200)} is not a valid {what}: it holds {quoted(char)} "
+            f"(U+{ord(char):04X}), which an IRI cannot hold (percent-encode it: {encoded})"
+        )
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError as exc:
+        raise ValueError(f"{quoted(shown_as, 200)} is not a valid {what} ({exc})") from None
+    return iri
+
+
 def _check_url(url: str) -> str:
     if not re.match(r"https?://[^/\s]+", url):
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    try:
-        pyoxigraph.NamedNode(url)
-    except ValueError as exc:
-        raise ValueError(f"{url!r} is not a valid URL ({exc})") from None
-    return url
+        raise ValueError(f"{quoted(url, 200)} is not an http(s) URL")
+    return _check_iri(url, url)
 
 
 def parse_identifier(text: str) -> Identifier:
@@ -248,30 +401,45 @@ def parse_identifier(text: str) -> Identifier:
     for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
         if low.startswith(prefix):
             doi = raw[len(prefix) :].strip()
-            if not _DOI_RE.fullmatch(doi):
-                raise ValueError(f"{raw!r} is not a DOI (expected 10.NNNN/suffix)")
-            return Identifier("doi", doi)
+            return _doi(doi, raw)
     for prefix in ("https://hdl.handle.net/", "http://hdl.handle.net/", "hdl:", "handle:"):
         if low.startswith(prefix):
             handle = raw[len(prefix) :].strip()
             if not _HANDLE_RE.fullmatch(handle):
-                raise ValueError(f"{raw!r} is not a handle (expected prefix/suffix)")
+                raise ValueError(
+                    _digits_hint(raw, "handle")
+                    or f"{raw!r} is not a handle (expected prefix/suffix)"
+                )
+            _check_iri("https://hdl.handle.net/" + handle, raw, "handle")
             return Identifier("handle", handle)
-    m = re.match(r"(isbn|issn)[:\s]\s*(.+)", raw, re.IGNORECASE)
+    m = _ISBN_ISSN_RE.match(raw)
     if m:
         scheme, number = m.group(1).lower(), m.group(2).strip()
         module = _isbn if scheme == "isbn" else _issn
+        hint = _digits_hint(raw, scheme.upper())
+        if hint is not None:  # stdnum reads fullwidth digits as 0-9
+            raise ValueError(hint)
         if not module.is_valid(number):
             raise ValueError(f"{raw!r} is not a valid {scheme.upper()} (check digit or length)")
         formatted = module.format(number)
         return Identifier("isbn" if scheme == "isbn" else "issn", formatted)
     if _DOI_RE.fullmatch(raw):
-        return Identifier("doi", raw)
+        return _doi(raw, raw)
     if low.startswith(("http://", "https://")):
         return Identifier("url", _check_url(raw))
     raise ValueError(
-        f"{raw!r} is not a recognised identifier (use a URL, doi:, isbn:, issn: or hdl:)"
+        _digits_hint(raw, "identifier")
+        or f"{raw!r} is not a recognised identifier (use a URL, doi:, isbn:, issn: or hdl:)"
     )
+
+
+def _doi(doi: str, raw: str) -> Identifier:
+    if not _DOI_RE.fullmatch(doi):
+        raise ValueError(
+            _digits_hint(raw, "DOI") or f"{raw!r} is not a DOI (expected 10.NNNN/suffix)"
+        )
+    _check_iri("https://doi.org/" + doi, raw, "DOI")
+    return Identifier("doi", doi)
 
 
 @dataclass(frozen=True)
@@ -410,17 +578,98 @@ class _Collector:
         self.record_id = record_id
         self.errors: list[RecordError] = []
 
-    def error(self, name: str, message: str, value: Any = None) -> None:
+    def error(
+        self, name: str, message: str, value: Any = None, *, label: str | None = None
+    ) -> None:
         self.errors.append(
             RecordError(
                 message,
                 path=self.raw.location.path,
                 line=self.raw.line_of(name),
                 record=self.record_id,
-                field=name,
+                field=label or name,
                 value=value,
             )
         )
+
+
+#: The longest text of each field (see LIMITS).
+_LIMIT_OF = {name: _LENGTHS.get(name, _OTHER_LENGTH) for name in FIELDS}
+
+
+def _nested_problem(value: Any, limit: int) -> str | None:
+    """The first text in *value* (nested lists and mappings, keys too) that cannot be
+    published; walked without recursion, as a hostile file nests as deep as it likes."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            problem = text_problem(item, limit)
+            if problem is not None:
+                return problem
+        elif isinstance(item, list):
+            todo.extend(reversed(item))
+        elif isinstance(item, dict):
+            for k, v in reversed(item.items()):
+                todo.append(v)
+                if isinstance(k, str) and (len(k) > _OTHER_LENGTH or _bad_char(k)):
+                    return text_problem(k, _OTHER_LENGTH)
+    return None
+
+
+def _unreadable(c: _Collector, data: dict[str, Any]) -> bool:
+    """Report the values that no output could carry (too long, or holding a character
+    XML 1.0 forbids), field names too; ``True`` if there was one.
+
+    This runs before every other check, so that no message or reported value carries
+    such a text; a record that has one is refused without further checks. The common
+    path is a length test and one regex search per text.
+    """
+    problems: list[tuple[str, str, str]] = []  # field, label, message
+    for name, value in data.items():
+        limit = _LIMIT_OF.get(name)
+        if limit is None:  # an unknown field (reported later): its name is a text too
+            limit = _OTHER_LENGTH
+            problem = _nested_problem(name, _OTHER_LENGTH)
+            if problem is not None:
+                problems.append((name, shown(str(name)), f"the field name {problem}"))
+        kind = type(value)
+        if kind is str:
+            if len(value) <= limit and _bad_char(value) is None:
+                continue
+        elif kind is list:
+            for item in value:
+                if type(item) is not str or len(item) > limit or _bad_char(item):
+                    break
+            else:
+                continue
+        elif kind is dict:
+            for lang, item in value.items():
+                if (
+                    type(lang) is not str
+                    or type(item) is not str
+                    or len(item) > limit
+                    or _bad_char(item)
+                    or len(lang) > _OTHER_LENGTH
+                    or _bad_char(lang)
+                ):
+                    break
+            else:
+                continue
+        elif value is None or kind is bool or kind is int or kind is float:
+            continue
+        problem = _nested_problem(value, limit)
+        if problem is not None:
+            label = problems[-1][1] if problems and problems[-1][0] == name else name
+            problems.append((name, label, problem))
+    if not problems:
+        return False
+    rid = data.get("id")
+    if isinstance(rid, str) and text_problem(rid, LIMITS["id"]) is not None:
+        c.record_id = shown(rid.strip())
+    for name, label, problem in problems:
+        c.error(name, problem, label=label)
+    return True
 
 
 def _texts(c: _Collector, name: str, value: Any) -> tuple[LangString, ...]:
@@ -469,6 +718,8 @@ def build_record(
     data = raw.data
     rid = data.get("id")
     c = _Collector(raw, rid if isinstance(rid, str) and rid.strip() else None)
+    if _unreadable(c, data):
+        return None, c.errors
 
     for name in sorted(set(data) - set(FIELDS)):
         c.error(name, f"unknown field (known fields: {', '.join(FIELDS)})", data[name])
@@ -481,13 +732,9 @@ def build_record(
     record_id = ""
     if isinstance(rid, str) and rid.strip():
         record_id = rid.strip()
-        if not SLUG_RE.fullmatch(record_id):
-            c.error(
-                "id",
-                f"{record_id!r} is not a valid id (lower-case letters, digits and single "
-                "hyphens, e.g. tracer-study-paraguay)",
-                record_id,
-            )
+        problem = id_problem(record_id)
+        if problem is not None:
+            c.error("id", problem, record_id)
     elif rid is not None and not isinstance(rid, str):
         c.error("id", "expected a text", rid)
 

@@ -12,6 +12,9 @@ values with their file and line:
 :func:`open_catalog` finds the catalogue description (``catalog.yaml``) and the
 registry of agents (``agents.yaml``) next to the sources; :meth:`Catalogue.records`
 streams checked records and collects every problem rather than stopping at the first.
+Readers refuse, with the file and line, what :data:`~csec_ld.records.LIMITS` bounds
+(file and line sizes, nesting) and a file that holds no record; :func:`discover`
+follows symbolic links, each file once.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +35,11 @@ import yaml
 from .errors import DataError, RecordError, SourceNotFoundError, UsageError
 from .namespaces import VOCAB_BASE
 from .records import (
+    _LANG_TAG_RE,
     FIELDS,
+    LIMITS,
     LIST_FIELDS,
     REQUIRED_FIELDS,
-    SLUG_RE,
     TEXT_FIELDS,
     LangString,
     Location,
@@ -40,6 +47,10 @@ from .records import (
     Record,
     _check_url,
     build_record,
+    id_problem,
+    quoted,
+    shown,
+    text_problem,
 )
 from .vocab import Agent, Registry, Vocabulary, load_vocabulary
 
@@ -67,12 +78,33 @@ DEFAULT_TITLE = "Resources on commercial sexual exploitation of children"
 # --------------------------------------------------------------------------- text
 
 
-def _read_text(path: Path) -> str:
-    """The file's text, decoded as strict UTF-8 (a BOM is dropped)."""
+def _check_regular(path: Path) -> None:
+    """:class:`RecordError` unless *path* is a regular file (a FIFO would block the read)."""
     try:
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
     except OSError as exc:
         raise RecordError(f"cannot read the file: {exc.strerror}", path=path) from exc
+    if not stat.S_ISREG(mode):
+        raise RecordError("cannot read the file: it is not a regular file", path=path)
+
+
+def _read_text(path: Path, limit: int | None = None, what: str = "YAML file") -> str:
+    """The file's text, decoded as strict UTF-8 (a BOM is dropped), at most *limit* bytes
+    (by default ``LIMITS["YAML file or listing"]``)."""
+    if limit is None:
+        limit = LIMITS["YAML file or listing"]
+    _check_regular(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise RecordError(f"cannot read the file: {exc.strerror}", path=path) from exc
+    if len(data) > limit:
+        raise RecordError(
+            f"the file is larger than {limit:,} bytes, the most a {what} may hold: split it"
+            + (" or write JSON Lines (read a line at a time)" if "JSON" in what else ""),
+            path=path,
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -86,6 +118,10 @@ def _read_text(path: Path) -> str:
     if not text.strip():
         raise RecordError("the file is empty", path=path)
     return text
+
+
+_NESTING = LIMITS["nesting"]
+_TOO_DEEP = f"lists and mappings are nested more than {_NESTING} deep (a record needs 2)"
 
 
 # --------------------------------------------------------------------------- YAML
@@ -147,12 +183,26 @@ def _yaml_mapping(node: yaml.MappingNode, path: Path) -> tuple[dict[str, Any], d
     return out, lines
 
 
+class _TooDeep(yaml.composer.ComposerError):
+    """Collections nested deeper than ``LIMITS["nesting"]``, in the field *field*."""
+
+    def __init__(self, mark: Any, field: str | None) -> None:
+        super().__init__(None, None, _TOO_DEEP, mark)
+        self.field = field
+
+
 class _RecordLoader(yaml.BaseLoader):
-    """BaseLoader (no implicit types) that refuses aliases.
+    """BaseLoader (no implicit types) that refuses aliases and deep nesting.
 
     Records hold plain text; an alias (``*name``) is never needed, and nested
-    aliases expand exponentially when read (the "billion laughs").
+    aliases expand exponentially when read (the "billion laughs"). The composer
+    recurses once per level, so ``[[[[...]]]]`` 100,000 deep would exhaust the
+    stack: collections are counted and refused beyond ``LIMITS["nesting"]``.
     """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._open: list[Any] = []  # the index (key node or position) of each open collection
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -160,7 +210,25 @@ class _RecordLoader(yaml.BaseLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in records", mark
             )
-        return super().compose_node(parent, index)
+        if not self.check_event(yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if len(self._open) >= _NESTING:
+            # The field: the first mapping key on the way down (the record's own field).
+            keys = (i for i in (*self._open, index) if isinstance(i, yaml.ScalarNode))
+            key = next(keys, None)
+            raise _TooDeep(self.peek_event().start_mark, None if key is None else key.value)
+        self._open.append(index)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open.pop()
+
+
+def _is_empty_document(node: yaml.Node | None) -> bool:
+    """A document with nothing in it (``---`` alone)."""
+    return node is None or (
+        isinstance(node, yaml.ScalarNode) and node.style is None and node.value == ""
+    )
 
 
 def _yaml_documents(path: Path) -> list[yaml.Node]:
@@ -168,12 +236,33 @@ def _yaml_documents(path: Path) -> list[yaml.Node]:
     try:
         # BaseLoader resolves no implicit types: every scalar stays text, so
         # "2010-06-01" is not turned into a date nor "no" into False.
-        return [d for d in yaml.compose_all(text, Loader=_RecordLoader) if d is not None]
+        return [
+            d for d in yaml.compose_all(text, Loader=_RecordLoader) if not _is_empty_document(d)
+        ]
+    except _TooDeep as exc:
+        mark = exc.problem_mark
+        raise RecordError(
+            _TOO_DEEP,
+            path=path,
+            line=mark.line + 1 if mark else None,
+            field=None if exc.field is None else shown(exc.field),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
         raise RecordError(f"malformed YAML: {problem}", path=path, line=line) from exc
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow, raw in the file (a control character, U+FFFE...).
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else None
+        what = f"U+{code:04X}" if code is not None else "a character"
+        raise RecordError(
+            f"holds {what}, a character YAML does not allow (nor, for most of them, XML): "
+            "remove it",
+            path=path,
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
         raise RecordError(f"malformed YAML: {exc}", path=path) from exc
 
@@ -183,9 +272,11 @@ def read_yaml(path: Path) -> Iterator[RawRecord | RecordError]:
 
     A record that cannot be read is yielded as its error, and reading goes on.
     """
+    found = 0
     for doc in _yaml_documents(path):
         nodes = doc.value if isinstance(doc, yaml.SequenceNode) else [doc]
         for node in nodes:
+            found += 1
             line = node.start_mark.line + 1
             try:
                 if not isinstance(node, yaml.MappingNode) or node.tag not in _PLAIN_TAGS:
@@ -199,6 +290,11 @@ def read_yaml(path: Path) -> Iterator[RawRecord | RecordError]:
                 yield exc
                 continue
             yield RawRecord(data, Location(str(path), line), lines)
+    if not found:
+        raise RecordError(
+            "the file holds no record (nothing but comments, empty documents or an empty list)",
+            path=path,
+        )
 
 
 # --------------------------------------------------------------------------- CSV
@@ -215,7 +311,7 @@ def _csv_column(name: str) -> tuple[str, str | None]:
 
 def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a CSV file, one per row after the header."""
-    text = _read_text(path)
+    text = _read_text(path, LIMITS["CSV or JSON file"], "CSV file")
     delimiter = _csv_dialect(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -239,17 +335,23 @@ def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
         field_name = missing[0] if missing else None
         raise RecordError("; ".join(msgs), path=path, line=1, field=field_name)
     end = reader.line_num
+    found = False
     while True:
         start = end + 1
         try:
             row = next(reader)
         except StopIteration:
+            if not found:
+                raise RecordError(
+                    "the file holds no record (nothing but the header)", path=path
+                ) from None
             return
         except csv.Error as exc:
             raise RecordError(f"malformed CSV: {exc}", path=path, line=reader.line_num) from exc
         end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        found = True
         if len(row) != len(columns):
             yield RecordError(
                 f"row has {len(row)} cells, the header has {len(columns)}", path=path, line=start
@@ -274,27 +376,83 @@ def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
 # --------------------------------------------------------------------------- JSON
 
 
-def _json_scalar(value: Any) -> Any:
+class _Nested(Exception):
+    """Collections nested deeper than ``LIMITS["nesting"]`` in a parsed JSON value."""
+
+
+def _json_scalar(value: Any, depth: int) -> Any:
     """A parsed JSON value with its integers as text ("issued": 2010 is as good as
     "2010"). Most values are strings, let through at the first test (the json module
-    gives exact types: bool before int, which it subclasses)."""
+    gives exact types: bool before int, which it subclasses). *depth* is the value's
+    level of nesting: deeper than ``LIMITS["nesting"]`` raises :class:`_Nested`."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return value
     if kind is int:
         return str(value)
     if kind is list:
-        return [v if type(v) is str else _json_scalar(v) for v in value]
+        if depth > _NESTING:
+            raise _Nested
+        return [v if type(v) is str else _json_scalar(v, depth + 1) for v in value]
     if kind is dict:
-        return {k: v if type(v) is str else _json_scalar(v) for k, v in value.items()}
+        if depth > _NESTING:
+            raise _Nested
+        return {k: v if type(v) is str else _json_scalar(v, depth + 1) for k, v in value.items()}
     return value
 
 
-def _json_record(value: Any, path: Path, line: int) -> RawRecord | RecordError:
+def _json_record(value: Any, path: Path, line: int, depth: int = 1) -> RawRecord | RecordError:
     if type(value) is not dict:
         return RecordError("expected a record (a JSON object of fields)", path=path, line=line)
-    data = {k: v if type(v) is str else _json_scalar(v) for k, v in value.items()}
+    try:
+        data = {k: v if type(v) is str else _json_scalar(v, depth + 1) for k, v in value.items()}
+    except _Nested:
+        field_name = None
+        for k, v in value.items():
+            try:
+                _json_scalar(v, depth + 1)
+            except _Nested:
+                field_name = k
+                break
+        return RecordError(
+            _TOO_DEEP, path=path, line=line, field=None if field_name is None else shown(field_name)
+        )
     return RawRecord(data, Location(str(path), line), {})
+
+
+_JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"(?:\s*:)?|[\[\]{}]')
+
+
+def _json_too_deep(text: str, path: Path, first_line: int = 1) -> RecordError:
+    """The error for JSON too deeply nested for the parser (its ``RecursionError``): the
+    line where the nesting passes ``LIMITS["nesting"]``, and the field it is in."""
+    depth, pos = 0, 0
+    keys: list[str | None] = []  # the last key seen in each open container
+    for m in _JSON_TOKEN_RE.finditer(text):
+        token = m.group()
+        if token[0] == '"':
+            if token[-1] == ":" and keys:
+                keys[-1] = token[:-1].rstrip()
+        elif token in "[{":
+            depth += 1
+            if depth > _NESTING:
+                pos = m.start()
+                break
+            keys.append(None)
+        else:
+            depth -= 1
+            if keys:
+                keys.pop()
+    key = next((k for k in keys if k is not None), None)
+    field_name = None
+    if key is not None:
+        try:
+            field_name = shown(json.loads(key))
+        except ValueError:
+            field_name = shown(key)
+    return RecordError(
+        _TOO_DEEP, path=path, line=first_line + text.count("\n", 0, pos), field=field_name
+    )
 
 
 def _json_error(exc: json.JSONDecodeError, path: Path, line_offset: int = 0) -> RecordError:
@@ -305,12 +463,14 @@ def _json_error(exc: json.JSONDecodeError, path: Path, line_offset: int = 0) -> 
 
 def read_json(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON file holding a list of records (or one record)."""
-    text = _read_text(path)
+    text = _read_text(path, LIMITS["CSV or JSON file"], "JSON file")
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
     try:
         doc = decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, path) from exc
+    except RecursionError:
+        raise _json_too_deep(text, path) from None
     except ValueError as exc:
         raise RecordError(f"malformed JSON: {exc}", path=path) from exc
     if isinstance(doc, dict):
@@ -318,13 +478,15 @@ def read_json(path: Path) -> Iterator[RawRecord | RecordError]:
         return
     if not isinstance(doc, list):
         raise RecordError("expected a list of records", path=path, line=1)
+    if not doc:
+        raise RecordError("the file holds no record (an empty list)", path=path, line=1)
     # Find where each element starts, so that errors name its line.
     pos = text.index("[") + 1
     for item in doc:
         while text[pos] in " \t\r\n,":
             pos += 1
         _, end = decoder.raw_decode(text, pos)
-        yield _json_record(item, path, text.count("\n", 0, pos) + 1)
+        yield _json_record(item, path, text.count("\n", 0, pos) + 1, depth=2)
         pos = end
 
 
@@ -337,25 +499,50 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def jsonl_batches(path: Path, size: int = 2000) -> Iterator[tuple[int, int, int]]:
     """Batches of lines of a JSON Lines file: (number of the first line, byte offset,
     byte length) each, for :func:`read_lines`.
 
     The file is streamed, never read whole: JSON Lines is the format for large
     catalogues, and worker processes read and parse the batches (so the lines do
-    not travel from one process to another).
+    not travel from one process to another). A line longer than
+    ``LIMITS["JSON Lines line"]`` is never held whole: its first bytes make a batch of
+    their own, which :func:`parse_jsonl` reports, and reading goes on after it.
     """
+    limit = LIMITS["JSON Lines line"]
+    _check_regular(path)
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise RecordError(f"cannot read the file: {exc.strerror}", path=path) from exc
     with handle:
-        first, start, offset, count = 1, 0, 0, 0
+        read = handle.readline
+        offset = 3 if handle.read(3) == _BOM else 0  # the batches start after a BOM
+        handle.seek(offset)
+        first, start, count, number = 1, offset, 0, 0
         seen_content = False
-        for number, line in enumerate(handle, start=1):
+        while True:
+            line = read(limit + 1)
+            if not line:
+                break
+            number += 1
             if not seen_content:
-                text = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line
-                seen_content = bool(text.strip())
+                seen_content = bool(line.strip())
+            if len(line) > limit and line[-1:] != b"\n":
+                if count:
+                    yield first, start, offset - start
+                yield number, offset, len(line)
+                offset += len(line)
+                while line[-1:] != b"\n":  # skip the rest of the line, a block at a time
+                    line = read(1 << 20)
+                    if not line:
+                        break
+                    offset += len(line)
+                first, start, count = number + 1, offset, 0
+                continue
             offset += len(line)
             count += 1
             if count >= size:
@@ -375,7 +562,7 @@ def read_lines(path: Path, first: int, start: int, length: int) -> list[bytes]:
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()  # the batch ends with a line break
-    if first == 1 and lines and lines[0].startswith(b"\xef\xbb\xbf"):
+    if first == 1 and start == 0 and lines and lines[0].startswith(_BOM):
         lines[0] = lines[0][3:]
     return lines
 
@@ -383,7 +570,15 @@ def read_lines(path: Path, first: int, start: int, length: int) -> list[bytes]:
 def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecord | RecordError]:
     """Raw records from a batch of JSON Lines (see :func:`jsonl_batches`)."""
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+    limit = LIMITS["JSON Lines line"]
     for number, raw in enumerate(lines, start=first):
+        if len(raw) > limit:
+            yield RecordError(
+                f"the line is longer than {limit:,} bytes, the most a record may take",
+                path=path,
+                line=number,
+            )
+            continue
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:
@@ -397,6 +592,9 @@ def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecor
             value = decoder.decode(line)
         except json.JSONDecodeError as exc:
             yield _json_error(exc, path, number - 1)
+            continue
+        except RecursionError:
+            yield _json_too_deep(line, path, number)
             continue
         except ValueError as exc:
             yield RecordError(f"malformed JSON: {exc}", path=path, line=number)
@@ -448,30 +646,74 @@ def discover(sources: Sequence[str | Path], *, rdf: bool = False) -> list[Path]:
     """The record files named by *sources* (files, or folders searched recursively).
 
     With ``rdf=True``, RDF files (Turtle, N-Triples, JSON-LD, ...) are accepted too.
-    A path that does not exist raises :class:`SourceNotFoundError`.
+    A path that does not exist raises :class:`SourceNotFoundError`. Symbolic links are
+    followed, to files and to folders; each file is read once, however many links
+    lead to it, and a link back to a folder being searched (a loop) adds nothing. A
+    link that leads nowhere is kept, so that reading it reports the problem.
     """
     suffixes = RECORD_SUFFIXES | (RDF_SUFFIXES if rdf else frozenset())
-    found: list[Path] = []
+    found: dict[str, Path] = {}  # real path: the first path that leads to it
     for source in sources:
         path = Path(source)
         if not path.exists():
             raise SourceNotFoundError(f"{path}: no such file or folder")
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in suffixes
-                and p.name not in _CONFIG_FILES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            for file, real in _walk(path, suffixes):
+                found.setdefault(real, file)
         elif path.suffix.lower() in suffixes:
-            found.append(path)
+            found.setdefault(os.path.realpath(path), path)
         else:
             raise UsageError(
                 f"{path}: unsupported file type (expected {', '.join(sorted(suffixes))})"
             )
-    return list(dict.fromkeys(found))
+    return list(found.values())
+
+
+def _walk(root: Path, suffixes: frozenset[str]) -> list[tuple[Path, str]]:
+    """(path, real path) of every file under *root* with one of *suffixes*, in path
+    order; hidden files and folders (``.git``) and the configuration files are left out.
+
+    Folders are searched once each by real path, so symbolic links that loop end.
+    """
+    real_root = os.path.realpath(root)
+    seen = {real_root}
+    todo = [(root, real_root)]
+    out: list[tuple[Path, str]] = []
+    while todo:
+        folder, real = todo.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            raise UsageError(f"{folder}: cannot read the folder ({exc.strerror})") from exc
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            link = entry.is_symlink()
+            target = os.path.realpath(path) if link else os.path.join(real, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows a link
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if target not in seen:
+                    seen.add(target)
+                    subfolders.append((path, target))
+                continue
+            if Path(entry.name).suffix.lower() not in suffixes or entry.name in _CONFIG_FILES:
+                continue
+            try:
+                is_file = entry.is_file()
+            except OSError:
+                is_file = False
+            if not is_file and not (link and not os.path.exists(path)):
+                raise UsageError(f"{path}: not a regular file (a pipe, socket or device)")
+            out.append((path, target))
+        todo.extend(reversed(subfolders))
+    out.sort(key=lambda item: item[0])
+    return out
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -507,11 +749,64 @@ def _find_config(sources: Sequence[str | Path]) -> Path | None:
     return None
 
 
-def _mapping_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _mapping_node(path: Path) -> yaml.MappingNode:
     docs = _yaml_documents(path)
     if len(docs) != 1 or not isinstance(docs[0], yaml.MappingNode):
         raise RecordError("expected one mapping", path=path, line=1)
-    return _yaml_mapping(docs[0], path)
+    return docs[0]
+
+
+def _mapping_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    return _yaml_mapping(_mapping_node(path), path)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else "a text"
+
+
+def _config_text(
+    value: Any, path: Path, line: int | None, key: str, limit: int, record: str | None = None
+) -> str:
+    """A text of catalog.yaml or agents.yaml, stripped; :class:`RecordError` unless it is
+    a text that can be published (short enough, no character XML 1.0 forbids)."""
+    if not isinstance(value, str):
+        raise RecordError(
+            f"expected a text, not {_kind(value)}", path=path, line=line, record=record, field=key
+        )
+    problem = text_problem(value, limit)
+    if problem is not None:
+        raise RecordError(problem, path=path, line=line, record=record, field=key)
+    return value.strip()
+
+
+def _config_texts(
+    value: Any, path: Path, line: int | None, key: str, limit: int
+) -> tuple[LangString, ...]:
+    """A language-tagged text of catalog.yaml: a text (English) or a mapping of tags to texts."""
+    if isinstance(value, str):
+        return (LangString(_config_text(value, path, line, key, limit)),)
+    if not isinstance(value, dict):
+        raise RecordError(
+            f"expected a text or a mapping of language tags to texts, not {_kind(value)}",
+            path=path,
+            line=line,
+            field=key,
+        )
+    out = []
+    for lang, text in value.items():
+        if not _LANG_TAG_RE.fullmatch(lang):
+            raise RecordError(
+                f"{quoted(lang)} is not a language tag (e.g. en, fr, es)",
+                path=path,
+                line=line,
+                field=key,
+            )
+        out.append(LangString(_config_text(text, path, line, key, limit), lang.lower()))
+    return tuple(sorted(out))
 
 
 def _check_base(base: str, where: Location | None, field_name: str = "base") -> str:
@@ -535,129 +830,239 @@ def _check_base(base: str, where: Location | None, field_name: str = "base") -> 
 
 
 def _read_catalog(path: Path) -> tuple[Catalog, Path]:
+    """The catalogue description and the path of its registry; :class:`DataError` lists
+    every problem of the file."""
     data, lines = _mapping_file(path)
     allowed = {"title", "description", "base", "publisher", "license", "registry"}
-    for key in sorted(set(data) - allowed):
-        raise RecordError(
+    errors: list[RecordError] = [
+        RecordError(
             f"unknown field (known: {', '.join(sorted(allowed))})",
             path=path,
             line=lines[key],
-            field=key,
+            field=shown(key),
         )
+        for key in sorted(set(data) - allowed)
+    ]
 
-    def texts(name: str, default: tuple[LangString, ...]) -> tuple[LangString, ...]:
-        value = data.get(name)
-        if value is None:
-            return default
-        if isinstance(value, str):
-            return (LangString(value.strip()),)
-        if isinstance(value, dict):
-            return tuple(sorted(LangString(str(v).strip(), k) for k, v in value.items()))
-        raise RecordError("expected a text", path=path, line=lines.get(name), field=name)
+    def checked(key: str, check: Any, *args: Any) -> Any:
+        if data.get(key) is None:
+            return None
+        try:
+            return check(data[key], path, lines.get(key), key, *args)
+        except RecordError as exc:
+            errors.append(exc)
+            return None
 
-    base = data.get("base") or VOCAB_BASE
-    _check_base(base, Location(str(path), lines.get("base")))
-    license_iri = data.get("license")
+    title = checked("title", _config_texts, LIMITS["title"]) or (LangString(DEFAULT_TITLE),)
+    description = checked("description", _config_texts, LIMITS["description"]) or ()
+    url_length = LIMITS["identifiers"]
+    base = checked("base", _config_text, url_length)
+    if base:
+        try:
+            _check_base(base, Location(str(path), lines.get("base")))
+        except RecordError as exc:
+            errors.append(exc)
+    license_iri = checked("license", _config_text, url_length)
     if license_iri:
         try:
             _check_url(license_iri)
         except ValueError as exc:
-            raise RecordError(str(exc), path=path, line=lines["license"], field="license") from None
+            errors.append(RecordError(str(exc), path=path, line=lines["license"], field="license"))
+    publisher = checked("publisher", _config_text, LIMITS["id"])
+    registry = checked("registry", _config_text, url_length)
+    registry_path = path.parent / (registry or REGISTRY_FILE)
+    if registry and not registry_path.is_file():
+        problem = "is a folder" if registry_path.is_dir() else "does not exist"
+        errors.append(
+            RecordError(
+                f"{quoted(str(registry_path), 200)} {problem}: name the registry's YAML file "
+                "(agents.yaml)",
+                path=path,
+                line=lines["registry"],
+                field="registry",
+            )
+        )
+    if errors:
+        raise DataError(errors)
     catalog = Catalog(
-        title=texts("title", (LangString(DEFAULT_TITLE),)),
-        description=texts("description", ()),
-        base=base,
-        publisher=data.get("publisher"),
-        license=license_iri,
+        title=title,
+        description=description,
+        base=base or VOCAB_BASE,
+        publisher=publisher or None,
+        license=license_iri or None,
         location=Location(str(path), 1),
     )
-    registry_path = path.parent / (data.get("registry") or REGISTRY_FILE)
     return catalog, registry_path
 
 
 _AGENT_SECTIONS = {"organizations": "organization", "people": "person", "projects": "project"}
+_AGENT_FIELDS = ("id", "name", "alt_names", "url", "part_of", "description")
 
 
 def read_registry(path: Path) -> Registry:
-    """The agents and projects of ``agents.yaml``."""
-    if not path.is_file():
+    """The agents and projects of ``agents.yaml``; :class:`DataError` lists every problem.
+
+    A registry that does not exist is empty (a catalogue need not name agents).
+    """
+    if path.is_dir():
+        raise RecordError("is a folder; the registry is a YAML file (agents.yaml)", path=path)
+    if not path.exists() and not path.is_symlink():
         return Registry({})
-    data, lines = _mapping_file(path)
+    root = _mapping_node(path)
+    _yaml_mapping(root, path)  # keys are texts, none given twice, no tags
     agents: dict[str, Agent] = {}
+    where: dict[str, dict[str, int]] = {}  # agent id: the line of each key
     errors: list[RecordError] = []
-    for section, entries in data.items():
+    for key_node, value_node in root.value:
+        section = key_node.value
+        section_line = key_node.start_mark.line + 1
         kind = _AGENT_SECTIONS.get(section)
         if kind is None:
             errors.append(
                 RecordError(
                     f"unknown section (known: {', '.join(_AGENT_SECTIONS)})",
                     path=path,
-                    line=lines[section],
+                    line=section_line,
+                    field=shown(section),
+                )
+            )
+            continue
+        if _is_empty_document(value_node) or (
+            isinstance(value_node, yaml.ScalarNode)
+            and value_node.value in _NULLS
+            and value_node.style is None
+        ):
+            continue
+        if not isinstance(value_node, yaml.SequenceNode):
+            errors.append(
+                RecordError(
+                    f"expected a list of entries (each with id and name), not "
+                    f"{'a mapping' if isinstance(value_node, yaml.MappingNode) else 'a text'}",
+                    path=path,
+                    line=section_line,
                     field=section,
                 )
             )
             continue
-        for entry in entries or []:
-            if not isinstance(entry, dict):
+        for node in value_node.value:
+            line = node.start_mark.line + 1
+            if not isinstance(node, yaml.MappingNode):
                 errors.append(
                     RecordError(
-                        "expected an entry with id and name",
+                        "expected an entry with id and name", path=path, line=line, field=section
+                    )
+                )
+                continue
+            try:
+                entry, lines = _yaml_mapping(node, path)
+            except RecordError as exc:
+                errors.append(exc)
+                continue
+            agent = _agent(entry, lines, line, kind, path, errors)
+            if agent is None:
+                continue
+            if agent.id in agents:
+                errors.append(
+                    RecordError(
+                        "id is given twice",
                         path=path,
-                        line=lines[section],
-                        field=section,
+                        line=lines.get("id", line),
+                        record=agent.id,
+                        field="id",
                     )
                 )
                 continue
-            aid, name = entry.get("id"), entry.get("name")
-            if not isinstance(aid, str) or not SLUG_RE.fullmatch(aid):
-                errors.append(
-                    RecordError(
-                        f"{aid!r} is not a valid id", path=path, line=lines[section], field="id"
-                    )
-                )
-                continue
-            if not isinstance(name, str) or not name.strip():
-                errors.append(
-                    RecordError(
-                        "name is required", path=path, line=lines[section], record=aid, field="name"
-                    )
-                )
-                continue
-            if aid in agents:
-                errors.append(
-                    RecordError(
-                        "id is given twice", path=path, line=lines[section], record=aid, field="id"
-                    )
-                )
-                continue
-            alt = entry.get("alt_names") or []
-            agents[aid] = Agent(
-                id=aid,
-                kind=kind,  # type: ignore[arg-type]
-                name=name.strip(),
-                alt_names=tuple(alt if isinstance(alt, list) else [alt]),
-                url=entry.get("url"),
-                part_of=entry.get("part_of"),
-                description=entry.get("description"),
-            )
+            agents[agent.id] = agent
+            where[agent.id] = lines
+    # An entry refused above is not "unknown" to the entries that name it.
+    refused = {e.record for e in errors if e.record}
     for agent in agents.values():
-        if agent.part_of and agent.part_of not in agents:
+        if agent.part_of and agent.part_of not in agents and agent.part_of not in refused:
             errors.append(
                 RecordError(
-                    f"part_of names unknown id {agent.part_of!r}",
+                    f"part_of names unknown id {quoted(agent.part_of)}",
                     path=path,
+                    line=where[agent.id].get("part_of"),
                     record=agent.id,
                     field="part_of",
                 )
             )
-        if agent.url:
-            try:
-                _check_url(agent.url)
-            except ValueError as exc:
-                errors.append(RecordError(str(exc), path=path, record=agent.id, field="url"))
     if errors:
         raise DataError(errors)
     return Registry(agents)
+
+
+def _agent(
+    entry: dict[str, Any],
+    lines: dict[str, int],
+    line: int,
+    kind: str,
+    path: Path,
+    errors: list[RecordError],
+) -> Agent | None:
+    """One entry of agents.yaml, checked; its problems go to *errors*."""
+    aid = entry.get("id")
+    record = aid if isinstance(aid, str) and id_problem(aid) is None else None
+    before = len(errors)
+
+    def fail(key: str, message: str) -> None:
+        errors.append(
+            RecordError(message, path=path, line=lines.get(key, line), record=record, field=key)
+        )
+
+    for key in entry:
+        if key not in _AGENT_FIELDS:
+            fail(shown(key), f"unknown field (known: {', '.join(_AGENT_FIELDS)})")
+    if not isinstance(aid, str):
+        fail("id", "id is required" if aid is None else f"expected a text, not {_kind(aid)}")
+    else:
+        problem = id_problem(aid)
+        if problem is not None:
+            fail("id", problem)
+
+    def text(key: str, limit: int) -> str | None:
+        value = entry.get(key)
+        if value is None:
+            return None
+        try:
+            return _config_text(value, path, lines.get(key, line), key, limit, record)
+        except RecordError as exc:
+            errors.append(exc)
+            return None
+
+    name = text("name", LIMITS["title"])
+    if not name and "name" not in {e.field for e in errors[before:]}:
+        fail("name", "name is required")
+    alt = entry.get("alt_names") or []
+    alt_names: list[str] = []
+    for value in alt if isinstance(alt, list) else [alt]:
+        try:
+            alt_names.append(
+                _config_text(
+                    value, path, lines.get("alt_names", line), "alt_names", LIMITS["title"], record
+                )
+            )
+        except RecordError as exc:
+            errors.append(exc)
+    url = text("url", LIMITS["identifiers"])
+    if url:
+        try:
+            _check_url(url)
+        except ValueError as exc:
+            fail("url", str(exc))
+    part_of = text("part_of", LIMITS["id"])
+    description = text("description", LIMITS["description"])
+    if len(errors) > before or record is None or not name:
+        return None
+    return Agent(
+        id=record,
+        kind=kind,  # type: ignore[arg-type]
+        name=name,
+        alt_names=tuple(alt_names),
+        url=url or None,
+        part_of=part_of or None,
+        description=description or None,
+    )
 
 
 @dataclass
