@@ -321,9 +321,115 @@ def step_queries_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     return {"stages": stages, "rows": rows, "times": times, "failed": failed, "rss": _peak_mb()}
 
 
+def step_build(catalogue: Path, work: Path) -> dict[str, Any]:
+    """``build`` as ``csec-ld build`` runs it (validation in the same pass)."""
+    from csec_ld.build import build
+
+    stages: dict[str, float] = {}
+    _timed(stages, "build", lambda: build([catalogue], work / "dist"))
+    return {"stages": stages, "rss": _peak_mb()}
+
+
+def step_publish(catalogue: Path, work: Path) -> dict[str, Any]:
+    """``publish`` as ``csec-ld publish`` runs it (validation in the same pass), and
+    what it wrote: files, bytes, and the largest file that is not a dump."""
+    from csec_ld.publish import publish
+
+    stages: dict[str, float] = {}
+    site = work / "site"
+    _timed(stages, "publish", lambda: publish([catalogue], site))
+    files = 0
+    size = disk = 0
+    largest = ("", 0)
+    dumps = {f"catalog.{f}{gz}" for f in ("ttl", "nt", "jsonld") for gz in ("", ".gz")}
+    dumps.add("source/records.jsonl")
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        st = path.stat()
+        files += 1
+        size += st.st_size
+        disk += st.st_blocks * 512
+        rel = path.relative_to(site).as_posix()
+        if rel not in dumps and st.st_size > largest[1]:
+            largest = (rel, st.st_size)
+    return {"stages": stages, "rss": _peak_mb(), "files": files, "bytes": size, "disk": disk,
+            "largest": largest}
+
+
+def _rdf_key(focus: Any, path: Any, component: Any, severity: Any, value: Any, message: Any,
+             shape: Any) -> list[Any]:
+    return [focus, path, component, severity, value, message, shape]
+
+
+def step_rdf_ours(dump: Path, work: Path) -> dict[str, Any]:
+    """``validate`` of an RDF dump: the compiled shapes, streamed in chunks of subjects."""
+    from csec_ld.validation import validate
+
+    stages: dict[str, float] = {}
+    report = _timed(stages, "validate", lambda: validate([dump]))
+    keys = sorted(
+        _rdf_key(r.focus, r.path, r.component, str(r.severity), r.value, r.message, r.shape)
+        for r in report.results if r.source == "shacl"
+    )
+    return {"stages": stages, "shacl": keys, "records": report.records, "rss": _peak_mb()}
+
+
+def step_rdf_naive(dump: Path, work: Path) -> dict[str, Any]:
+    """The dump parsed into one rdflib ``Graph``, pySHACL on it (``--naive-limit`` applies)."""
+    import pyshacl
+    import rdflib
+
+    from csec_ld.validation import load_shapes
+
+    stages: dict[str, float] = {}
+    graph = _timed(stages, "parse", lambda: rdflib.Graph().parse(dump, format="nt"))
+    shapes = load_shapes()
+    report_graph = None  # None: pySHACL was stopped
+    limit = int(os.environ.get("CSEC_LD_BENCH_NAIVE_LIMIT", "0"))
+    with contextlib.suppress(TimeoutError), _alarm(limit):
+        _conforms, report_graph, _text = _timed(stages, "validate", lambda: pyshacl.validate(
+            graph, shacl_graph=shapes, advanced=True, allow_warnings=True, allow_infos=True))
+    keys = None if report_graph is None else _rdf_report_keys(report_graph)
+    return {"stages": stages, "cpu": CPU, "shacl": keys, "rss": _peak_mb()}
+
+
+def _rdf_report_keys(report: Any) -> list[list[Any]]:
+    """What each result of a pySHACL report graph says, written as csec-ld reports it
+    (compact IRIs, the English message, long values cut to a sample)."""
+    import rdflib
+
+    from csec_ld.validation import _sample, compact
+
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+
+    def iri(node: Any) -> str | None:
+        return compact(str(node)) if isinstance(node, rdflib.URIRef) else None
+
+    keys = []
+    for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        value = report.value(r, sh.value)
+        messages = sorted((m for m in report.objects(r, sh.resultMessage)),
+                          key=lambda m: (m.language not in (None, "en"), str(m)))
+        keys.append(_rdf_key(
+            str(report.value(r, sh.focusNode)),
+            iri(report.value(r, sh.resultPath)),
+            iri(report.value(r, sh.sourceConstraintComponent)),
+            str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1].lower(),
+            None if value is None else _sample(str(value)),
+            str(messages[0]) if messages else None,
+            iri(report.value(r, sh.sourceShape)),
+        ))
+    return sorted(keys)
+
+
 STEPS = {
+    "build": step_build,
+    "publish": step_publish,
     "ours": step_ours,
     "naive": step_naive,
+    "rdf-ours": step_rdf_ours,
+    "rdf-naive": step_rdf_naive,
     "queries-ours": step_queries_ours,
     "queries-memory": step_queries_memory,
     "queries-naive": step_queries_naive,
@@ -359,8 +465,10 @@ def main() -> None:
                         help="stop pySHACL after this long (the table then gives lower bounds)")
     parser.add_argument("--error-rate", type=float, default=0.01)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
-    parser.add_argument("--only", choices=("pipeline", "queries"), default=None,
-                        help="run only the pipeline stages, or only the named queries")
+    parser.add_argument("--only", choices=("pipeline", "queries", "publish", "rdf"), default=None,
+                        help="run only the pipeline stages, only the named queries, only "
+                        "publish beside build (on catalogues without errors), or only the "
+                        "validation of an N-Triples dump (rdf)")
     parser.add_argument("--step", nargs=3, metavar=("STEP", "CATALOGUE", "WORK"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -382,6 +490,17 @@ def main() -> None:
         "| ours peak RSS (MB) | naive peak RSS (MB) |",
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
+    if args.only in ("publish", "rdf"):
+        sizes = [int(x) for x in args.records.split(",")]
+        if args.only == "publish":
+            _publish_table(sizes, base)
+        else:
+            _rdf_table(sizes, base, args)
+        if not args.keep:
+            import shutil
+
+            shutil.rmtree(base, ignore_errors=True)
+        return
     for n in (int(x) for x in args.records.split(",")):
         cat = base / f"catalogue-{n}"
         synth.generate(n, cat, error_rate=args.error_rate)
@@ -459,6 +578,99 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _publish_table(sizes: list[int], base: Path) -> None:
+    """``publish`` beside ``build`` on the same catalogue (no injected errors, so both
+    write everything), each in its own process; the site's files and bytes on disk."""
+    import synth
+
+    lines = [
+        "| records | build (s) | publish (s) | publish / build | build peak RSS (MB) "
+        "| publish peak RSS (MB) | files | bytes | on disk | largest file but the dumps |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for n in sizes:
+        cat = base / f"publish-{n}"
+        synth.generate(n, cat)
+        work = base / f"publish-work-{n}"
+        work.mkdir()
+        built = run_step("build", cat, work)
+        published = run_step("publish", cat, work)
+        b, p = built["stages"]["build"], published["stages"]["publish"]
+        name, size = published["largest"]
+        lines.append(
+            f"| {n:,} | {b:.2f} | {p:.2f} | {p / b:.2f}× | {built['rss']:.0f} "
+            f"| {published['rss']:.0f} | {published['files']:,} | {published['bytes']:,} "
+            f"| {published['disk']:,} | `{name}` ({size:,} bytes) |")
+        print(lines[-1], flush=True)
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)  # a 100,000-record site is several GB
+    print()
+    print("\n".join(lines))
+
+
+def _rdf_table(sizes: list[int], base: Path, args: argparse.Namespace) -> None:
+    """``validate`` of an N-Triples dump (what ``csec-ld build --format nt`` writes of a
+    synthetic catalogue with injected errors) beside pySHACL on the same dump, read into
+    one rdflib graph; each in its own process. pySHACL's time counts its parsing."""
+    import synth
+
+    lines = [
+        "| records | stage | ours (s) | naive (s) | ratio "
+        "| ours peak RSS (MB) | naive peak RSS (MB) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        cat = base / f"catalogue-{n}"
+        synth.generate(n, cat, error_rate=args.error_rate)
+        clean = clean_copy(cat, base / f"clean-{n}")  # build stops on records that do not load
+        dist = base / f"nt-{n}"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "csec_ld", "build", str(clean), "-o", str(dist),
+                        "--format", "nt", "--no-validate", "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL)
+        built = time.perf_counter() - start
+        dump = dist / "catalog.nt"
+        size = dump.stat().st_size / 1e6
+        print(f"  csec-ld build --format nt: {built:.2f} s, {size:.0f} MB", file=sys.stderr)
+        work_o, work_n = base / f"rdf-ours-{n}", base / f"rdf-naive-{n}"
+        work_o.mkdir()
+        work_n.mkdir()
+        ours = run_step("rdf-ours", dump, work_o)
+        naive = run_step("rdf-naive", dump, work_n) if n <= args.naive_max else None
+        o = ours["stages"]["validate"]
+        stopped = bool(naive and naive["shacl"] is None)
+        more = "> " if stopped else ""
+        v = (naive["stages"]["parse"] + naive["stages"]["validate"]) if naive else None
+        ratio = f"{more}{v / o:.1f}×" if v else "–"
+        rss_n = f"{naive['rss']:.0f}" if naive else "–"
+        rows = [
+            f"| {n:,} | validate the N-Triples dump ({size:.0f} MB; naive: parse + pySHACL) "
+            f"| {o:.2f} | {more}{_fmt(v)} | {ratio} | {ours['rss']:.0f} | {rss_n} |",
+        ]
+        if naive is None:
+            pass
+        elif stopped:
+            rows.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
+                        f"| pySHACL stopped after {args.naive_limit} s | not compared | | |")
+        else:
+            same = ours["shacl"] == naive["shacl"]
+            rows.append(f"| {n:,} | validation results identical (focus, path, component, "
+                        f"severity, value, message, shape) | {len(ours['shacl'])} SHACL "
+                        f"| {len(naive['shacl'])} SHACL | {'yes' if same else 'NO'} | | |")
+        if naive:
+            c = naive["cpu"]
+            rows.append(f"| {n:,} | naive CPU time (parse; pySHACL) | | {_fmt(c['parse'])}; "
+                        f"{more}{_fmt(c['validate'])} | | | |")
+        print("\n".join(rows), flush=True)
+        lines += rows
+        import shutil
+
+        shutil.rmtree(dist, ignore_errors=True)
+    print()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

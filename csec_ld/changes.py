@@ -110,6 +110,10 @@ class ChangeFeed:
     def add(self, record: Record) -> None:
         self.changes.extend(record_changes(record))
 
+    def add_changes(self, changes: Iterable[Change]) -> None:
+        """Activities found elsewhere (by :func:`record_changes`, in a worker process)."""
+        self.changes.extend(changes)
+
     def url(self, name: str) -> str:
         return f"{self.base_url}{FOLDER}/{name}"
 

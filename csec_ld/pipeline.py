@@ -62,6 +62,11 @@ class PipelineSpec:
     validate: bool = False  # check each chunk against the SHACL shapes
     shapes: str | None = None  # shapes file or folder (default: the shipped shapes)
     threshold: str = "violation"  # the lowest severity the validation keeps
+    #: A site being published (its temporary folder): workers also write each record's
+    #: page and data files there, and give what the site's listings need
+    #: (``publish.SiteChunk``, in :attr:`Chunk.site`).
+    site: str | None = None
+    listing_size: int = 100
 
 
 @dataclass
@@ -81,6 +86,7 @@ class Chunk:
     #: Where a pool worker left the pieces instead of returning them: a file holding
     #: each format's bytes in turn, and their lengths by format (see :func:`run_chunks`).
     spooled: tuple[str, dict[str, int]] | None = None
+    site: Any = None  # publish.SiteChunk when the spec publishes a site
 
     def write_to(self, writers: dict[str, Writer]) -> None:
         """Give each writer its format's bytes (from the spool file, which goes)."""
@@ -128,6 +134,11 @@ class ChunkWorker:
             from .validation import ChunkChecker
 
             self.checker = ChunkChecker(spec.shapes, spec.threshold)
+        self.site: Any = None
+        if spec.site is not None:
+            from .publish import SiteWorker
+
+            self.site = SiteWorker(self.catalogue, Path(spec.site), spec.listing_size)
 
     def __call__(self, work: Work) -> Chunk:
         with paused_gc():
@@ -159,7 +170,7 @@ class ChunkWorker:
             )
             chunk.records += 1
             chunk.triples += len(triples)
-            if triples and self.spec.formats:
+            if triples and self.spec.formats and self.site is None:
                 blocks.append(triples)
             if self.checker is not None and record.id not in ids_here:
                 # A reused id is a load error; its record is not validated (nor merged
@@ -168,9 +179,15 @@ class ChunkWorker:
                 if full:
                     mapped.append((record, cat.catalog.record_iri(record.id), full, number))
             ids_here.add(record.id)
+            if self.site is not None:
+                self.site.add(record, triples)
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
-        chunk.pieces = render_chunk(self.spec.formats, blocks)
+        if self.site is not None:  # it rendered each record for its own files too
+            chunk.site, pieces = self.site.finish()
+            chunk.pieces = {fmt: pieces[fmt] for fmt in self.spec.formats}
+        else:
+            chunk.pieces = render_chunk(self.spec.formats, blocks)
         if self.spool is not None and chunk.pieces:
             self._spool(chunk)
         return chunk

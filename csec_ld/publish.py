@@ -3,7 +3,7 @@
 The site, for a catalogue whose base IRI is ``{base}``, mirrors the IRIs so that
 a host serving the folder at ``{base}`` makes every IRI dereference::
 
-    index.html                       every record, with year, type and country
+    index.html, page/{n}/index.html  the newest records (100 a page), and the browse trees
     resource/{id}/index.html         the record page (+ schema.org JSON-LD, citation_* tags)
     resource/{id}.ttl .jsonld .nt    the record's triples and the labels of what it names
     resource/{id}/index.html         for a withdrawn record: its tombstone page only
@@ -12,6 +12,7 @@ a host serving the folder at ``{base}`` makes every IRI dereference::
     type/{id}/  topic/{id}/          one page (+ data) per concept of our two schemes
     country/{ALPHA3}/                one page (+ data) per country the records cover
     type/ topic/ country/            the lists of those pages
+    {listing}/page/{n}/index.html    the further pages of a listing of more than 100 records
     catalog.ttl .nt .jsonld (+ .gz)  the whole catalogue
     context.jsonld, context/1.0.jsonld   our JSON-LD context
     ontology.ttl, shapes.ttl         the ontology and SHACL shapes, each as one graph
@@ -24,9 +25,13 @@ A withdrawn record (``status: withdrawn``) is a tombstone: it gets a page saying
 when it was withdrawn, and nothing else (no data files, no place in the listings,
 the sitemap, the dumps or the pages).
 
-Records stream from the sources through the mapping; only a small index entry per
-record is kept for the listing pages. The site is built in a temporary folder beside
-the output and swapped in only when complete. Output is deterministic: the same input
+Records stream through the pipeline ``build`` uses (:mod:`csec_ld.pipeline`), in one
+pass: worker processes check, map (once), validate and render each chunk of records —
+the dumps' bytes, each record's page and data files — and give back small index
+entries; this process merges them. Only those entries are kept for the listings,
+which are paged (:data:`LISTING_SIZE` records a page), so that no file but the dumps
+grows with the catalogue. The site is built in a temporary folder beside the output
+and swapped in only when complete. Output is deterministic: the same input
 gives the same bytes (no timestamps; gzip headers carry none).
 
 >>> result = publish(["data"], "/tmp/csec-ld-site-doctest", validate=False)
@@ -36,7 +41,9 @@ True
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import functools
 import gzip
 import io
 import json
@@ -49,13 +56,17 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+import orjson
 import pyoxigraph
 import yaml
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
-from .changes import ChangeFeed
-from .errors import CsecLdError, OutputError, ShapesError
-from .mapping import Mapper
+from .changes import Change, ChangeFeed, record_changes
+from .errors import CsecLdError, OutputError, ShapesError, UsageError
+from .mapping import Context, Mapper
+from .mapping.base import Used
+from .memory import paused_gc
 from .namespaces import (
     COUNTRY_BASE,
     CSEC_NS,
@@ -70,9 +81,17 @@ from .namespaces import (
     VOCAB_BASE,
     XSD,
 )
+from .pipeline import PipelineSpec, run_chunks
 from .records import PartialDate, Record, record_to_dict, texts_value
 from .resources import ontology_dir, shapes_dir
-from .serialize import JsonLdWriter, NTriplesWriter, TurtleWriter, Writer, jsonld_context
+from .serialize import (
+    JsonLdWriter,
+    NTriplesWriter,
+    TurtleWriter,
+    Writer,
+    jsonld_context,
+    node_object,
+)
 from .sources import Catalogue, open_catalog
 from .tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
 from .vocab import Concept, country, language
@@ -80,6 +99,7 @@ from .webconfig import write_web_configs
 
 __all__ = [
     "DATA_FORMATS",
+    "LISTING_SIZE",
     "PAGE_SIZE",
     "SITE_MARKER",
     "WITHDRAWN_INDEX",
@@ -96,8 +116,13 @@ __all__ = [
 
 #: Records per page of the paged JSON-LD catalogue.
 PAGE_SIZE = 100
+#: Records per page of the HTML listings (home, type, topic, country, agent, project).
+LISTING_SIZE = 100
 #: URLs per sitemap file (the sitemap protocol's limit).
 SITEMAP_LIMIT = 50_000
+#: Bytes per sitemap file, at most (the protocol allows 50 MB; no page of the site is
+#: larger than a megabyte).
+SITEMAP_BYTES = 1_000_000
 #: The file that marks a folder as a csec-ld site (only such folders are ever replaced).
 SITE_MARKER = ".csec-ld-site"
 #: The site's list of withdrawn records, for the server (hidden: never served).
@@ -150,13 +175,7 @@ def check_valid(
 
     report = validation.validate(list(sources), shapes=shapes, base=base, on_progress=on_progress)
     if report.failed("violation"):
-        errors = report.errors("violation")  # located as `build` reports them
-        n = len(errors)
-        shown = "\n".join(map(str, errors[:20])) + (f"\n... and {n - 20} more" if n > 20 else "")
-        raise ValidationFailedError(
-            f"{n} violation{'s' if n != 1 else ''} of the shapes; nothing published "
-            f"(run `csec-ld validate` for the full report):\n{shown}"
-        )
+        raise _violations(report.errors("violation"))  # located as `build` reports them
 
 
 # --------------------------------------------------------------------------- paths
@@ -180,9 +199,16 @@ def site_path(root: Path, *segments: str) -> Path:
         if not _SAFE_SEGMENT.fullmatch(stem) or (dot and not _SAFE_SEGMENT.fullmatch(ext)):
             raise OutputError(f"{seg!r} cannot be used in a site path")
     path = root.joinpath(*segments)
-    if not path.resolve().is_relative_to(root.resolve()):
+    # The folders are resolved (a link among them could lead out), once each: a site
+    # has millions of files in a few folders.
+    if not Path(_resolved(str(path.parent))).is_relative_to(_resolved(str(root))):
         raise OutputError(f"{'/'.join(segments)!r} is outside the site folder")
     return path
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(folder: str) -> str:
+    return str(Path(folder).resolve())
 
 
 def is_site(folder: Path) -> bool:
@@ -259,13 +285,17 @@ def _swapped_folder(out_dir: Path) -> Iterator[Path]:
 # --------------------------------------------------------------------------- RDF helpers
 
 
-def _write_blocks(path: Path, fmt: str, blocks: Iterable[list[Triple]]) -> None:
+def _file_writer(fmt: str, out: Any) -> Writer:
+    """The writer of a page's data file: JSON-LD with the context inline."""
+    if fmt == "jsonld":
+        return JsonLdWriter(out, context=jsonld_context()["@context"])
+    return _WRITERS[fmt](out)
+
+
+def _write_blocks(path: Path, fmt: str, blocks: Iterable[Sequence[Any]]) -> None:
+    """One file of *blocks* (``Triple`` objects or tuples of terms)."""
     with open(path, "wb") as out:
-        if fmt == "jsonld":
-            writer: Writer = JsonLdWriter(out, context=jsonld_context()["@context"])
-        else:
-            writer = _WRITERS[fmt](out)
-        writer.write_all(blocks)
+        _file_writer(fmt, out).write_all(blocks)  # type: ignore[arg-type]  # tuples too
 
 
 def _turtle(blocks: Iterable[list[Triple]], prefixes: dict[str, str]) -> bytes:
@@ -341,10 +371,11 @@ def _value(term: Any) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
 
-def _is_schema(t: Triple) -> bool:
-    p = t.predicate.value
+def _is_schema(t: Any) -> bool:
+    _, predicate, obj = t
+    p = predicate.value
     return p.startswith(SCHEMA) or (
-        p == _RDF_TYPE and isinstance(t.object, NamedNode) and t.object.value.startswith(SCHEMA)
+        p == _RDF_TYPE and isinstance(obj, NamedNode) and obj.value.startswith(SCHEMA)
     )
 
 
@@ -356,7 +387,7 @@ _SCHEMA_DATE = SCHEMA + "Date"
 _XSD_STRING = XSD + "string"
 
 
-def schemaorg_jsonld(triples: Iterable[Triple]) -> dict[str, Any]:
+def schemaorg_jsonld(triples: Iterable[Any]) -> dict[str, Any]:
     """The schema.org triples of one record as JSON-LD with ``"@context": "https://schema.org"``.
 
     Its expansion with the official schema.org context is exactly those triples
@@ -366,14 +397,13 @@ def schemaorg_jsonld(triples: Iterable[Triple]) -> dict[str, Any]:
     node: dict[str, Any] = {"@context": "https://schema.org"}
     if not triples:
         return node
-    node["@id"] = _value(triples[0].subject)
+    node["@id"] = _value(triples[0][0])
     values: dict[str, list[Any]] = {}
-    for t in triples:
-        obj = t.object
-        if t.predicate.value == _RDF_TYPE:
+    for _, predicate, obj in triples:
+        if predicate.value == _RDF_TYPE:
             values.setdefault("@type", []).append(_value(obj)[len(SCHEMA):])
             continue
-        term = t.predicate.value[len(SCHEMA):]
+        term = predicate.value[len(SCHEMA):]
         value: Any
         if isinstance(obj, NamedNode):
             value = {"@id": obj.value}
@@ -452,8 +482,10 @@ class PublishResult:
 class _Site:
     """Everything one publish run needs: the catalogue, templates, and the index."""
 
-    def __init__(self, catalogue: Catalogue, root: Path, sparql_endpoint: str | None) -> None:
+    def __init__(self, catalogue: Catalogue, root: Path, sparql_endpoint: str | None,
+                 listing_size: int = LISTING_SIZE) -> None:
         self.catalogue = catalogue
+        self.listing_size = listing_size
         self.cat = catalogue.catalog
         self.base = self.cat.base
         self.root = root
@@ -465,6 +497,7 @@ class _Site:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # not a stat(2) of the template for each of a million pages
         )
         self.entries: list[Entry] = []
         self.withdrawn: dict[str, dict[str, str]] = {}
@@ -504,7 +537,7 @@ class _Site:
 
     # -- records
 
-    def record_page(self, record: Record, block: list[Triple]) -> None:
+    def record_page(self, record: Record, block: Sequence[Any]) -> None:
         vocab = self.catalogue.vocab
         rtype = vocab.types.concepts[record.type]
         iri = self.cat.record_iri(record.id)
@@ -579,153 +612,260 @@ class _Site:
         self.withdrawn[record.id] = {"withdrawn": record.withdrawn.text,
                                      "title": record.primary_title}
 
-    def record_data(self, record_id: str, blocks: list[list[Triple]]) -> None:
-        for fmt in DATA_FORMATS:
-            _write_blocks(site_path(self.root, "resource", f"{record_id}.{fmt}"), fmt, blocks)
-
     # -- listings
 
-    def rows(self, entries: Iterable[Entry]) -> list[dict[str, Any]]:
+    def ordered_entries(self) -> list[Entry]:
+        """The entries newest first (by date of issue), by title and id within a date."""
+        by_title = sorted(self.entries, key=lambda e: (e.title, e.id))
+        return sorted(by_title, key=lambda e: (e.issued.earliest(), e.issued.text), reverse=True)
+
+    def rows(self, entries: Iterable[Entry], rel: Sequence[str]) -> list[markupsafe.Markup]:
+        """The table rows (HTML) of *entries*, in their order, for the page at *rel*.
+
+        Written here rather than in a template: a site shows each record in about ten
+        listings, and the template's loop took most of the time of writing them.
+        """
+        root = "../" * (len(rel) - 1)
+        esc = markupsafe.escape
+        types, names = self._type_cells, self._country_names
         out = []
-        by_title = sorted(entries, key=lambda e: (e.title, e.id))
-        for e in sorted(by_title, key=lambda e: (e.issued.earliest(), e.issued.text),
-                        reverse=True):  # newest first; stable, so by title within a date
-            rtype = self.types.concepts[e.type]
-            out.append({
-                "entry": e,
-                "href": f"resource/{e.id}/",
-                "type": Link(rtype.label, self.concept_path(rtype)),
-                "countries": [Link(country(c).name, f"country/{c}/") for c in e.countries],
-            })
+        for e in entries:
+            href, label = types[e.type]
+            countries = ", ".join(f'<a href="{root}country/{c}/">{names[c]}</a>'
+                                  for c in e.countries)
+            out.append(markupsafe.Markup(
+                f'<tr>\n<td><a href="{root}resource/{e.id}/" lang="{esc(e.title_lang)}" '
+                f'dir="auto">{esc(e.title)}</a></td>\n'
+                f'<td><time datetime="{esc(e.issued.text)}">{esc(e.year)}</time></td>\n'
+                f'<td><a href="{root}{href}">{label}</a></td>\n'
+                f"<td>{countries}</td>\n</tr>\n"))
         return out
+
+    @functools.cached_property
+    def _type_cells(self) -> dict[str, tuple[str, markupsafe.Markup]]:
+        return {c.id: (self.concept_path(c), markupsafe.escape(c.label)) for c in self.types}
+
+    @functools.cached_property
+    def _country_names(self) -> dict[str, markupsafe.Markup]:
+        codes = {c for e in self.entries for c in e.countries}
+        return {c: markupsafe.escape(country(c).name) for c in codes}
+
+    def paged(self, folder: str, entries: Sequence[Any]) -> Iterator[tuple[list[str], Pager, Any]]:
+        """(path segments, pager, entries of the page) for each page of a listing.
+
+        Page 1 is ``{folder}index.html``, page *n* ``{folder}page/{n}/index.html``; an
+        empty listing has one (empty) page.
+        """
+        size = self.listing_size
+        total = len(entries)
+        pages = max(1, -(-total // size))
+        segments = folder.strip("/").split("/") if folder else []
+
+        def href(n: int) -> str | None:
+            if not 1 <= n <= pages:
+                return None
+            return folder if n == 1 else f"{folder}page/{n}/"
+
+        for n in range(1, pages + 1):
+            start = (n - 1) * size
+            chunk = entries[start : start + size]
+            rel = ([*segments, "index.html"] if n == 1
+                   else [*segments, "page", str(n), "index.html"])
+            yield rel, Pager(n, pages, start + 1, start + len(chunk), total,
+                             href(n - 1), href(n + 1)), chunk
 
     def listings(self, country_blocks: dict[str, list[Triple]],
                  concept_triples: dict[str, list[Triple]]) -> list[tuple[str, str]]:
         """Home, scheme and concept pages; returns (site path, lastmod) for the sitemap."""
         sitemap: list[tuple[str, str]] = []
-        entries = self.entries
-        self.render("home.html", ["index.html"], rows=self.rows(entries),
-                    types=self._concept_counts(self.types, "type"),
-                    topics=self._concept_counts(self.topics, "topic"),
-                    countries=self._country_counts(),
-                    count=len(entries), sparql_endpoint=self.sparql_endpoint)
-        sitemap.append(("", _latest(e.lastmod for e in entries)))
+        entries = self.ordered_entries()
+        index = _ListingIndex(self, entries)
+        trees = {"type": self.concept_tree(self.types, "type", index.by_type),
+                 "topic": self.concept_tree(self.topics, "topic", index.by_topic)}
+        countries = self._country_counts(index.by_country)
+        latest = _latest(e.lastmod for e in entries)
+        for rel, pager, chunk in self.paged("", entries):
+            self.render("home.html", rel, rows=self.rows(chunk, rel), pager=pager,
+                        caption=pager.summary, types=trees["type"], topics=trees["topic"],
+                        countries=countries, count=len(entries),
+                        sparql_endpoint=self.sparql_endpoint)
+        sitemap.append(("", latest))
         for kind, scheme, label in (("type", self.types, "Resource types"),
                                     ("topic", self.topics, "Topics")):
-            self.render("scheme.html", [kind, "index.html"], heading=label,
-                        items=self._concept_counts(scheme, kind))
-            sitemap.append((f"{kind}/", _latest(e.lastmod for e in entries)))
+            self.render("scheme.html", [kind, "index.html"], heading=label, items=trees[kind])
+            sitemap.append((f"{kind}/", latest))
+            selected_by = index.by_type if kind == "type" else index.by_topic
             for concept in scheme:
-                ids = scheme.narrower_closure(concept.id)
-                field_name = "type" if kind == "type" else "subjects"
-                selected = [e for e in entries if (e.type in ids if field_name == "type"
-                                                   else ids.intersection(e.subjects))]
+                selected = selected_by.get(concept.id, [])
                 broader = [Link(scheme.concepts[b].label, f"{kind}/{b}/")
                            for b in concept.broader if b in scheme.concepts]
                 narrower = [Link(c.label, f"{kind}/{c.id}/") for c in scheme
                             if concept.id in c.broader]
-                self.render("listing.html", [kind, concept.id, "index.html"],
-                            heading=concept.label, kind=kind,
-                            kind_label="Resource type" if kind == "type" else "Topic",
-                            iri=concept.iri, definition=concept.definition,
-                            broader=broader, narrower=narrower, rows=self.rows(selected),
-                            alternates=[(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                                         f"{kind}/{concept.id}.{fmt}") for fmt in DATA_FORMATS])
+                alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
+                               f"{kind}/{concept.id}.{fmt}") for fmt in DATA_FORMATS]
+                for rel, pager, chunk in self.paged(f"{kind}/{concept.id}/", selected):
+                    self.render("listing.html", rel,
+                                heading=concept.label, kind=kind,
+                                kind_label="Resource type" if kind == "type" else "Topic",
+                                iri=concept.iri, definition=concept.definition,
+                                broader=broader, narrower=narrower, rows=self.rows(chunk, rel),
+                                pager=pager, caption=pager.summary, alternates=alternates)
                 for fmt in DATA_FORMATS:
                     _write_blocks(site_path(self.root, kind, f"{concept.id}.{fmt}"), fmt,
                                   [concept_triples.get(concept.iri, [])])
                 sitemap.append((f"{kind}/{concept.id}/",
                                 _latest(e.lastmod for e in selected)))
         self.render("scheme.html", ["country", "index.html"], heading="Countries",
-                    items=self._country_counts())
-        sitemap.append(("country/", _latest(e.lastmod for e in entries)))
-        for code in sorted({c for e in entries for c in e.countries}):
+                    items=countries)
+        sitemap.append(("country/", latest))
+        for code in sorted(index.by_country):
             c = country(code)
-            selected = [e for e in entries if code in e.countries]
-            self.render("listing.html", ["country", code, "index.html"], heading=c.name,
-                        kind="country", kind_label="Country", iri=c.iri, definition=None,
-                        broader=[], narrower=[], rows=self.rows(selected),
-                        alternates=[(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                                     f"country/{code}.{fmt}") for fmt in DATA_FORMATS])
+            selected = index.by_country[code]
+            alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
+                           f"country/{code}.{fmt}") for fmt in DATA_FORMATS]
+            for rel, pager, chunk in self.paged(f"country/{code}/", selected):
+                self.render("listing.html", rel, heading=c.name,
+                            kind="country", kind_label="Country", iri=c.iri, definition=None,
+                            broader=[], narrower=[], rows=self.rows(chunk, rel), pager=pager,
+                            caption=pager.summary, alternates=alternates)
             for fmt in DATA_FORMATS:
                 _write_blocks(site_path(self.root, "country", f"{code}.{fmt}"), fmt,
                               [country_blocks.get(c.iri, [])])
             sitemap.append((f"country/{code}/", _latest(e.lastmod for e in selected)))
-        sitemap += self.agent_pages()
+        sitemap += self.agent_pages(index, latest)
         return sitemap
 
-    def agent_pages(self) -> list[tuple[str, str]]:
+    def agent_pages(self, index: _ListingIndex, latest: str) -> list[tuple[str, str]]:
         """A page (+ data) per agent and project of the registry, and their two lists."""
         registry = self.catalogue.registry
         mapper = Mapper(self.catalogue)
         mapper.used.agents.update(registry.agents)
         blocks = {_value(b[0].subject): b for b in list(mapper.support())[:-1] if b}
-        named: dict[str, list[tuple[str, Entry]]] = {}
-        for e in self.entries:
-            for role, agent_id in e.agents:
-                named.setdefault(agent_id, []).append((role, e))
         sitemap: list[tuple[str, str]] = []
         for folder, heading in (("agent", "Organisations and people"),
                                 ("project", "Projects and series")):
             agents = [a for a in registry if _AGENT_FOLDERS.get(a.kind, "agent") == folder]
             items = [{"link": Link(a.name, self.agent_path(a.id)),
-                      "count": len({e.id for _, e in named.get(a.id, [])}), "depth": 0}
+                      "count": len(index.by_agent.get(a.id, [])), "children": []}
                      for a in sorted(agents, key=lambda a: (a.name.casefold(), a.id))]
             self.render("scheme.html", [folder, "index.html"], heading=heading, items=items)
-            sitemap.append((f"{folder}/", _latest(e.lastmod for e in self.entries)))
+            sitemap.append((f"{folder}/", latest))
             for agent in agents:
-                mentions = named.get(agent.id, [])
+                mentions = index.by_agent.get(agent.id, [])
                 parent = registry.get(agent.part_of) if agent.part_of else None
                 parts = [Link(a.name, self.agent_path(a.id)) for a in registry
                          if a.part_of == agent.id]
-                self.render(
-                    "agent.html", [folder, agent.id, "index.html"],
-                    agent=agent,
-                    kind_label={"organization": "Organisation", "person": "Person"}.get(
-                        agent.kind, "Project or series"),
-                    iri=agent.iri,
-                    parent=Link(parent.name, self.agent_path(parent.id)) if parent else None,
-                    parts=parts,
-                    roles=[(label, self.rows(e for r, e in mentions if r == role))
-                           for role, label in _ROLES],
-                    count=len({e.id for _, e in mentions}),
-                    alternates=[(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                                 f"{folder}/{agent.id}.{fmt}") for fmt in DATA_FORMATS],
-                )
+                alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
+                               f"{folder}/{agent.id}.{fmt}") for fmt in DATA_FORMATS]
+                for rel, pager, chunk in self.paged(self.agent_path(agent.id), mentions):
+                    self.render(
+                        "agent.html", rel,
+                        agent=agent,
+                        kind_label={"organization": "Organisation", "person": "Person"}.get(
+                            agent.kind, "Project or series"),
+                        iri=agent.iri,
+                        parent=Link(parent.name, self.agent_path(parent.id)) if parent else None,
+                        parts=parts,
+                        roles=[(label, self.rows((e for e, roles in chunk if role in roles), rel))
+                               for role, label in _ROLES],
+                        count=len(mentions),
+                        pager=pager,
+                        alternates=alternates,
+                    )
                 data = [blocks.get(agent.iri, [])]
                 if parent is not None:
                     data.append(blocks.get(parent.iri, []))  # so the parent has a name
                 for fmt in DATA_FORMATS:
                     _write_blocks(site_path(self.root, folder, f"{agent.id}.{fmt}"), fmt, data)
                 sitemap.append((f"{folder}/{agent.id}/",
-                                _latest(e.lastmod for _, e in mentions)))
+                                _latest(e.lastmod for e, _ in mentions)))
         return sitemap
 
-    def _concept_counts(self, scheme: Any, kind: str) -> list[dict[str, Any]]:
-        items = []
+    def concept_tree(self, scheme: Any, kind: str,
+                     selected: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+        """The scheme as a tree of items (link, count, children): a walk from the concepts
+        without a broader one, each concept under every ``skos:broader`` parent it has,
+        children sorted by label."""
+        children: dict[str | None, list[Concept]] = {}
         for concept in scheme:
-            ids = scheme.narrower_closure(concept.id)
-            n = sum(1 for e in self.entries
-                    if (e.type in ids if kind == "type" else ids.intersection(e.subjects)))
-            items.append({"link": Link(concept.label, f"{kind}/{concept.id}/"), "count": n,
-                          "depth": _depth(scheme, concept)})
-        return items
+            parents = [b for b in concept.broader if b in scheme.concepts] or [None]
+            for parent in parents:
+                children.setdefault(parent, []).append(concept)
+        reached: set[str] = set()
 
-    def _country_counts(self) -> list[dict[str, Any]]:
-        counts: dict[str, int] = {}
-        for e in self.entries:
-            for c in e.countries:
-                counts[c] = counts.get(c, 0) + 1
-        return [{"link": Link(country(c).name, f"country/{c}/"), "count": n, "depth": 0}
-                for c, n in sorted(counts.items(), key=lambda kv: country(kv[0]).name)]
+        def item(concept: Concept, path: frozenset[str]) -> dict[str, Any]:
+            reached.add(concept.id)
+            return {"link": Link(concept.label, f"{kind}/{concept.id}/"),
+                    "count": len(selected.get(concept.id, [])),
+                    "children": walk(concept.id, path | {concept.id})}
+
+        def walk(parent: str | None, path: frozenset[str]) -> list[dict[str, Any]]:
+            below = sorted(children.get(parent, []), key=lambda c: (c.label.casefold(), c.id))
+            return [item(c, path) for c in below if c.id not in path]
+
+        tree = walk(None, frozenset())
+        # Concepts only on a cycle of broader links have no root: they become roots.
+        for concept in scheme:
+            if concept.id not in reached:
+                tree.append(item(concept, frozenset()))
+        return tree
+
+    def _country_counts(self, by_country: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+        return [{"link": Link(country(c).name, f"country/{c}/"), "count": len(es),
+                 "children": []}
+                for c, es in sorted(by_country.items(), key=lambda kv: country(kv[0]).name)]
 
 
-def _depth(scheme: Any, concept: Concept) -> int:
-    depth, current = 0, concept
-    while current.broader and depth < 10:
-        current = scheme.concepts.get(current.broader[0], current)
-        depth += 1
-    return depth
+@dataclass(frozen=True)
+class Pager:
+    """Where a listing page is among its listing's pages (hrefs are site-relative)."""
+
+    number: int
+    pages: int
+    first: int  # the number of its first entry (from 1)
+    last: int
+    total: int
+    prev: str | None
+    next: str | None
+
+    @property
+    def summary(self) -> str:
+        """``10 resources``; ``resources 101\u2013200 of 5,310`` on a listing of several pages."""
+        if self.pages == 1:
+            return f"{self.total:,} resource{'' if self.total == 1 else 's'}"
+        return f"resources {self.first:,}\N{EN DASH}{self.last:,} of {self.total:,}"
+
+
+class _ListingIndex:
+    """Each listing's entries, in the order of *entries* (newest first): by type and by
+    topic (with every narrower concept's), by country, and by agent (with its roles)."""
+
+    def __init__(self, site: _Site, entries: list[Entry]) -> None:
+        def upward(scheme: Any) -> dict[str, tuple[str, ...]]:
+            above: dict[str, list[str]] = {c.id: [] for c in scheme}
+            for concept in scheme:
+                for below in sorted(scheme.narrower_closure(concept.id)):
+                    above.setdefault(below, []).append(concept.id)
+            return {k: tuple(v) for k, v in above.items()}
+
+        type_up, topic_up = upward(site.types), upward(site.topics)
+        self.by_type: dict[str, list[Entry]] = {}
+        self.by_topic: dict[str, list[Entry]] = {}
+        self.by_country: dict[str, list[Entry]] = {}
+        self.by_agent: dict[str, list[tuple[Entry, frozenset[str]]]] = {}
+        for e in entries:
+            for concept_id in type_up.get(e.type, (e.type,)):
+                self.by_type.setdefault(concept_id, []).append(e)
+            topics = {t for s in e.subjects for t in topic_up.get(s, (s,))}
+            for concept_id in topics:
+                self.by_topic.setdefault(concept_id, []).append(e)
+            for code in dict.fromkeys(e.countries):
+                self.by_country.setdefault(code, []).append(e)
+            roles: dict[str, set[str]] = {}
+            for role, agent_id in e.agents:
+                roles.setdefault(agent_id, set()).add(role)
+            for agent_id, named in roles.items():
+                self.by_agent.setdefault(agent_id, []).append((e, frozenset(named)))
 
 
 def _latest(dates: Iterable[str]) -> str:
@@ -760,16 +900,18 @@ class _Pager:
         self._members: list[str] = []
         (root / "pages").mkdir(exist_ok=True)
 
-    def add(self, record: Record) -> list[Triple]:
+    def add(self, record_id: str, node: dict[str, Any], used: Used) -> None:
+        """A record of the catalogue: its node object and what it names (see
+        :class:`SiteWorker`)."""
         if self._mapper is None:
             self._mapper = Mapper(self.catalogue)
-        block = self._mapper.record(record)
-        self._nodes.append(_node(block))
-        self._members.append(self.catalogue.catalog.record_iri(record.id))
+        self._mapper.used.merge(used)
+        self._mapper.record_ids.append(record_id)
+        self._nodes.append(node)
+        self._members.append(self.catalogue.catalog.record_iri(record_id))
         self.total += 1
         if len(self._members) >= self.page_size:
             self._flush()
-        return block
 
     def _flush(self) -> None:
         if self._mapper is None:
@@ -793,7 +935,7 @@ class _Pager:
         cat_iri = self.catalogue.catalog.iri
         for n in range(1, self.pages + 1):
             part = self.root / "pages" / f"{n}.part"
-            data = json.loads(part.read_text(encoding="utf-8"))
+            data = orjson.loads(part.read_bytes())
             part.unlink()
             url = f"{base}pages/{n}.jsonld"
             view: dict[str, Any] = {
@@ -813,9 +955,9 @@ class _Pager:
             collection["hydra:member"] = [{"@id": m} for m in data["members"]]
             collection["hydra:view"] = view
             doc = {"@context": _hydra_context(), "@graph": [collection, *data["nodes"]]}
-            site_path(self.root, "pages", f"{n}.jsonld").write_text(
-                json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                encoding="utf-8")
+            # orjson: json's indented output is its pure-Python encoder (3 s a 10,000 records)
+            site_path(self.root, "pages", f"{n}.jsonld").write_bytes(
+                orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
         return self.pages
 
 
@@ -957,11 +1099,177 @@ class _SourceWriter:
         (folder / "agents.yaml").write_text(dump(registry), encoding="utf-8")
         self.records = (folder / "records.jsonl").open("w", encoding="utf-8")
 
-    def add(self, record: Record) -> None:
-        self.records.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
+    def add_lines(self, text: str) -> None:
+        """Lines of ``records.jsonl``, as :class:`SiteWorker` wrote them."""
+        self.records.write(text)
 
     def close(self) -> None:
         self.records.close()
+
+
+@dataclass
+class SiteChunk:
+    """What a worker gives the main process for the site, for one chunk of records."""
+
+    entries: list[Entry] = field(default_factory=list)
+    withdrawn: dict[str, dict[str, str]] = field(default_factory=dict)
+    source: str = ""  # the records' lines of source/records.jsonl
+    changes: list[Change] = field(default_factory=list)
+    #: (record id, node object for the Hydra pages, what it names) per record of the catalogue
+    nodes: list[tuple[str, dict[str, Any], Used]] = field(default_factory=list)
+
+
+class SiteWorker:
+    """The site's share of a pipeline worker (see :class:`csec_ld.pipeline.ChunkWorker`):
+    each record's page and data files, written where the site is being built, and the
+    small things the listings, the Hydra pages, ``source/`` and the change feed need."""
+
+    def __init__(self, catalogue: Catalogue, root: Path, listing_size: int = LISTING_SIZE) -> None:
+        self.catalogue = catalogue
+        self.site = _Site(catalogue, root, None, listing_size)
+        self.ctx = Context(catalogue.catalog, catalogue.vocab, catalogue.registry)
+        #: What a record names → the bytes of those blocks in each format (as a file's
+        #: writer writes them after the record's block): most records share them.
+        self._frames = {fmt: _frame(fmt) for fmt in DATA_FORMATS}
+        #: a node's block (by its subject's N-Triples text) in each format, as a file's
+        #: writer writes it after the record's block
+        self._node_bytes: dict[str, dict[str, bytes]] = {}
+        self._lead_next = {fmt: b",\n    " if fmt == "jsonld" else b"" for fmt in DATA_FORMATS}
+        self._nodes_checked = False
+        self._nodes_trusted = True
+        self.chunk = SiteChunk()
+        self.pieces: dict[str, list[bytes]] = {fmt: [] for fmt in DATA_FORMATS}
+
+    def add(self, record: Record, triples: list[Any]) -> None:
+        """One record, mapped (*triples*; none for a withdrawn record)."""
+        chunk = self.chunk
+        chunk.source += json.dumps(record_to_dict(record), ensure_ascii=False) + "\n"
+        chunk.changes.extend(record_changes(record))
+        if record.is_withdrawn:
+            self.site.tombstone_page(record)  # a tombstone: its page, and nothing else
+            return
+        used = Used()
+        used.add_record(record, self.ctx)
+        support = self.support(used)
+        node = node_object(triples)  # for the Hydra pages, and the JSON-LD
+        for fmt, (head, lead, tail) in self._frames.items():
+            # The record's block, rendered once for its file and for the dumps.
+            if fmt == "jsonld":  # JsonLdWriter.render, from the node object made above
+                piece = orjson.dumps(node, option=orjson.OPT_SORT_KEYS)
+            else:
+                piece = _WRITERS[fmt].render(triples)
+            self.pieces[fmt].append(piece)
+            path = site_path(self.site.root, "resource", f"{record.id}.{fmt}")
+            _write_file(path, b"".join((head, lead, piece, support[fmt], tail)))
+        self.site.record_page(record, triples)
+        chunk.nodes.append((record.id, node, used))
+
+    def support(self, used: Used) -> dict[str, bytes]:
+        """The blocks of what a record names (its agents, countries, languages, concepts
+        and the catalogue's publisher), as a mapper of that record alone gives them,
+        rendered in each format.
+
+        Each node's block depends on that node only: blocks are rendered once, the
+        first time a record names the node, and joined in the mapper's order (by the
+        subject's N-Triples text). The nodes a record's mapper would describe are worked
+        out from *used*, and held to what the mapper gave the first times: on any
+        difference, each record's blocks come from its own mapper.
+        """
+        nodes = self._nodes(used)
+        missing = [n for n in nodes if n not in self._node_bytes]
+        if missing or not self._nodes_checked:
+            own = Mapper(self.catalogue)
+            own.used.merge(used)
+            blocks = [b for b in list(own.support())[:-1] if b]  # not the catalogue's block
+            subjects = [str(b[0].subject) for b in blocks]
+            for key, block in zip(subjects, blocks, strict=True):
+                if key not in self._node_bytes:
+                    self._node_bytes[key] = {fmt: self._lead_next[fmt] + _WRITERS[fmt].render(block)
+                                             for fmt in DATA_FORMATS}
+            if subjects != nodes:
+                self._nodes_trusted = False
+            self._nodes_checked = self._nodes_checked or len(self._node_bytes) >= 8
+            if not self._nodes_trusted:
+                return {fmt: b"".join(self._node_bytes[k][fmt] for k in subjects)
+                        for fmt in DATA_FORMATS}
+        if not self._nodes_trusted:
+            return self.support_of_own_mapper(used)
+        return {fmt: b"".join(self._node_bytes[n][fmt] for n in nodes) for fmt in DATA_FORMATS}
+
+    def support_of_own_mapper(self, used: Used) -> dict[str, bytes]:
+        own = Mapper(self.catalogue)
+        own.used.merge(used)
+        blocks = [b for b in list(own.support())[:-1] if b]
+        return {fmt: b"".join(self._lead_next[fmt] + _WRITERS[fmt].render(b) for b in blocks)
+                for fmt in DATA_FORMATS}
+
+    def _nodes(self, used: Used) -> list[str]:
+        """The subjects (N-Triples text) of the blocks :meth:`Mapper.support` gives for
+        *used*, in its order."""
+        registry, ctx = self.catalogue.registry, self.ctx
+        agents = set(used.agents)
+        agent_id = ctx.catalog.publisher
+        while agent_id and agent_id not in agents:
+            agents.add(agent_id)
+            agent_id = registry.agents[agent_id].part_of
+        iris = {country(c).iri for c in used.countries}
+        iris.update(language(x).iri for x in used.languages)
+        iris.update(registry.agents[a].iri for a in agents)
+        iris.update(used.concepts)
+        return sorted(f"<{i}>" for i in iris)
+
+    def finish(self) -> tuple[SiteChunk, dict[str, bytes]]:
+        """The chunk's share, and its records' blocks rendered in each format (joined as
+        the dumps' writers join them); then a fresh start for the next chunk."""
+        chunk, self.chunk = self.chunk, SiteChunk()
+        chunk.entries, self.site.entries = self.site.entries, []
+        chunk.withdrawn, self.site.withdrawn = self.site.withdrawn, {}
+        pieces = {fmt: _WRITERS[fmt].join(p) for fmt, p in self.pieces.items()}
+        self.pieces = {fmt: [] for fmt in DATA_FORMATS}
+        return chunk, pieces
+
+
+def _frame(fmt: str) -> tuple[bytes, bytes, bytes]:
+    """What a data file's writer writes before its first block, before that block (the
+    JSON-LD array's indent), and after its last block."""
+    out = io.BytesIO()
+    writer = _file_writer(fmt, out)
+    writer.begin()
+    head = out.getvalue()
+    lead = writer._lead()
+    writer.end()
+    return head, lead, out.getvalue()[len(head):]
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def _violations(errors: Sequence[Any]) -> ValidationFailedError:
+    n = len(errors)
+    shown = "\n".join(map(str, errors[:20])) + (f"\n... and {n - 20} more" if n > 20 else "")
+    return ValidationFailedError(
+        f"{n} violation{'s' if n != 1 else ''} of the shapes; nothing published "
+        f"(run `csec-ld validate` for the full report):\n{shown}"
+    )
+
+
+def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
+    """:class:`~csec_ld.errors.DataError` for record problems, or, when validating,
+    :class:`ValidationFailedError` with them and every violation of the shapes."""
+    if stream is None:
+        catalogue.check()
+        return
+    from .validation import ValidationReport, ValidationResult, load_results
+
+    results = load_results(catalogue.errors) + stream.finish(catalogue)
+    report = ValidationReport(results=sorted(set(results), key=ValidationResult.sort_key))
+    if report.failed("violation"):
+        raise _violations(report.errors("violation"))
 
 
 def publish(
@@ -973,97 +1281,125 @@ def publish(
     shapes: str | Path | None = None,
     sparql_endpoint: str | None = None,
     page_size: int = PAGE_SIZE,
+    listing_size: int = LISTING_SIZE,
+    workers: int | None = None,
     on_progress: Callable[[str, int], None] | None = None,
 ) -> PublishResult:
     """Validate the records of *sources* and write the static site into *out_dir*.
 
-    *on_progress* is called as ``("validate", n)`` and ``("write", n)`` with the
-    number of records each step has done since the last call.
+    One pass, on the pipeline ``build`` uses: *workers* processes (default: one per
+    core for large catalogues) check, map (once) and validate each chunk of records,
+    write each record's page and data files, and give back the records' rendered
+    dumps and small index entries; this process merges them into the dumps, the
+    listings, the Hydra pages, ``source/``, the sitemaps and the change feed. The
+    output is byte-identical for any number of workers. *on_progress* is called as
+    ``("write", n)`` with the number of records done since the last call.
 
     Raises :class:`~csec_ld.errors.DataError` (record problems) or
-    :class:`ValidationFailedError` (shape violations); then nothing is written.
+    :class:`ValidationFailedError` (shape violations, with the record problems);
+    then nothing is written.
     An existing *out_dir* is replaced only when the new site is complete, and only
-    if it is a csec-ld site or empty.
+    if it is a csec-ld site or empty. *page_size* records make a page of the Hydra
+    catalogue, *listing_size* a page of each HTML listing.
     """
-    if validate:
-        check_valid(
-            sources,
-            base=base,
-            shapes=shapes,
-            on_progress=(lambda n: on_progress("validate", n)) if on_progress else None,
-        )
+    if page_size < 1 or listing_size < 1:
+        raise UsageError("page_size and listing_size must be at least 1")
     catalogue = open_catalog(sources, base=base)
+    stream = None
+    if validate:
+        from .validation import ChunkChecker, StreamValidation
+
+        stream = StreamValidation(ChunkChecker(shapes))  # fails early on unusable shapes
     out = Path(out_dir)
     result = PublishResult(out)
-    with _swapped_folder(out) as root:
-        site = _Site(catalogue, root, sparql_endpoint)
+    with _swapped_folder(out) as root, paused_gc():
+        spec = PipelineSpec(
+            tuple(str(s) for s in sources), base, None, tuple(_WRITERS), validate=validate,
+            shapes=None if shapes is None else str(shapes), site=str(root),
+            listing_size=listing_size,
+        )
+        site = _Site(catalogue, root, sparql_endpoint, listing_size)
         (root / "resource").mkdir()
         pager = _Pager(catalogue, root, page_size)
-        main = Mapper(catalogue)
+        mapper = Mapper(catalogue)
+        feed = ChangeFeed(catalogue.catalog)
+        country_blocks: dict[str, list[Triple]] = {}
         with contextlib.ExitStack() as stack:
-            dumps: list[Writer] = []
+            writers: dict[str, Writer] = {}
             for fmt, cls in _WRITERS.items():
                 handle = stack.enter_context(open(root / f"catalog.{fmt}", "wb"))
-                dumps.append(cls(handle))
-            for w in dumps:
-                w.begin()
-
-            def emit(block: list[Triple]) -> None:
-                result.triples += len(block)
-                for w in dumps:
-                    w.block(block)
-
-            feed = ChangeFeed(catalogue.catalog)
+                writers[fmt] = cls(handle)
+                writers[fmt].begin()
             source = _SourceWriter(root / SOURCE_FOLDER, catalogue)
             stack.callback(source.close)
-            for record in catalogue.records():
+            try:  # the workers leave their chunks' dumps here; it goes before the swap
+                spool = make_temp_folder(root, "chunks", "spool")
+            except OSError as exc:
+                raise OutputError(f"{out}: cannot write here ({exc.strerror})") from exc
+            stack.callback(shutil.rmtree, spool, ignore_errors=True)
+            chunks = run_chunks(catalogue, spec, workers=workers, spool=spool)
+            stack.callback(chunks.close)  # on an error, the workers stop first
+            for chunk in chunks:
+                result.triples += chunk.triples
+                chunk.write_to(writers)
+                chunk.merge_into(mapper)
+                if stream is not None:
+                    stream.add(chunk.validation, skip=chunk.duplicates)
+                part: SiteChunk = chunk.site
+                site.entries.extend(part.entries)
+                site.withdrawn.update(part.withdrawn)
+                source.add_lines(part.source)
+                feed.add_changes(part.changes)
+                for record_id, node, used in part.nodes:
+                    pager.add(record_id, node, used)
                 if on_progress:
-                    on_progress("write", 1)
-                feed.add(record)
-                source.add(record)
-                if record.is_withdrawn:
-                    site.tombstone_page(record)  # a tombstone: its page, and nothing else
-                    continue
-                block = pager.add(record)
-                main.record(record)
-                own = Mapper(catalogue)
-                own.record(record)
-                support = [b for b in own.support()][:-1]  # not the catalogue's block
-                site.record_data(record.id, [block, *support])
-                site.record_page(record, block)
-                emit(block)
-            catalogue.check()
-            country_blocks: dict[str, list[Triple]] = {}
-            for block in main.support():
-                emit(block)
-                if block and _value(block[0].subject).startswith(COUNTRY_BASE):
+                    on_progress("write", chunk.records)
+            for block in mapper.support(stream_parts=True):
+                if stream is not None:
+                    stream.add_support(block)
+                if catalogue.errors:
+                    continue  # only checked: the output is discarded
+                result.triples += len(block)
+                for writer in writers.values():
+                    writer.block(block)
+                if isinstance(block, list) and block and _value(block[0].subject).startswith(
+                        COUNTRY_BASE):
                     country_blocks[_value(block[0].subject)] = block
-            for w in dumps:
-                w.end()
+            _raise_problems(catalogue, stream)
+            for writer in writers.values():
+                writer.end()
         result.withdrawn = len(site.withdrawn)
         result.records = catalogue.count - result.withdrawn
         result.pages = pager.finish()
-        for fmt in _WRITERS:
-            _gzip(root / f"catalog.{fmt}")
-        context = json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True)
-        (root / "context.jsonld").write_text(context + "\n", encoding="utf-8")
-        (root / "context").mkdir()
-        (root / "context" / "1.0.jsonld").write_text(context + "\n", encoding="utf-8")
-        (root / "ontology.ttl").write_bytes(_graph_turtle(_ttl_files(ontology_dir()),
-                                                                VOCAB_BASE + "ontology/"))
+        # zlib lets go of the GIL: the three dumps are compressed side by side, while
+        # this thread writes the rest of the site.
+        gzipper = concurrent.futures.ThreadPoolExecutor(max_workers=len(_WRITERS))
+        gzipped = [gzipper.submit(_gzip, root / f"catalog.{fmt}") for fmt in _WRITERS]
+        gzipper.shutdown(wait=False)
         try:
-            shapes_folder: Path | None = Path(shapes) if shapes else shapes_dir()
-        except FileNotFoundError:
-            shapes_folder = None
-        (root / "shapes.ttl").write_bytes(_graph_turtle(_ttl_files(shapes_folder),
-                                                        VOCAB_BASE + "shapes/"))
-        sitemap = site.listings(country_blocks, _concept_triples(site))
-        by_id = {e.id: e for e in site.entries}
-        urls = [(site.base + path, lastmod) for path, lastmod in sitemap]
-        urls += [(site.cat.record_iri(rid), by_id[rid].lastmod) for rid in sorted(by_id)]
-        _write_sitemaps(site, urls)
-        (root / "robots.txt").write_text(
-            f"User-agent: *\nAllow: /\n\nSitemap: {site.base}sitemap.xml\n", encoding="utf-8")
+            context = json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True)
+            (root / "context.jsonld").write_text(context + "\n", encoding="utf-8")
+            (root / "context").mkdir()
+            (root / "context" / "1.0.jsonld").write_text(context + "\n", encoding="utf-8")
+            (root / "ontology.ttl").write_bytes(_graph_turtle(_ttl_files(ontology_dir()),
+                                                                    VOCAB_BASE + "ontology/"))
+            try:
+                shapes_folder: Path | None = Path(shapes) if shapes else shapes_dir()
+            except FileNotFoundError:
+                shapes_folder = None
+            (root / "shapes.ttl").write_bytes(_graph_turtle(_ttl_files(shapes_folder),
+                                                            VOCAB_BASE + "shapes/"))
+            sitemap = site.listings(country_blocks, _concept_triples(site))
+            by_id = {e.id: e for e in site.entries}
+            urls = [(site.base + path, lastmod) for path, lastmod in sitemap]
+            urls += [(site.cat.record_iri(rid), by_id[rid].lastmod) for rid in sorted(by_id)]
+            _write_sitemaps(site, urls)
+            (root / "robots.txt").write_text(
+                f"User-agent: *\nAllow: /\n\nSitemap: {site.base}sitemap.xml\n", encoding="utf-8")
+        finally:
+            concurrent.futures.wait(gzipped)  # not left writing into a folder that goes
+        for future in gzipped:
+            future.result()  # void.ttl gives their sizes
         (root / "void.ttl").write_bytes(_void(site, root, result.triples, result.records))
         (root / WITHDRAWN_INDEX).write_text(
             json.dumps(site.withdrawn, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
@@ -1079,14 +1415,24 @@ def publish(
 
 
 def _write_sitemaps(site: _Site, urls: list[tuple[str, str]]) -> None:
-    """``sitemap.xml``; past the protocol's 50,000 URLs, an index of numbered sitemaps."""
+    """``sitemap.xml``; past the protocol's 50,000 URLs, or :data:`SITEMAP_BYTES`, an
+    index of numbered sitemaps (each under both limits)."""
     template = site.env.get_template("sitemap.xml")
-    if len(urls) <= SITEMAP_LIMIT:
+    chunks: list[list[tuple[str, str]]] = [[]]
+    size = 0
+    for url in urls:
+        # a <url> line: the escaped IRI and date, and about 50 bytes of markup
+        length = len(str(markupsafe.escape(url[0])).encode()) + len(url[1]) + 50
+        if chunks[-1] and (len(chunks[-1]) >= SITEMAP_LIMIT or size + length > SITEMAP_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(url)
+        size += length
+    if len(chunks) == 1:
         (site.root / "sitemap.xml").write_text(template.render(urls=urls), encoding="utf-8")
         return
     parts = []
-    for n, start in enumerate(range(0, len(urls), SITEMAP_LIMIT), start=1):
-        chunk = urls[start : start + SITEMAP_LIMIT]
+    for n, chunk in enumerate(chunks, start=1):
         name = f"sitemap-{n}.xml"
         (site.root / name).write_text(template.render(urls=chunk), encoding="utf-8")
         parts.append((site.base + name, _latest(lm for _, lm in chunk if lm)))

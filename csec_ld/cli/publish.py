@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
-from . import base_option, main, quiet_option, reports_errors, sources_argument, step_progress
+from . import (
+    base_option,
+    main,
+    quiet_option,
+    reports_errors,
+    sources_argument,
+    step_progress,
+    workers_option,
+)
 
 
 @main.command()
@@ -21,10 +29,12 @@ from . import base_option, main, quiet_option, reports_errors, sources_argument,
               help="SHACL shapes to validate with (default: the shipped shapes).")
 @click.option("--sparql-endpoint", metavar="URL",
               help="The SPARQL endpoint to name in void.ttl and on the home page.")
+@workers_option
 @quiet_option
 @reports_errors
 def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_validate: bool,
-            shapes: Path | None, sparql_endpoint: str | None, quiet: bool) -> None:
+            shapes: Path | None, sparql_endpoint: str | None, workers: int | None,
+            quiet: bool) -> None:
     """Validate the records and write a static linked-data site.
 
     SOURCES are record files or folders (default: data/). The site holds a page
@@ -40,7 +50,8 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
     with step_progress(quiet) as advance:
         result = run_publish(list(sources) or ["data"], out_dir, base=base,
                              validate=not no_validate, shapes=shapes,
-                             sparql_endpoint=sparql_endpoint, on_progress=advance)
+                             sparql_endpoint=sparql_endpoint, workers=workers,
+                             on_progress=advance)
     withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
     click.echo(f"{result.records} records{withdrawn}, {result.triples} triples, "
                f"{len(result.files)} files → {out_dir}/")
