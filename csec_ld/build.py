@@ -140,13 +140,15 @@ def build(
     on_progress: Callable[[int], None] | None = None,
     validate: bool = True,
     shapes: str | Path | None = None,
+    catalog: str | Path | None = None,
 ) -> BuildResult:
     """Map the records of *sources* and write the catalogue dumps into *out_dir*.
 
     Raises :class:`~csec_ld.errors.DataError` listing every problem (nothing written):
     records that do not load and, with *validate*, violations of the SHACL shapes
     (*shapes*), checked while the records are mapped (one pass; the same problems as
-    :func:`ensure_valid`).
+    :func:`ensure_valid`). *catalog* is the ``catalog.yaml`` (default: found next to
+    the sources, see :func:`~csec_ld.sources.open_catalog`).
     *workers* processes map and render chunks (default: one per core for large
     catalogues); the output is byte-identical for any number of workers.
 
@@ -160,7 +162,7 @@ def build(
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
     if not formats:
         raise UsageError(f"no output format given (known: {', '.join(FORMATS)})")
-    catalogue = open_catalog(sources, base=base)
+    catalogue = open_catalog(sources, base=base, catalog=catalog)
     mapper = Mapper(catalogue, profiles)  # fails early on an unknown profile
     stream = None
     if validate:
@@ -174,6 +176,7 @@ def build(
         tuple(formats),
         validate=validate,
         shapes=None if shapes is None else str(shapes),
+        catalog=None if catalog is None else str(catalog),
     )
     # Validation sees every profile's triples, whatever profiles the output has.
     checked = mapper if stream is None or writes_every_profile(profiles) else Mapper(catalogue)

@@ -48,7 +48,7 @@ from rdflib.namespace import XSD as _XSD
 
 from .memory import paused_gc
 
-__all__ = ["Compiled", "CrossIndex", "compile_shapes"]
+__all__ = ["Compiled", "CrossIndex", "StreamContext", "StreamPlan", "compile_shapes"]
 
 SH = "http://www.w3.org/ns/shacl#"
 _XSD_STRING = str(_XSD.string)
@@ -112,6 +112,7 @@ _NODE_KINDS = {
 
 
 _RANKS = {SH + "Violation": 3, SH + "Warning": 2, SH + "Info": 1}
+_UNSET = object()
 
 
 def _comp(name: str) -> str:
@@ -336,6 +337,10 @@ class _Sparql:
     messages: list[Any]  # the constraint's own sh:message literals
     predicates: set[str] | None  # predicates the query reads (None: any)
     keys: list[tuple[str, ...]] | None = None  # cross-record join: predicate per shared variable
+    #: Whether the query reads only the focus node's own triples (every pattern's subject
+    #: is ``$this``, every predicate an IRI): then a chunk holding each subject's triples
+    #: gives it all it needs.
+    local: bool = False
 
 
 @dataclass
@@ -358,6 +363,10 @@ class _Shape:
     #: remembered per value like the others: most of its values are dates, which repeat.
     ors: list[_Memo] = field(default_factory=list)
     sparql: list[_Sparql] = field(default_factory=list)
+    _message: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._message = _UNSET
 
     @property
     def rank(self) -> int:
@@ -365,8 +374,11 @@ class _Shape:
         return _RANKS.get(self.severity, 3)
 
     def message(self) -> str | None:
-        msgs = sorted(self.messages, key=lambda m: (m.language not in (None, "en"), str(m)))
-        return str(msgs[0]) if msgs else None
+        """The shape's message (English first): one string for all its results."""
+        if self._message is _UNSET:
+            msgs = sorted(self.messages, key=lambda m: (m.language not in (None, "en"), str(m)))
+            self._message = str(msgs[0]) if msgs else None
+        return self._message  # type: ignore[return-value]
 
 
 @dataclass
@@ -470,6 +482,43 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
     return env["check"]
 
 
+@dataclass
+class StreamContext:
+    """What a chunk of a subject-grouped stream is checked with, besides its triples."""
+
+    #: Per spec number (:attr:`Compiled.spec_numbers`): the focus nodes that the stream
+    #: found by sh:targetObjectsOf whose triples are in this chunk (or nowhere).
+    extra_focus: dict[int, list[Any]] = field(default_factory=dict)
+    #: The rdfs:subClassOf edges (subclass IRI, class IRI) of the whole graph.
+    subclass_of: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """What a stream of subject-grouped triples must keep for the compiled shapes.
+
+    A chunk that holds every triple of each of its subjects gives the compiled checks
+    what they read, except what crosses subjects: the focus nodes found by
+    sh:targetObjectsOf (the stream tracks them, see :class:`StreamContext`), the
+    subclasses of targeted classes (the stream gathers the edges), the cross-record
+    rules (:class:`CrossIndex`) and SPARQL constraints that read beyond ``$this``
+    (:attr:`nonlocal_shapes`, left to pySHACL).
+    """
+
+    #: Predicates whose every triple the checks read (None: all of them).
+    read: frozenset[str] | None
+    #: sh:targetSubjectsOf predicates nothing reads: one triple per subject will do.
+    existence: frozenset[str]
+    #: Per spec number: (its sh:targetSubjectsOf, its sh:targetObjectsOf, its classes).
+    specs: tuple[tuple[frozenset[str], frozenset[str], tuple[str, ...]], ...]
+    #: Every class some shape targets (rdf:type and rdfs:subClassOf are read then).
+    classes: frozenset[str]
+    #: Shapes with a SPARQL constraint that reads other subjects' triples, and whether
+    #: one of them is a blank node (then results cannot be told apart by shape).
+    nonlocal_shapes: frozenset[str]
+    anonymous_nonlocal: bool
+
+
 def _has_core(shape: _Shape) -> bool:
     """Whether the shape has constraints checked in Python (not only SPARQL ones)."""
     return bool(
@@ -491,9 +540,51 @@ class Compiled:
             (s, q) for t in self.targets for s in t.shapes if s.cross for q in s.sparql
         ]
         self._cross_number = {id(q): n for n, (_, q) in enumerate(self.cross)}
+        #: The target specs with sh:targetObjectsOf, numbered (see :meth:`stream_plan`).
+        self.spec_numbers: dict[tuple[tuple[str, ...], ...], int] = {}
+        for t in self.targets:
+            if t.objects_of:
+                spec = (tuple(t.classes), tuple(t.subjects_of), tuple(t.objects_of))
+                self.spec_numbers.setdefault(spec, len(self.spec_numbers))
         self._plans: dict[tuple[int, ...], Callable[[Iterable[Any], Any, list], None]] = {}
         self.index: dict[str, dict[str, dict[Any, None]]] = {}
         self._nodes: dict[str, Any] = {}
+
+    def stream_plan(self) -> StreamPlan:
+        """What :meth:`check` reads of a chunk, for a stream cutting a graph by subject."""
+        read: set[str] | None = set()
+        subjects_of: set[str] = set()
+        classes: set[str] = set()
+        nonlocal_shapes: set[str] = set()
+        anonymous = False
+        for t in self.targets:
+            subjects_of.update(t.subjects_of)
+            classes.update(t.classes)
+            for shape in t.shapes:
+                wanted = [shape.path, *shape.equals] if shape.path else list(shape.equals)
+                for q in shape.sparql:
+                    if not q.local and not shape.cross:
+                        if shape.iri is None:
+                            anonymous = True
+                        nonlocal_shapes.add(shape.iri or "")
+                        continue
+                    if q.predicates is None:
+                        read = None
+                    else:
+                        wanted += q.predicates
+                if read is not None:
+                    read.update(p for p in wanted if p)
+        if classes and read is not None:
+            read |= {_RDF_TYPE, _SUBCLASS}
+        specs = [(frozenset(s), frozenset(o), c) for c, s, o in self.spec_numbers]
+        return StreamPlan(
+            read=None if read is None else frozenset(read),
+            existence=frozenset(subjects_of - (read or set())) if read is not None else frozenset(),
+            specs=tuple(specs),
+            classes=frozenset(classes),
+            nonlocal_shapes=frozenset(nonlocal_shapes - {""}),
+            anonymous_nonlocal=anonymous,
+        )
 
     # ----------------------------------------------------------------- compiling
 
@@ -723,13 +814,14 @@ class Compiled:
                 r"\bSELECT(\s+(DISTINCT|REDUCED))?", r"\g<0> ?this", head, count=1, flags=re.I
             )
         full = self._prefixes(node) + head + "{ VALUES ?this { %VALUES% } " + body
-        predicates, keys = self._analyse(full.replace("%VALUES%", ""))
+        predicates, keys, local = self._analyse(full.replace("%VALUES%", ""))
         messages = [m for m in g.objects(node, _SH.message) if isinstance(m, rdflib.Literal)]
-        return _Sparql(node, full, projects_this, messages, predicates, keys)
+        return _Sparql(node, full, projects_this, messages, predicates, keys, local)
 
     @staticmethod
-    def _analyse(text: str) -> tuple[set[str] | None, list[tuple[str, ...]] | None]:
-        """The predicates a query reads, and its cross-record join (see :class:`CrossIndex`)."""
+    def _analyse(text: str) -> tuple[set[str] | None, list[tuple[str, ...]] | None, bool]:
+        """The predicates a query reads, its cross-record join (see :class:`CrossIndex`),
+        and whether it reads only ``$this``'s own triples."""
         from rdflib.plugins.sparql import prepareQuery
 
         try:
@@ -757,6 +849,9 @@ class Compiled:
             else:
                 predicates = None
         this = rdflib.Variable("this")
+        local = bool(triples) and all(
+            s == this and isinstance(p, rdflib.URIRef) for s, p, _ in triples
+        )
         this_side = {
             o: str(p)
             for s, p, o in triples
@@ -773,9 +868,9 @@ class Compiled:
             if not shared:
                 continue
             if any(this_side[v] != p for v, p in shared.items()):
-                return predicates, None
+                return predicates, None, local
             keys.append(tuple(sorted(shared.values())))
-        return predicates, (keys or None)
+        return predicates, (keys or None), local
 
     # ----------------------------------------------------------------- checking
 
@@ -788,6 +883,7 @@ class Compiled:
         cross_only: bool = False,
         cross_focus: dict[str, set[int]] | None = None,
         min_rank: int = 0,
+        stream: StreamContext | None = None,
     ) -> list[Any]:
         """pySHACL's results on the graph of *triples* (as ``validation._Raw``).
 
@@ -796,10 +892,14 @@ class Compiled:
         the focus nodes of each cross-record constraint (by its number in :attr:`cross`),
         and those constraints are left to the caller's :class:`CrossIndex`.
         *min_rank* (3: violations, 2: and warnings) skips the shapes of lower severity.
+        *stream* says the triples are a chunk of a larger graph holding every triple of
+        each of its subjects (see :meth:`stream_plan`).
         """
         triples = triples if isinstance(triples, list) else list(triples)
         with paused_gc():
-            return self._check(triples, skip_focus, focus_only, cross_only, cross_focus, min_rank)
+            return self._check(
+                triples, skip_focus, focus_only, cross_only, cross_focus, min_rank, stream
+            )
 
     def _check(
         self,
@@ -809,6 +909,7 @@ class Compiled:
         cross_only: bool,
         cross_focus: dict[str, set[int]] | None,
         min_rank: int,
+        stream: StreamContext | None = None,
     ) -> list[Any]:
         index, nodes = _index(triples)
         self.index = index  # kept for :meth:`cross_entries` after a check
@@ -820,7 +921,7 @@ class Compiled:
             spec = (tuple(target.classes), tuple(target.subjects_of), tuple(target.objects_of))
             focus = found.get(spec)  # shapes with the same targets share their focus nodes
             if focus is None:
-                focus = found[spec] = self._focus(target, index, nodes)
+                focus = found[spec] = self._focus(target, index, nodes, stream)
                 if skip_focus:
                     for f in skip_focus & focus.keys():
                         del focus[f]
@@ -844,6 +945,8 @@ class Compiled:
                         for fkey in focus:
                             cross_focus.setdefault(fkey, set()).add(n)
                         continue
+                    if stream is not None and not q.local and not shape.cross:
+                        continue  # it reads other subjects' triples: pySHACL runs it
                     work = sparql_work.setdefault(id(q), (shape, q, []))
                     work[2].extend(focus.values())
         if sparql_work:
@@ -859,7 +962,13 @@ class Compiled:
             )
         return plan
 
-    def _focus(self, target: _Target, index: dict[str, Any], nodes: dict[str, Any]) -> dict:
+    def _focus(
+        self,
+        target: _Target,
+        index: dict[str, Any],
+        nodes: dict[str, Any],
+        stream: StreamContext | None = None,
+    ) -> dict:
         focus: dict[str, Any] = {}
         if target.subjects_of:
             wanted = target.subjects_of
@@ -868,28 +977,42 @@ class Compiled:
                     if p in props:
                         focus[skey] = nodes[skey]
                         break
-        for p in target.objects_of:
-            for props in index.values():
-                for o in props.get(p, ()):
-                    focus[_node_key(o)] = o
+        if stream is None:
+            for p in target.objects_of:
+                for props in index.values():
+                    for o in props.get(p, ()):
+                        focus[_node_key(o)] = o
+        elif target.objects_of:  # the stream found them, in this chunk or another
+            spec = (tuple(target.classes), tuple(target.subjects_of), tuple(target.objects_of))
+            for o in stream.extra_focus.get(self.spec_numbers[spec], ()):
+                focus[_node_key(o)] = o
         if target.classes:
-            classes = self._subclasses(target.classes, index)
+            classes = self._subclasses(
+                target.classes, index, stream.subclass_of if stream is not None else ()
+            )
             for skey, props in index.items():
                 types = props.get(_RDF_TYPE)
                 if types and any(getattr(t, "value", None) in classes for t in types):
                     focus[skey] = nodes[skey]
         return focus
 
-    def _subclasses(self, classes: list[str], index: dict[str, Any]) -> set[str]:
+    def _subclasses(
+        self,
+        classes: list[str],
+        index: dict[str, Any],
+        more: Iterable[tuple[str, str]] = (),
+    ) -> set[str]:
+        """The classes and their subclasses, by the data's rdfs:subClassOf (and *more*)."""
+        edges: list[tuple[str, str | None]] = [(sub, sup) for sub, sup in more]
+        for skey, props in index.items():
+            edges += [(skey, getattr(o, "value", None)) for o in props.get(_SUBCLASS, ())]
         out = set(classes)
-        changed = True
+        changed = bool(edges)
         while changed:
             changed = False
-            for skey, props in index.items():
-                if skey in out or _SUBCLASS not in props:
-                    continue
-                if any(getattr(o, "value", None) in out for o in props[_SUBCLASS]):
-                    out.add(skey)
+            for sub, sup in edges:
+                if sup in out and sub not in out:
+                    out.add(sub)
                     changed = True
         return out
 

@@ -67,6 +67,7 @@ class PipelineSpec:
     #: (``publish.SiteChunk``, in :attr:`Chunk.site`).
     site: str | None = None
     listing_size: int = 100
+    catalog: str | None = None  # the catalog.yaml given (default: found next to the sources)
 
 
 @dataclass
@@ -128,7 +129,9 @@ class ChunkWorker:
         self.spec = spec
         self.spool = spool  # a folder: leave each chunk's bytes in a file there
         self.spool_files = 0
-        self.catalogue = catalogue or open_catalog(list(spec.sources), base=spec.base)
+        self.catalogue = catalogue or open_catalog(
+            list(spec.sources), base=spec.base, catalog=spec.catalog
+        )
         self.checker: Any = None
         if spec.validate:
             from .validation import ChunkChecker

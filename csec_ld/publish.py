@@ -1284,6 +1284,7 @@ def publish(
     listing_size: int = LISTING_SIZE,
     workers: int | None = None,
     on_progress: Callable[[str, int], None] | None = None,
+    catalog: str | Path | None = None,
 ) -> PublishResult:
     """Validate the records of *sources* and write the static site into *out_dir*.
 
@@ -1300,11 +1301,12 @@ def publish(
     then nothing is written.
     An existing *out_dir* is replaced only when the new site is complete, and only
     if it is a csec-ld site or empty. *page_size* records make a page of the Hydra
-    catalogue, *listing_size* a page of each HTML listing.
+    catalogue, *listing_size* a page of each HTML listing. *catalog* is the
+    ``catalog.yaml`` (default: found next to the sources).
     """
     if page_size < 1 or listing_size < 1:
         raise UsageError("page_size and listing_size must be at least 1")
-    catalogue = open_catalog(sources, base=base)
+    catalogue = open_catalog(sources, base=base, catalog=catalog)
     stream = None
     if validate:
         from .validation import ChunkChecker, StreamValidation
@@ -1316,7 +1318,7 @@ def publish(
         spec = PipelineSpec(
             tuple(str(s) for s in sources), base, None, tuple(_WRITERS), validate=validate,
             shapes=None if shapes is None else str(shapes), site=str(root),
-            listing_size=listing_size,
+            listing_size=listing_size, catalog=None if catalog is None else str(catalog),
         )
         site = _Site(catalogue, root, sparql_endpoint, listing_size)
         (root / "resource").mkdir()

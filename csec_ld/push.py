@@ -577,6 +577,7 @@ def push(
     timeout: float = DEFAULT_TIMEOUT,
     validate: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    catalog: str | Path | None = None,
 ) -> PushResult:
     """Replace *graph* (default: the default graph) at *endpoint* with the catalogue.
 
@@ -608,6 +609,7 @@ def push(
             timeout=timeout,
             validate=validate,
             on_progress=on_progress,
+            catalog=catalog,
         )
 
 
@@ -625,6 +627,7 @@ def _push(
     timeout: float,
     validate: bool,
     on_progress: Callable[[int], None] | None,
+    catalog: str | Path | None,
 ) -> PushResult:
     if swap not in SWAPS:
         raise UsageError(f"--swap: {swap!r} is not one of {', '.join(SWAPS)}")
@@ -644,7 +647,8 @@ def _push(
         _check_url("--query-endpoint", query_endpoint)
     shown = redact(endpoint)
     with tempfile.TemporaryDirectory(prefix="csec-ld-push-") as tmp:
-        built = build(sources, Path(tmp) / "dist", formats=["nt"], base=base, validate=validate)
+        built = build(sources, Path(tmp) / "dist", formats=["nt"], base=base, validate=validate,
+                      catalog=catalog)
         nt_file = built.files["nt"]
         ontology = _Ontology()
         with _client(timeout, _credentials()) as client:

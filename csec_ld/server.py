@@ -1190,17 +1190,24 @@ def prepare_site(
     base: str | None = None,
     validate: bool = True,
     sparql_endpoint: str | None = None,
+    catalog: str | Path | None = None,
 ) -> Iterator[Path]:
     """The site folder to serve: a published site as it is, or sources published now.
 
     With no argument: ``site/`` if it is a published site, else ``data/``. Sources are
-    published (validated unless *validate* is false) into a temporary folder that is
+    published (validated unless *validate* is false, with the ``catalog.yaml``
+    *catalog*, by default found next to them) into a temporary folder that is
     removed afterwards.
     """
     paths = [Path(p) for p in (site_or_sources or [])]
     if not paths:
         paths = [Path("site")] if is_site(Path("site")) else [Path("data")]
     if len(paths) == 1 and is_site(paths[0]):
+        if catalog is not None:
+            raise UsageError(
+                f"--catalog: {paths[0]} is a published site, which carries its own catalogue; "
+                "give --catalog with record files or folders"
+            )
         yield paths[0]
         return
     for p in paths:
@@ -1208,7 +1215,8 @@ def prepare_site(
             raise SourceNotFoundError(f"{p}: no such file or folder")
     with tempfile.TemporaryDirectory(prefix="csec-ld-serve-") as tmp:
         out = Path(tmp) / "site"
-        publish(paths, out, base=base, validate=validate, sparql_endpoint=sparql_endpoint)
+        publish(paths, out, base=base, validate=validate, sparql_endpoint=sparql_endpoint,
+                catalog=catalog)
         yield out
 
 
@@ -1229,6 +1237,7 @@ def serve(
     queue: int = DEFAULT_QUEUE,
     memory_mb: int = DEFAULT_MEMORY_MB,
     allow_network_in_queries: bool = False,
+    catalog: str | Path | None = None,
 ) -> None:
     """Serve a site (or sources, published first) on *host*:*port* until interrupted.
 
@@ -1248,7 +1257,7 @@ def serve(
         previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with prepare_site(site_or_sources, base=base, validate=validate,
-                          sparql_endpoint=endpoint) as site:
+                          sparql_endpoint=endpoint, catalog=catalog) as site:
             app = create_app(site, timeout=timeout, row_limit=row_limit,
                              max_query_length=max_query_length, store=store,
                              public_url=public_url, workers=workers, queue=queue,

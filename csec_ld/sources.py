@@ -20,6 +20,7 @@ follows symbolic links, each file once.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -660,6 +661,15 @@ def discover(sources: Sequence[str | Path], *, rdf: bool = False) -> list[Path]:
         if path.is_dir():
             for file, real in _walk(path, suffixes):
                 found.setdefault(real, file)
+        elif path.name in _CONFIG_FILES:
+            what, give = (
+                ("description", "give it with --catalog")
+                if path.name == CATALOG_FILE
+                else ("registry of agents", f"give the {CATALOG_FILE} that names it with --catalog")
+            )
+            raise UsageError(
+                f"{path}: {path.name} is the catalogue's {what}, not a record file: {give}"
+            )
         elif path.suffix.lower() in suffixes:
             found.setdefault(os.path.realpath(path), path)
         else:
@@ -739,6 +749,7 @@ class Catalog:
 
 
 def _find_config(sources: Sequence[str | Path]) -> Path | None:
+    """The first catalog.yaml next to a source or in one of the two folders above it."""
     for source in sources:
         path = Path(source).resolve()
         start = path if path.is_dir() else path.parent
@@ -1120,29 +1131,64 @@ class Catalogue:
             raise DataError(self.errors)
 
 
+def _catalog_file(
+    sources: Sequence[str | Path], files: Sequence[Path], catalog: str | Path | None
+) -> Path | None:
+    """The catalog.yaml to read: *catalog*, else the one found next to *sources*; None
+    only when every file is RDF (RDF carries its own description).
+
+    :class:`UsageError` when none is found for record files: never a made-up title,
+    no publisher, no licence.
+    """
+    if catalog is not None:
+        path = Path(catalog)
+        if path.is_dir():
+            raise UsageError(f"--catalog {path}: is a folder; give its {CATALOG_FILE} file")
+        if not path.is_file():
+            raise UsageError(f"--catalog {path}: no such file")
+        if path.name == REGISTRY_FILE:
+            raise UsageError(
+                f"--catalog {path}: {REGISTRY_FILE} is the registry of agents; give the "
+                f"{CATALOG_FILE} that names it (its registry: field)"
+            )
+        return path
+    found = _find_config(sources)
+    if found is None and (not files or any(f.suffix.lower() not in RDF_SUFFIXES for f in files)):
+        shown_sources = " ".join(str(s) for s in sources[:3]) + (" ..." if len(sources) > 3 else "")
+        raise UsageError(
+            f"no {CATALOG_FILE} found next to {shown_sources} or in its parent folders: "
+            "give --catalog FILE"
+        )
+    return found
+
+
 def open_catalog(
     sources: Sequence[str | Path] = ("data",),
     *,
     base: str | None = None,
-    catalog_file: str | Path | None = None,
+    catalog: str | Path | None = None,
     rdf: bool = False,
+    catalog_file: str | Path | None = None,
 ) -> Catalogue:
     """Find the record files, the catalogue description and the registry for *sources*.
+
+    *catalog* is the ``catalog.yaml`` to use (its ``registry:`` names ``agents.yaml``,
+    relative to it); by default the one next to the sources or in the two folders
+    above them. Record files without a catalogue raise :class:`UsageError`; RDF files
+    alone need none. *catalog_file* is an older name of *catalog*.
 
     >>> cat = open_catalog(["data"])
     >>> sorted(r.id for r in cat.records())[:1]
     ['2009-pilot-survey-children-youth-scy-2010']
     """
     files = discover(sources, rdf=rdf)
-    config = Path(catalog_file) if catalog_file else _find_config(sources)
-    if config is not None and not config.is_file():
-        raise SourceNotFoundError(f"{config}: no such file")
+    config = _catalog_file(sources, files, catalog if catalog is not None else catalog_file)
     try:
         if config is not None:
-            catalog, registry_path = _read_catalog(config)
+            description, registry_path = _read_catalog(config)
             registry = read_registry(registry_path)
         else:
-            catalog, registry = Catalog(), Registry({})
+            description, registry = Catalog(), Registry({})
     except RecordError as exc:
         raise DataError([exc]) from exc
     if base is not None:
@@ -1150,19 +1196,18 @@ def open_catalog(
             _check_base(base, None, "--base")
         except RecordError as exc:
             raise UsageError(f"--base: {exc.message}") from exc
-        catalog = Catalog(
-            catalog.title,
-            catalog.description,
-            base,
-            catalog.publisher,
-            catalog.license,
-            catalog.location,
-        )
-    if catalog.publisher and catalog.publisher not in registry:
+        description = dataclasses.replace(description, base=base)
+    if description.publisher and description.publisher not in registry:
         raise DataError(
-            [RecordError(f"unknown agent {catalog.publisher!r}", path=config, field="publisher")]
+            [
+                RecordError(
+                    f"unknown agent {description.publisher!r} (add it to {registry_path})",
+                    path=config,
+                    field="publisher",
+                )
+            ]
         )
-    return Catalogue(catalog, registry, load_vocabulary(), files)
+    return Catalogue(description, registry, load_vocabulary(), files)
 
 
 def load_records(sources: Sequence[str | Path] = ("data",), **kwargs: Any) -> list[Record]:

@@ -269,10 +269,12 @@ class MemoryEngine(_PyoxigraphEngine):
         self.store = store if store is not None else pyoxigraph.Store()
 
     @classmethod
-    def from_sources(cls, sources: Sequence[str | Path] = ("data",)) -> MemoryEngine:
+    def from_sources(
+        cls, sources: Sequence[str | Path] = ("data",), *, catalog: str | Path | None = None
+    ) -> MemoryEngine:
         """Our records (mapped) and RDF dumps from *sources*, plus the ontology."""
         engine = cls()
-        engine.store.extend(_quads(catalogue_triples(sources)))
+        engine.store.extend(_quads(catalogue_triples(sources, catalog=catalog)))
         return engine
 
     def describe(self) -> str:
@@ -528,10 +530,12 @@ def open_engine(
     endpoint: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+    catalog: str | Path | None = None,
 ) -> Engine:
     """The engine for one of *data* (default ``data/``), *store* or *endpoint*.
 
-    *timeout* and *max_response_size* apply to an *endpoint* (see :class:`RemoteEngine`).
+    *timeout* and *max_response_size* apply to an *endpoint* (see :class:`RemoteEngine`);
+    *catalog* (a ``catalog.yaml``) to the records of *data*.
 
     >>> open_engine(data=["data"]).name
     'in-process'
@@ -540,11 +544,13 @@ def open_engine(
               if v]
     if len(chosen) > 1:
         raise UsageError(f"choose one of --data, --store and --endpoint (got {', '.join(chosen)})")
+    if catalog is not None and chosen and chosen[0] != "--data":
+        raise UsageError(f"--catalog describes the records of --data, not those of {chosen[0]}")
     if endpoint:
         return RemoteEngine(endpoint, timeout=timeout, max_response_size=max_response_size)
     if store:
         return EmbeddedEngine(store)
-    return MemoryEngine.from_sources(list(data) if data else ["data"])
+    return MemoryEngine.from_sources(list(data) if data else ["data"], catalog=catalog)
 
 
 # --------------------------------------------------------------------------- loading
@@ -609,7 +615,9 @@ def split_sources(sources: Sequence[str | Path]) -> tuple[list[Path], list[Path]
     return record_sources, rdf_files
 
 
-def catalogue_triples(sources: Sequence[str | Path] = ("data",)) -> Iterator[Triple]:
+def catalogue_triples(
+    sources: Sequence[str | Path] = ("data",), *, catalog: str | Path | None = None
+) -> Iterator[Triple]:
     """The triples every engine holds: records of *sources* (mapped), RDF dumps, ontology.
 
     Record files (YAML, CSV, JSON) are mapped like ``csec-ld build`` maps them;
@@ -620,7 +628,7 @@ def catalogue_triples(sources: Sequence[str | Path] = ("data",)) -> Iterator[Tri
 
     record_sources, rdf_files = split_sources(sources)
     if record_sources:
-        catalogue = open_catalog(record_sources)
+        catalogue = open_catalog(record_sources, catalog=catalog)
         for block in map_catalogue(catalogue):
             yield from block
         catalogue.check()
@@ -649,6 +657,7 @@ def load_store(
     *,
     append: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    catalog: str | Path | None = None,
 ) -> LoadResult:
     """Fill the on-disk store in *directory* with the catalogue of *sources* and the ontology.
 
@@ -668,7 +677,7 @@ def load_store(
         files: list[tuple[Path, RdfFormat]] = []
         if record_sources:
             built = build(record_sources, Path(tmp) / "dist", formats=["nt"], validate=False,
-                          on_progress=on_progress)
+                          on_progress=on_progress, catalog=catalog)
             files.append((built.files["nt"], RdfFormat.N_TRIPLES))
         for i, path in enumerate(rdf_files):
             # Parse (and normalise) before touching the store: a broken file changes nothing.
@@ -725,9 +734,10 @@ def upload_graph(url: str, data: bytes, *, graph: str | None = None, replace: bo
 
 def upload_catalogue(url: str, sources: Sequence[str | Path] = ("data",), *,
                      graph: str | None = None, replace: bool = True,
-                     timeout: float = DEFAULT_TIMEOUT) -> LoadResult:
+                     timeout: float = DEFAULT_TIMEOUT,
+                     catalog: str | Path | None = None) -> LoadResult:
     """Put the catalogue of *sources* and the ontology into a Graph Store endpoint."""
-    triples = sorted(set(catalogue_triples(sources)), key=str)
+    triples = sorted(set(catalogue_triples(sources, catalog=catalog)), key=str)
     data = pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""
     upload_graph(url, data, graph=graph, replace=replace, timeout=timeout)
     return LoadResult(url, len(triples))

@@ -28,6 +28,17 @@ records whose join values (identifiers; titles and dates) collide across chunks;
 the catalogue, agents and concepts are checked in a run of their own. ``build``
 validates in its own pipeline, in one pass (:class:`ChunkChecker`,
 :class:`StreamValidation`).
+
+RDF files (with the records of the sources, if any, mapped to a temporary N-Triples
+file) are one graph, streamed through the compiled shapes in chunks of whole subjects
+(:class:`_RdfStream`): N-Triples as its lines, other formats through pyoxigraph's
+parser, never one rdflib graph. A dump our build wrote groups each subject's triples;
+one that does not (a subject found again after its chunk was sent) is detected as it
+streams, and the run starts over with every triple first written to one of a few
+temporary files by a hash of its subject (each small enough to group in memory).
+What crosses subjects is tracked here, small: the nodes a ``sh:targetObjectsOf`` target
+points at in other chunks, ``rdfs:subClassOf`` edges, cross-record keys. Results point
+at the file and line that describe their node (one pass per file at the end).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -251,6 +263,7 @@ class ValidationReport:
 # --------------------------------------------------------------------------- names
 
 
+@functools.lru_cache(maxsize=4096)  # results share the strings (a catalogue has few shapes)
 def compact(iri: str) -> str:
     """``prefix:local`` for IRIs in :data:`REPORT_PREFIXES`, else the IRI."""
     best = ""
@@ -567,91 +580,149 @@ _FORMAT_NAMES = {
     ".trig": "TriG",
     ".rdf": "RDF/XML",
 }
+#: About how many bytes of N-Triples a byte of each format makes (to size partitions).
+_NT_RATIO = {".nt": 1.0, ".nq": 1.0, ".ttl": 2.5, ".jsonld": 2.5}
+_NT = pyoxigraph.RdfFormat.N_TRIPLES
 
 
-def _inline_context(data: bytes) -> bytes:
-    """Replace our versioned context IRI by the context itself (no network).
+class _ContextInliner:
+    """A JSON-LD document read with our versioned context IRI replaced by the context.
 
-    Documents that do not reference it are left as they are, so that parser
-    errors keep pointing at the file's own lines.
+    No network, and no whole document in memory: ``"@context": "<our IRI>"`` (or a
+    list that starts with it) becomes the context itself, on the same line, as the
+    bytes stream through, so parser errors keep pointing at the file's own lines.
     """
-    if CONTEXT_IRI.encode() not in data:
-        return data
-    from .serialize import jsonld_context
 
-    context = jsonld_context()
-    inline = context.get("@context", context)
+    _SPAN = 512  # longer than any match: a match cut by a read is found in the next one
 
-    def fix(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: (ctx(v) if k == "@context" else fix(v)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [fix(v) for v in node]
-        return node
+    def __init__(self, raw: Any) -> None:
+        from .serialize import jsonld_context
 
-    def ctx(value: Any) -> Any:
-        if value == CONTEXT_IRI:
-            return inline
-        if isinstance(value, list):
-            return [ctx(v) for v in value]
-        return value
+        context = jsonld_context()
+        inline = json.dumps(context.get("@context", context), ensure_ascii=False)
+        self._pattern = re.compile(
+            rb'("@context"\s{0,64}:\s{0,64}(?:\[\s{0,64})?)"'
+            + re.escape(CONTEXT_IRI.encode())
+            + rb'"'
+        )
+        self._inline = inline.encode()
+        self._raw = raw
+        self._buffer = b""
+        self._out = b""
+        self._eof = False
 
-    return json.dumps(fix(json.loads(data))).encode()
+    def read(self, size: int = -1) -> bytes:
+        while not self._eof and (size < 0 or len(self._out) < size):
+            block = self._raw.read(1 << 20)
+            self._eof = not block
+            self._buffer += block
+            limit = len(self._buffer) if self._eof else len(self._buffer) - self._SPAN
+            pieces, pos = [], 0
+            for m in self._pattern.finditer(self._buffer):
+                if m.start() >= limit:
+                    break
+                pieces += [self._buffer[pos : m.start()], m.group(1), self._inline]
+                pos = m.end()
+            cut = max(pos, limit, 0)
+            pieces.append(self._buffer[pos:cut])
+            self._out += b"".join(pieces)
+            self._buffer = self._buffer[cut:]
+        if size < 0:
+            out, self._out = self._out, b""
+        else:
+            out, self._out = self._out[:size], self._out[size:]
+        return out
 
 
-class _RdfSource:
-    """An RDF file: its triples, or the syntax error that stopped them; lines on demand."""
+class _RdfFile:
+    """An RDF source file: its triples (whole, or streamed as N-Triples lines), the
+    result for a file that does not parse, and the lines that results point at."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, records: bool = False) -> None:
         self.path = path
-        self.triples: list[Any] = []
-        self.subjects: set[str] = set()
-        self.error: ValidationResult | None = None
-        self._text: str | None = None
-        self._prefixes: dict[str, str] | None = None
-        name = _FORMAT_NAMES.get(path.suffix.lower(), "RDF")
+        self.suffix = path.suffix.lower()
+        self.format = _RDF_FORMATS.get(self.suffix, pyoxigraph.RdfFormat.TURTLE)
+        self.name = _FORMAT_NAMES.get(self.suffix, "RDF")
+        #: A temporary file of mapped records (their results are located by the records).
+        self.records = records
+        #: Read through the parser (else N-Triples: its lines as they are).
+        self.parsed = self.format != _NT
+
+    def size(self) -> int:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.error = ValidationResult(
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[Any]:
+        with self.path.open("rb") as fh:
+            yield _ContextInliner(fh) if self.format == pyoxigraph.RdfFormat.JSON_LD else fh
+
+    def _parse(self, fh: Any) -> Iterator[Any]:
+        base = self.path.resolve().as_uri()
+        return (q.triple for q in pyoxigraph.parse(fh, format=self.format, base_iri=base))
+
+    def triples(self) -> list[Any]:
+        """Every triple (raises what :meth:`problem` turns into a result)."""
+        with self._open() as fh:
+            return list(self._parse(fh))
+
+    def nt_lines(self) -> Iterator[bytes]:
+        """The triples as N-Triples lines: an N-Triples file's own lines (checked by
+        whoever parses them), or the parser's triples written as N-Triples."""
+        with self._open() as fh:
+            if not self.parsed:
+                yield from fh
+                return
+            batch: list[Any] = []
+            for t in self._parse(fh):
+                batch.append(t)
+                if len(batch) == 4096:
+                    yield from _to_ntriples(batch).splitlines(keepends=True)
+                    batch = []
+            if batch:
+                yield from _to_ntriples(batch).splitlines(keepends=True)
+
+    def syntax_error(self) -> ValidationResult | None:
+        """The result for this file if it does not parse (the whole file is read)."""
+        try:
+            with self._open() as fh:
+                for _ in self._parse(fh):
+                    pass
+        except (OSError, SyntaxError, ValueError) as exc:
+            return self.problem(exc)
+        return None
+
+    def problem(self, exc: BaseException) -> ValidationResult:
+        """The result for an error reading or parsing this file."""
+        if isinstance(exc, OSError) and not isinstance(exc, SyntaxError):
+            return ValidationResult(
                 Severity.VIOLATION,
-                f"cannot read the file ({exc.strerror})",
-                file=str(path),
+                f"cannot read the file ({exc.strerror or exc})",
+                file=str(self.path),
                 source="syntax",
                 shape=SYNTAX_SHAPE,
             )
-            return
-        fmt = _RDF_FORMATS.get(path.suffix.lower(), pyoxigraph.RdfFormat.TURTLE)
-        try:
-            if fmt == pyoxigraph.RdfFormat.JSON_LD:
-                data = _inline_context(data)
-            self.triples = [
-                q.triple
-                for q in pyoxigraph.parse(data, format=fmt, base_iri=path.resolve().as_uri())
-            ]
-        except json.JSONDecodeError as exc:
-            self._fail(f"malformed JSON-LD: {exc.msg}", exc.lineno, exc.colno)
-        except SyntaxError as exc:
+        line = column = None
+        if isinstance(exc, SyntaxError):
             if "LoadDocumentCallback" in (exc.msg or ""):
                 exc.msg = (
                     "it uses a remote @context, which csec-ld does not fetch: "
                     "inline the context, or give the file as Turtle or N-Triples"
                 )
-            msg = re.sub(
+            message = re.sub(
                 r"^Parser error (at|between) line \d+ column \d+( and line \d+ column \d+)?: ",
                 "",
                 exc.msg or str(exc),
             )
-            self._fail(f"malformed {name}: {msg}", exc.lineno, exc.offset)
-        except (ValueError, UnicodeDecodeError) as exc:
-            self._fail(f"malformed {name}: {exc}", None, None)
-
-    def _fail(self, message: str, line: int | None, column: int | None) -> None:
-        self.triples = []
+            line, column = exc.lineno, exc.offset
+        else:
+            message = str(exc)
         where = f" (line {line}, column {column})" if line and column else ""
-        self.error = ValidationResult(
+        return ValidationResult(
             Severity.VIOLATION,
-            message + where,
+            f"malformed {self.name}: {message}{where}",
             file=str(self.path),
             line=line,
             column=column,
@@ -659,56 +730,169 @@ class _RdfSource:
             shape=SYNTAX_SHAPE,
         )
 
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = self.path.read_text(encoding="utf-8", errors="replace")
-        return self._text
+    # ----------------------------------------------------------------- lines
 
-    def _spellings(self, iri: str) -> list[str]:
-        if self._prefixes is None:
-            self._prefixes = dict(
-                re.findall(r"(?im)^\s*@?prefix\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>", self.text)
-            )
-        out = [f"<{iri}>"]
-        for prefix, ns in self._prefixes.items():
-            if ns and iri.startswith(ns) and iri != ns:
-                out.append(f"{prefix}:{iri[len(ns) :]}")
-        return out
+    def find_lines(self, wanted: dict[str, set[str | None]]) -> dict[tuple[str, str | None], int]:
+        """The line of each (subject, predicate) of *wanted*: where the subject is
+        described with that predicate, else where it is first described (best effort,
+        one pass over the file, whatever its size)."""
+        try:
+            if self.suffix in (".nt", ".nq"):
+                return self._nt_lines(wanted)
+            if self.suffix == ".jsonld":
+                return self._jsonld_lines(wanted)
+            return self._turtle_lines(wanted)
+        except OSError:
+            return {}
 
-    def line_of(self, subject: str, predicate: str | None) -> int | None:
-        """The line where *subject* is described (and *predicate* given), best effort."""
-        lines = self.text.splitlines()
-        if self.path.suffix.lower() == ".jsonld":
-            for n, text in enumerate(lines, start=1):
-                if re.search(r'"@id"\s*:\s*"' + re.escape(subject) + '"', text):
-                    return n
+    def _text(self) -> Any:
+        return self.path.open(encoding="utf-8", errors="replace", newline=None)
+
+    def _nt_lines(self, wanted: dict[str, set[str | None]]) -> dict[tuple[str, str | None], int]:
+        tokens = {
+            _subject_token(s): (s, {b"<" + p.encode() + b">": p for p in preds if p})
+            for s, preds in wanted.items()
+        }
+        first: dict[str, int] = {}
+        pairs: dict[tuple[str, str | None], int] = {}
+        with self.path.open("rb") as fh:
+            for n, line in enumerate(fh, start=1):
+                parts = line.split(None, 2)
+                if len(parts) < 2:
+                    continue
+                found = tokens.get(parts[0])
+                if found is None:
+                    continue
+                subject, preds = found
+                first.setdefault(subject, n)
+                p = preds.get(parts[1])
+                if p is not None:
+                    pairs.setdefault((subject, p), n)
+        return _pick_lines(wanted, first, pairs)
+
+    def _jsonld_lines(
+        self, wanted: dict[str, set[str | None]]
+    ) -> dict[tuple[str, str | None], int]:
+        """JSON-LD: the line of the node object's ``"@id"`` (compact IRIs expanded with
+        our context, when the document uses it, and the prefixes it defines itself)."""
+        ids = re.compile(r'"@id"\s*:\s*"([^"]*)"')
+        defines = re.compile(r'"([A-Za-z][\w.-]*)"\s*:\s*"([^"]+[/#])"')
+        prefixes: dict[str, str] = {}
+        first: dict[str, int] = {}
+        with self._text() as fh:
+            for n, text in enumerate(fh, start=1):
+                if CONTEXT_IRI in text and not prefixes:
+                    prefixes.update(_context_prefixes())
+                if '"@id"' not in text:
+                    prefixes.update(defines.findall(text))
+                    continue
+                for m in ids.finditer(text):
+                    node = m.group(1)
+                    prefix, colon, local = node.partition(":")
+                    if node not in wanted and colon and prefix in prefixes:
+                        node = prefixes[prefix] + local
+                    if node in wanted:
+                        first.setdefault(node, n)
+        return _pick_lines(wanted, first, {})
+
+    def _turtle_lines(
+        self, wanted: dict[str, set[str | None]]
+    ) -> dict[tuple[str, str | None], int]:
+        """Turtle (and TriG): the subject's first description starts on a line whose
+        first term is the subject (``<iri>`` or a prefixed name); it goes on until a
+        line at the left margin starts with another term; the predicate is a term of
+        one of its lines, followed by a space (``a`` for rdf:type)."""
+        prefix_line = re.compile(r"(?i)^\s*@?prefix\s+([A-Za-z][\w.-]*|):\s*<([^>]*)>")
+        first_term = re.compile(r"\s*(<[^>\s]*>|[^\s;,]+)")
+        prefixes: dict[str, str] = {}
+
+        def expand(term: str) -> str | None:
+            if term.startswith("<") and term.endswith(">"):
+                return term[1:-1]
+            if term == "a":
+                return RDF + "type"
+            prefix, colon, local = term.partition(":")
+            if colon and local and prefix in prefixes:
+                return prefixes[prefix] + local
             return None
-        subj = [
-            re.compile(r"^\s*" + re.escape(s) + r"(?=[\s;,.]|$)") for s in self._spellings(subject)
-        ]
-        start = next((n for n, text in enumerate(lines) if any(p.search(text) for p in subj)), None)
+
+        def subject_of(text: str) -> tuple[str | None, int]:
+            m = first_term.match(text)
+            if m is None:
+                return None, 0
+            term = m.group(1)
+            for candidate in (term, term[:-1] if term.endswith(".") else None):
+                if candidate and candidate != "a":
+                    iri = expand(candidate)
+                    if iri in wanted:
+                        return iri, m.start(1) + len(candidate)
+            return None, 0
+
+        first: dict[str, int] = {}
+        pairs: dict[tuple[str, str | None], int] = {}
+        open_blocks: dict[str, set[str]] = {}  # subject -> predicates still looked for
+        with self._text() as fh:
+            for n, raw in enumerate(fh, start=1):
+                text = raw.rstrip("\r\n")
+                if text[:1] in "@pP":
+                    m = prefix_line.match(text)
+                    if m:
+                        prefixes[m.group(1)] = m.group(2)
+                        continue
+                subject, end = subject_of(text)
+                if open_blocks and text[:1] not in ("", " ", "\t", "#"):
+                    for s in [s for s in open_blocks if s != subject]:
+                        del open_blocks[s]  # the next subject's description
+                body = text
+                if subject is not None and subject not in first:
+                    first[subject] = n
+                    preds = {p for p in wanted[subject] if p is not None}
+                    if preds:
+                        open_blocks[subject] = preds
+                    body = text[end:]
+                if not open_blocks:
+                    continue
+                terms = body.split()
+                if terms and not body[-1:].isspace():
+                    terms.pop()  # a predicate is followed by its object
+                found = {expand(t) for t in terms}
+                for s, preds in list(open_blocks.items()):
+                    for p in preds & found:
+                        pairs[(s, p)] = n
+                    preds -= found
+                    if not preds:
+                        del open_blocks[s]
+        return _pick_lines(wanted, first, pairs)
+
+
+@functools.lru_cache(maxsize=1)
+def _context_prefixes() -> dict[str, str]:
+    """The prefixes our JSON-LD context defines."""
+    from .serialize import jsonld_context
+
+    context = jsonld_context()
+    terms = context.get("@context", context)
+    return {k: v for k, v in terms.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+
+
+def _pick_lines(
+    wanted: dict[str, set[str | None]],
+    first: dict[str, int],
+    pairs: dict[tuple[str, str | None], int],
+) -> dict[tuple[str, str | None], int]:
+    out: dict[tuple[str, str | None], int] = {}
+    for subject, preds in wanted.items():
+        start = first.get(subject)
         if start is None:
-            return None
-        if predicate is None:
-            return start + 1
-        preds = [
-            re.compile(r"(^|\s)" + re.escape(s) + r"(?=\s)") for s in self._spellings(predicate)
-        ]
-        if predicate == RDF + "type":
-            preds.append(re.compile(r"(^|\s)a(?=\s)"))
-        for n in range(start, len(lines)):
-            text = lines[n]
-            starts_subject = text[:1] not in ("", " ", "\t", "#")
-            if n > start and starts_subject and not any(p.match(text) for p in subj):
-                break  # the next subject's description
-            body = text
-            if n == start:
-                for p in subj:
-                    body = p.sub("", body, count=1)
-            if any(p.search(body) for p in preds):
-                return n + 1
-        return start + 1
+            continue
+        for p in preds:
+            out[(subject, p)] = pairs.get((subject, p), start)
+    return out
+
+
+def _subject_token(key: str) -> bytes:
+    """A subject as N-Triples writes it: ``<iri>``, or ``_:label`` for a blank node."""
+    return key.encode() if key.startswith("_:") else b"<" + key.encode() + b">"
 
 
 # --------------------------------------------------------------------------- locating
@@ -719,10 +903,26 @@ class _Locator:
     """Where the nodes of the data graph came from."""
 
     records: dict[str, Record] = dataclasses.field(default_factory=dict)
-    rdf: list[_RdfSource] = dataclasses.field(default_factory=list)
+    rdf: list[_RdfFile] = dataclasses.field(default_factory=list)
+    #: The number in :attr:`rdf` of the file a node is first described in (None: none).
+    owner: Callable[[str], int | None] = lambda focus: None
     extra: dict[str, tuple[str, int | None]] = dataclasses.field(
         default_factory=dict
     )  # node -> (file, line)
+    lines: dict[tuple[str, str | None], int] = dataclasses.field(default_factory=dict)
+
+    def prepare(self, raws: Iterable[_Raw]) -> None:
+        """Find the lines of these results' nodes in the RDF files, one pass per file."""
+        wanted: dict[int, dict[str, set[str | None]]] = {}
+        for raw in raws:
+            if raw.focus in self.records:
+                continue
+            number = self.owner(raw.focus)
+            if number is not None:
+                wanted.setdefault(number, {}).setdefault(raw.focus, set()).add(raw.path)
+        for number, nodes in sorted(wanted.items()):
+            for (focus, path), line in self.rdf[number].find_lines(nodes).items():
+                self.lines[(focus, path)] = line
 
     def locate(
         self, focus: str, path: str | None, field_name: str | None
@@ -731,9 +931,9 @@ class _Locator:
         if record is not None:
             line = record.line_of(field_name) if field_name else record.location.line
             return record.location.path, line
-        for source in self.rdf:
-            if focus in source.subjects:
-                return str(source.path), source.line_of(focus, path)
+        number = self.owner(focus)
+        if number is not None:
+            return str(self.rdf[number].path), self.lines.get((focus, path))
         return self.extra.get(focus, (None, None))
 
 
@@ -819,6 +1019,7 @@ def validate(
     workers: int | None = None,
     engine: str = "fast",
     on_progress: Callable[[int], None] | None = None,
+    catalog: str | Path | None = None,
 ) -> ValidationReport:
     """Validate the records and RDF files of *sources* against the SHACL shapes.
 
@@ -830,12 +1031,15 @@ def validate(
     Catalogues of more than *chunk_size* records are validated a chunk at a time
     (memory stays flat), in *workers* processes (default: one per core, up to the
     number of chunks); the cross-record rules then run once more over the records
-    that collide across chunks. The results are the same as in one run.
+    that collide across chunks. The results are the same as in one run. RDF files
+    are streamed the same way, a chunk of whole subjects at a time (see the module's
+    docstring), with the fast engine.
 
     *engine* ``"fast"`` (default) runs the shapes compiled by :mod:`csec_ld.fastshacl`
     (pySHACL for what it cannot compile); ``"pyshacl"`` runs pySHACL on everything,
     the reference. Both give the same results. *on_progress* is called with the
-    number of records read, as they are.
+    number of records read, as they are. *catalog* is the records' ``catalog.yaml``
+    (default: found next to them; RDF files alone need none).
 
     Raises :class:`~csec_ld.errors.SourceNotFoundError` for a missing source and
     :class:`~csec_ld.errors.ShapesError` for shapes that cannot be read; every
@@ -866,34 +1070,41 @@ def validate(
 
     with _quiet_rdflib(), runner:
         record_files = [p for p in files if p.suffix.lower() not in RDF_SUFFIXES]
-        if record_sources and record_files and engine == "fast" and not rdf_files:
+        with_records = bool(record_sources and record_files)
+        if with_records and engine == "fast" and not rdf_files:
             _stream_records(
-                record_sources, base, shapes, results, report, workers, chunk_size, on_progress
+                record_sources, base, shapes, results, report, workers, chunk_size, on_progress,
+                catalog=catalog,
             )
-        elif record_sources and record_files:
-            _map_records(
-                record_sources,
+        elif rdf_files and engine == "fast" and _streams(loaded_shapes):
+            _validate_rdf(
+                rdf_files,
+                record_sources if with_records else None,
                 base,
-                data,
-                locator,
+                shapes,
+                loaded_shapes,
+                workers,
                 results,
                 report,
-                runner,
-                max(1, chunk_size),
+                locator,
                 on_progress,
+                catalog=catalog,
             )
-        for path in rdf_files:
-            source = _RdfSource(path)
-            if source.error is not None:
-                results.append(source.error)
-                continue
-            source.subjects = {t.subject.value for t in source.triples}
-            targets = sorted(record_focus_nodes(source.triples))
-            report.records += len(targets)
-            report.checked.extend((_relative(str(path)), _record_id(t) or t) for t in targets)
-            data.extend(source.triples)
-            locator.rdf.append(source)
-
+        else:
+            if with_records:
+                _map_records(
+                    record_sources,
+                    base,
+                    data,
+                    locator,
+                    results,
+                    report,
+                    runner,
+                    max(1, chunk_size),
+                    on_progress,
+                    catalog=catalog,
+                )
+            data.extend(_read_rdf(rdf_files, results, report, locator))
         if not files:
             results.append(
                 ValidationResult(
@@ -906,7 +1117,9 @@ def validate(
             )
         if data:
             runner.submit(_to_ntriples(data), keep=None)
-        results.extend(_result(raw, loaded_shapes, locator) for raw in runner.results())
+        raws = runner.results()
+        locator.prepare(raws)
+        results.extend(_result(raw, loaded_shapes, locator) for raw in raws)
 
     results = sorted({_tidy(r, locator) for r in results}, key=ValidationResult.sort_key)
     if max_per_shape is not None:
@@ -922,6 +1135,197 @@ def validate(
         results = kept
     report.results = results
     return report
+
+
+def _streams(shapes: _Shapes) -> bool:
+    """Whether RDF input can stream through the compiled shapes (not when a shape the
+    results could not be told apart by falls back)."""
+    from .fastshacl import compile_shapes
+
+    compiled = compile_shapes(shapes.graph)
+    return not compiled.everything_falls_back and not compiled.stream_plan().anonymous_nonlocal
+
+
+def _read_rdf(
+    rdf_files: Sequence[Path],
+    results: list[ValidationResult],
+    report: ValidationReport,
+    locator: _Locator,
+) -> list[Any]:
+    """Every triple of the RDF files, for an engine that wants the whole graph."""
+    data: list[Any] = []
+    subjects: list[set[str]] = []
+    for path in rdf_files:
+        source = _RdfFile(path)
+        try:
+            triples = source.triples()
+        except (OSError, SyntaxError, ValueError) as exc:
+            results.append(source.problem(exc))
+            continue
+        targets = sorted(record_focus_nodes(triples))
+        report.records += len(targets)
+        report.checked.extend((_relative(str(path)), _record_id(t) or t) for t in targets)
+        subjects.append({t.subject.value for t in triples})
+        locator.rdf.append(source)
+        data.extend(triples)
+
+    def owner(focus: str) -> int | None:
+        return next((n for n, nodes in enumerate(subjects) if focus in nodes), None)
+
+    locator.owner = owner
+    return data
+
+
+def _validate_rdf(
+    rdf_files: Sequence[Path],
+    record_sources: Sequence[str | Path] | None,
+    base: str | None,
+    shapes: str | Path | None,
+    loaded: _Shapes,
+    workers: int | None,
+    results: list[ValidationResult],
+    report: ValidationReport,
+    locator: _Locator,
+    on_progress: Callable[[int], None] | None,
+    chunk_lines: int | None = None,
+    *,
+    catalog: str | Path | None = None,
+) -> None:
+    """The RDF files (and the records of *record_sources*, mapped) as one graph, through
+    the compiled shapes a chunk of whole subjects at a time (:class:`_RdfStream`).
+
+    A stream starts over when what it assumed fails: with the input partitioned by
+    subject when it is not grouped by subject (or an rdfs:subClassOf triple comes
+    after the chunks it concerns), without a file that turns out not to parse (its
+    syntax error is its result, as when the whole graph is read).
+    """
+    from .fastshacl import compile_shapes
+
+    compiled = compile_shapes(loaded.graph)
+    plan = compiled.stream_plan()
+    fallback: frozenset[str] | bool | None = False
+    if compiled.fallback or plan.nonlocal_shapes:
+        fallback = _fallback_predicates(loaded.graph)
+    shapes_arg = None if shapes is None else str(shapes)
+    with contextlib.ExitStack() as stack:
+        inputs = [_RdfFile(p) for p in rdf_files]
+        if record_sources is not None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csec-ld-")))
+            mapped = folder / "records.nt"
+            if _records_to_ntriples(
+                record_sources, base, mapped, locator, results, report, on_progress,
+                catalog=catalog,
+            ):
+                inputs.append(_RdfFile(mapped, records=True))
+        broken: dict[int, ValidationResult] = {}
+        partitioned = False
+        while True:
+            live = [f for n, f in enumerate(inputs) if n not in broken]
+            runner = _Runner(shapes, loaded, workers)
+            stream = _RdfStream(
+                live,
+                shapes_arg,
+                plan,
+                runner,
+                partitioned=partitioned,
+                fallback=fallback,
+                chunk_lines=chunk_lines or STREAM_CHUNK_LINES,
+                on_progress=on_progress,
+            )
+            suspects: list[_RdfFile] = []
+            try:
+                with runner:
+                    raws = stream.run()
+                break
+            except _Restart as exc:
+                if exc.why != "syntax":
+                    partitioned = True
+                    continue
+                if exc.source is not None and exc.error is not None:
+                    broken[inputs.index(exc.source)] = exc.source.problem(exc.error)
+                    continue
+                suspects = [exc.source] if exc.source is not None else live
+            except _ChunkSyntaxError:
+                suspects = [f for f in live if not f.parsed]
+            finally:
+                stream.close()
+            found = False
+            for source in suspects:
+                error = source.syntax_error()
+                if error is not None:
+                    broken[inputs.index(source)] = error
+                    found = True
+            if not found:  # it parses whole (the parser resolves what a line cannot say)
+                unparsed = [f for f in suspects if not f.parsed]
+                if not unparsed:
+                    raise RuntimeError("an RDF stream failed on input that parses")
+                for source in unparsed:
+                    source.parsed = True
+        results.extend(broken[n] for n in sorted(broken))
+        for n, source in enumerate(live):
+            targets = stream.records[n]
+            if targets is None:
+                continue
+            report.records += len(targets)
+            path = _relative(str(source.path))
+            report.checked.extend((path, _record_id(t) or t) for t in sorted(targets))
+        stream.done = []  # what locating needs stays: which input holds which subject
+        locator.rdf = live
+        locator.owner = _owner(stream, live)
+        locator.prepare(raws)
+        raws.reverse()
+        while raws:  # one result for each raw result, freed as it goes
+            results.append(_result(raws.pop(), loaded, locator))
+
+
+def _owner(stream: _RdfStream, inputs: list[_RdfFile]) -> Callable[[str], int | None]:
+    """Which input a node is first described in (None: none, or the mapped records)."""
+    owners, closed = stream.owners, stream.closed
+
+    def owner(focus: str) -> int | None:
+        token = hash(_subject_token(focus))
+        number = (0 if token in closed else None) if owners is None else owners.get(token)
+        return None if number is None or inputs[number].records else number
+
+    return owner
+
+
+def _records_to_ntriples(
+    sources: Sequence[str | Path],
+    base: str | None,
+    out: Path,
+    locator: _Locator,
+    results: list[ValidationResult],
+    report: ValidationReport,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    catalog: str | Path | None = None,
+) -> bool:
+    """The records mapped to N-Triples in *out* (False: the catalogue does not load)."""
+    from .mapping import Mapper
+
+    try:
+        catalogue = open_catalog(sources, base=base, catalog=catalog)
+    except DataError as exc:
+        results.extend(_load_result(e) for e in exc.errors)
+        return False
+    base_iri = catalogue.catalog.base
+    mapper = Mapper(catalogue)
+    with out.open("wb") as fh:
+        for record in catalogue.records():
+            fh.write(_to_ntriples(mapper.record(record)))
+            locator.records[base_iri + "resource/" + record.id] = record
+            report.checked.append((_relative(record.location.path), record.id))
+            if on_progress:
+                on_progress(1)
+        for block in mapper.support():
+            fh.write(_to_ntriples(list(block)))
+    results.extend(_load_result(e) for e in catalogue.errors)
+    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
+    report.records += catalogue.count + len(failed)
+    report.checked.extend((path, rid) for path, rid in failed if rid)
+    _support_locations(catalogue, locator)
+    return True
 
 
 _RECORD_IRI = re.compile(r"\S+/resource/[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -975,6 +1379,8 @@ def _stream_records(
     workers: int | None,
     chunk_size: int,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    catalog: str | Path | None = None,
 ) -> None:
     """Validate records on the build's pipeline: read, mapped and checked a chunk at a
     time by one worker per core (memory holds a few chunks and the results), with
@@ -985,7 +1391,7 @@ def _stream_records(
     from .pipeline import PipelineSpec, run_chunks
 
     try:
-        catalogue = open_catalog(sources, base=base)
+        catalogue = open_catalog(sources, base=base, catalog=catalog)
     except DataError as exc:
         results.extend(_load_result(e) for e in exc.errors)
         return
@@ -998,6 +1404,7 @@ def _stream_records(
         validate=True,
         shapes=None if shapes is None else str(shapes),
         threshold="info",
+        catalog=None if catalog is None else str(catalog),
     )
     mapper = Mapper(catalogue)
     records = 0
@@ -1028,12 +1435,14 @@ def _map_records(
     runner: _Runner,
     chunk_size: int,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    catalog: str | Path | None = None,
 ) -> None:
     """Map the records; small catalogues go into *data*, large ones to *runner* in chunks."""
     from .mapping import Mapper
 
     try:
-        catalogue = open_catalog(sources, base=base)
+        catalogue = open_catalog(sources, base=base, catalog=catalog)
     except DataError as exc:
         results.extend(_load_result(e) for e in exc.errors)
         return
@@ -1149,7 +1558,7 @@ def _to_ntriples(triples: Iterable[Any] | rdflib.Graph) -> bytes:
     return pyoxigraph.serialize(list(triples), format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Raw:
     """One SHACL result as plain strings (it crosses process boundaries)."""
 
@@ -1310,6 +1719,7 @@ class _Runner:
         self.workers = workers
         self.engine = engine
         self.pool: Any = None
+        self.size = 1  # worker processes
         self.pending: list[Any] = []
         self.done: list[_Raw] = []
         self.cross: Any = None  # fastshacl.CrossIndex, for chunked runs of the fast engine
@@ -1317,29 +1727,41 @@ class _Runner:
     def __enter__(self) -> _Runner:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if self.pool is not None:  # after an error, not waiting for what may never end
+            self.pool.shutdown(wait=kind is None, cancel_futures=True)
         if self.cross is not None:
             self.cross.close()
 
     def submit(self, ntriples: bytes, keep: str | None) -> None:
         run = _fast_run if self.engine == "fast" else _shacl_run
-        if keep == _CHUNK and self.workers != 1:
-            if self.pool is None:
-                import multiprocessing
-                import os
-                from concurrent.futures import ProcessPoolExecutor
+        self.call(run, self.shapes_arg, ntriples, keep, parallel=keep == _CHUNK)
 
-                n = self.workers or max(1, min(os.cpu_count() or 1, 8))
-                if n > 1:
-                    self.pool = ProcessPoolExecutor(
-                        n, mp_context=multiprocessing.get_context("fork")
-                    )
-            if self.pool is not None:
-                self.pending.append(self.pool.submit(run, self.shapes_arg, ntriples, keep))
-                return
-        self._gather(run(self.shapes_arg, ntriples, keep))
+    def call(self, fn: Callable[..., Any], *args: Any, parallel: bool = False) -> None:
+        """``fn(*args)`` here, or in a worker when *parallel* (a few chunks in flight)."""
+        pool = self._pool() if parallel else None
+        if pool is None:
+            self._gather(fn(*args))
+            return
+        self.pending.append(pool.submit(fn, *args))
+        while len(self.pending) > 2 * self.size:  # the main process reads no further ahead
+            self._gather(self.pending.pop(0).result())
+
+    def _pool(self) -> Any:
+        if self.workers == 1:
+            return None
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.size = self.workers or max(1, min(os.cpu_count() or 1, 8))
+            if self.size > 1:
+                self.pool = ProcessPoolExecutor(
+                    self.size, mp_context=multiprocessing.get_context("fork")
+                )
+            else:
+                self.workers = 1
+        return self.pool
 
     def _gather(self, out: list[_Raw] | _FastOut) -> None:
         if isinstance(out, _FastOut):
@@ -1365,6 +1787,553 @@ class _Runner:
             self.cross.close()
             self.cross = None
         return self.done
+
+
+# --------------------------------------------------------------------------- RDF streams
+
+#: N-Triples lines per chunk of an RDF stream (about 2,000 of our records).
+STREAM_CHUNK_LINES = 50_000
+#: Bytes of N-Triples per partition when an input is not grouped by subject.
+_PARTITION_BYTES = 32 << 20
+
+
+class _Restart(Exception):
+    """What a stream assumed does not hold: it starts over, as :func:`_validate_rdf` says."""
+
+    def __init__(self, why: str, source: _RdfFile | None = None, error: Any = None) -> None:
+        super().__init__(why)
+        self.why = why  # "ungrouped", "subclass" or "syntax"
+        self.source = source
+        self.error = error
+
+
+class _ChunkSyntaxError(Exception):
+    """A chunk of N-Triples lines that does not parse (raised in the worker)."""
+
+
+@dataclass(slots=True)
+class _Role:
+    """What the stream does with the triples of one predicate."""
+
+    keep: int  # 0: drop, 1: one per subject, 2: all
+    local: int = 0  # specs (bits) it makes its subject a focus node of (targetSubjectsOf)
+    pointer: int = 0  # specs (bits) whose targetObjectsOf it is
+    record_subject: bool = False  # its subjects are records (as record_focus_nodes says)
+    record_object: bool = False  # its objects are records
+    special: bool = False  # any of the above, or rdf:type / rdfs:subClassOf
+    is_type: bool = False
+    is_subclass: bool = False
+    fallback: bool = False  # pySHACL reads it (for the shapes that fall back)
+
+
+@dataclass(slots=True)
+class _Group:
+    """One subject's lines in the chunk being gathered."""
+
+    lines: list[bytes] = dataclasses.field(default_factory=list)
+    once: set[bytes] = dataclasses.field(default_factory=set)  # predicates kept once, seen
+    local: int = 0
+    types: list[str] = dataclasses.field(default_factory=list)
+
+
+def _token_key(token: bytes) -> str:
+    """The node key (``fastshacl._node_key``) of a subject or object token (IRI, blank node)."""
+    if token[:1] == b"<":
+        return token[1:-1].decode("utf-8", "replace")
+    return token.decode("utf-8", "replace")
+
+
+def _nt_node(text: str) -> Any:
+    """The pyoxigraph term of an N-Triples term."""
+    if text.startswith("<"):
+        return pyoxigraph.NamedNode(text[1:-1])
+    if text.startswith("_:"):
+        return pyoxigraph.BlankNode(text[2:])
+    line = f"<urn:x-csec-ld:s> <urn:x-csec-ld:p> {text} .\n".encode()
+    return next(iter(pyoxigraph.parse(line, format=_NT))).object
+
+
+def _canonical(token: bytes) -> bytes:
+    """A subject token with escapes written as N-Triples writes them (one spelling per IRI)."""
+    try:
+        (q,) = pyoxigraph.parse(token + b" <urn:x-csec-ld:p> <urn:x-csec-ld:o> .\n", format=_NT)
+    except (SyntaxError, ValueError):
+        return token  # the worker's parser reports it
+    return str(q.subject).encode()
+
+
+def _stream_run(
+    shapes_arg: str | None,
+    ntriples: bytes,
+    extra: dict[int, list[str]],
+    edges: list[tuple[str, str]],
+) -> _FastOut:
+    """The compiled shapes on one chunk of a stream (N-Triples lines, whole subjects)."""
+    from .fastshacl import StreamContext, compile_shapes
+
+    try:
+        triples = [q.triple for q in pyoxigraph.parse(ntriples, format=_NT)] if ntriples else []
+    except (SyntaxError, ValueError) as exc:
+        raise _ChunkSyntaxError(str(exc)) from None
+    compiled = compile_shapes(_load_shapes(shapes_arg).graph)
+    context = StreamContext({n: [_nt_node(t) for t in terms] for n, terms in extra.items()}, edges)
+    cross_focus: dict[str, set[int]] = {}
+    with _quiet_rdflib():
+        raws = compiled.check(triples, cross_focus=cross_focus, stream=context)
+    out = _FastOut(raws, [], [])
+    if cross_focus:
+        out.entries, out.keys, out.ntriples = compiled.cross_entries(cross_focus, None)
+    return out
+
+
+class _RdfStream:
+    """The compiled shapes over RDF files, one chunk of whole subjects at a time.
+
+    The files are read as N-Triples lines (an N-Triples file as it is, other formats
+    through the parser) and cut into chunks of about :data:`STREAM_CHUNK_LINES` lines
+    at subject boundaries; workers parse and check them. What crosses subjects is kept
+    here, small: the subjects seen (hashes), the nodes a sh:targetObjectsOf target
+    points at whose triples were in another chunk (checked when their triples come, or
+    at the end), the rdfs:subClassOf edges, the cross-record keys
+    (:class:`~csec_ld.fastshacl.CrossIndex`). Triples no check reads are left out.
+
+    An input that is not grouped by subject (a subject whose triples come in two
+    chunks) is found out as it goes (:class:`_Restart`); with *partitioned*, every
+    triple first goes to one of a few temporary files chosen by its subject's hash,
+    each small enough to group in memory.
+    """
+
+    def __init__(
+        self,
+        inputs: list[_RdfFile],
+        shapes_arg: str | None,
+        plan: Any,  # fastshacl.StreamPlan
+        runner: _Runner,
+        *,
+        partitioned: bool = False,
+        fallback: frozenset[str] | bool | None = False,
+        chunk_lines: int = STREAM_CHUNK_LINES,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.inputs = inputs
+        self.shapes_arg = shapes_arg
+        self.plan = plan
+        self.runner = runner
+        self.partitioned = partitioned
+        self.chunk_lines = max(1, chunk_lines)
+        self.on_progress = on_progress
+        self.roles: dict[bytes, _Role] = {}
+        #: Predicates pySHACL reads for the shapes that fall back (None: all; False: none).
+        self.fallback_predicates = fallback
+        self.fallback_file: Any = tempfile.TemporaryFile() if fallback is not False else None  # noqa: SIM115
+        self.groups: dict[bytes, _Group] = {}
+        self.size = 0  # lines in the chunk being gathered
+        self.closed: set[int] = set()  # hashes of the subjects of the chunks sent
+        self.pointers: list[tuple[int, str, str]] = []  # (specs, node key, N-Triples term)
+        specs = len(plan.specs)
+        self.done: list[set[str]] = [set() for _ in range(specs)]  # focus nodes checked
+        self.pending: list[dict[str, str]] = [{} for _ in range(specs)]  # key -> term
+        self.edges: list[tuple[str, str]] = []
+        self.closure = set(plan.classes)
+        self.spec_closures: dict[int, set[str]] = {}
+        self.sent = 0  # chunks sent
+        self.parallel = False  # in worker processes (from the second chunk on)
+        self.reading = True  # the first pass (then the pending nodes)
+        self.found: set[bytes] = set()  # the subjects found again
+        self.held: tuple[bytes, dict[int, list[str]], list[tuple[str, str]]] | None = None
+        #: Per input: the records it describes (record_focus_nodes), None for mapped records.
+        self.records: list[set[str] | None] = [None if f.records else set() for f in inputs]
+        self.counted = 0
+        #: Subject hash -> the input it is first described in (with more than one input).
+        self.owners: dict[int, int] | None = {} if len(inputs) > 1 else None
+        self.wanted: dict[bytes, list[tuple[int, str]]] | None = None  # re-reading these
+        self.parts: list[Path] = []
+        self._tmp: Any = None
+
+    def close(self) -> None:
+        if self.fallback_file is not None:
+            self.fallback_file.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # ----------------------------------------------------------------- roles
+
+    def _role(self, token: bytes) -> _Role:
+        plan = self.plan
+        p = token[1:-1].decode("utf-8", "replace") if token[:1] == b"<" else ""
+        read = plan.read
+        keep = 2 if read is None or p in read else (1 if p in plan.existence else 0)
+        role = _Role(keep)
+        for n, (subjects_of, objects_of, _classes) in enumerate(plan.specs):
+            if p in subjects_of:
+                role.local |= 1 << n
+            if p in objects_of:
+                role.pointer |= 1 << n
+        role.record_subject = p in _RECORD_SUBJECT_PREDICATES
+        role.record_object = p in _HAS_PART
+        role.is_type = p == RDF + "type" and any(c for _, _, c in plan.specs)
+        role.is_subclass = p == _RDFS_SUBCLASS and bool(plan.classes)
+        fallback = self.fallback_predicates
+        role.fallback = fallback is None or (bool(fallback) and p in fallback)  # type: ignore[operator]
+        role.special = bool(
+            role.local
+            or role.pointer
+            or role.record_subject
+            or role.record_object
+            or role.is_type
+            or role.is_subclass
+        )
+        self.roles[token] = role
+        return role
+
+    # ----------------------------------------------------------------- reading
+
+    def run(self) -> list[_Raw]:
+        """Every result of the compiled shapes (and of pySHACL for what falls back)."""
+        if self.partitioned:
+            self._partition()
+            for part in self.parts:
+                self._feed_partition(part)
+        else:
+            for number, source in enumerate(self.inputs):
+                self._read(number, source, count=True)
+        self._send()
+        self._flush(self.parallel)
+        self.reading = False
+        self._finish_pending()
+        raws = self.runner.results()
+        if self.fallback_file is not None:
+            raws += self._fallback()
+        return raws
+
+    def _lines(self, source: _RdfFile) -> Iterator[bytes]:
+        try:
+            yield from source.nt_lines()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise _Restart("syntax", source, exc) from None
+
+    def _split(self, line: bytes, source: _RdfFile | None) -> list[bytes] | None:
+        parts = line.split(None, 2)
+        if len(parts) < 3:
+            if not parts or parts[0][:1] == b"#":
+                return None
+            raise _Restart("syntax", source)  # not a triple: its parser says why
+        if parts[0][:1] == b"#":
+            return None
+        if b"\\" in parts[0]:
+            parts[0] = _canonical(parts[0])
+        return parts
+
+    def _read(self, number: int, source: _RdfFile, *, count: bool) -> None:
+        """One input's lines into chunks (*count*: and what the report says of it)."""
+        roles = self.roles
+        records = self.records[number] if count else None
+        owners = self.owners if count else None
+        previous = b""
+        wanted = self.wanted
+        for line in self._lines(source):
+            parts = self._split(line, source)
+            if parts is None:
+                continue
+            s, p, rest = parts
+            if wanted is not None and s not in wanted:
+                continue
+            if line[-1:] != b"\n":
+                line += b"\n"
+            role = roles.get(p) or self._role(p)
+            if s != previous:
+                previous = s
+                if owners is not None:
+                    owners.setdefault(hash(s), number)
+            if records is not None and (role.record_subject or role.record_object):
+                self._count(records, role, s, rest, line)
+            self._add(s, p, rest, line, role)
+
+    def _count(self, records: set[str], role: _Role, s: bytes, rest: bytes, line: bytes) -> None:
+        if role.record_subject:
+            records.add(_token_key(s))
+            return
+        key, term = self._object(rest, line)
+        if term[:1] == "<":
+            records.add(key)
+        else:  # as record_focus_nodes counts them: a blank node's label, a literal's text
+            records.add(_nt_node(term).value)
+
+    def _object(self, rest: bytes, line: bytes) -> tuple[str, str]:
+        """The (node key, N-Triples term) of a line's object."""
+        if rest[:1] == b"<":
+            token = rest[: rest.find(b">") + 1]
+            if b"\\" in token:
+                token = _canonical(token)
+            key = _token_key(token)
+            return key, f"<{key}>"
+        if rest[:2] == b"_:":
+            key = rest.split(None, 1)[0].decode("utf-8", "replace")
+            return key, key
+        try:
+            (q,) = pyoxigraph.parse(line, format=_NT)
+        except (SyntaxError, ValueError):
+            raise _Restart("syntax") from None
+        term = str(q.object)
+        return term, term  # a literal's key is its N-Triples form
+
+    def _add(self, s: bytes, p: bytes, rest: bytes, line: bytes, role: _Role) -> None:
+        group = self.groups.get(s)
+        if group is None:
+            if self.size >= self.chunk_lines:
+                self._send()  # the chunk is full: cut it here, between two subjects
+            if self.wanted is None and not self.partitioned and hash(s) in self.closed:
+                raise _Restart("ungrouped")  # (in a partition, only a hash collision)
+            group = self.groups[s] = _Group()
+        keep = role.keep
+        if keep == 2:
+            group.lines.append(line)
+            self.size += 1
+        elif keep == 1 and p not in group.once:
+            group.once.add(p)
+            group.lines.append(line)
+            self.size += 1
+        if role.fallback and self.wanted is None:
+            self.fallback_file.write(line)
+        if role.special and self.wanted is None:
+            group.local |= role.local
+            if role.pointer:
+                key, term = self._object(rest, line)
+                self.pointers.append((role.pointer, key, term))
+            if role.is_type and rest[:1] == b"<":
+                group.types.append(_token_key(rest[: rest.find(b">") + 1]))
+            if role.is_subclass and not self.partitioned:
+                self._edge(_token_key(s), self._object(rest, line))
+
+    def _edge(self, sub: str, obj: tuple[str, str]) -> None:
+        key, term = obj
+        sup = key if term[:1] in ("<", "_") else _nt_node(term).value
+        self.edges.append((sub, sup))
+        before = len(self.closure)
+        self.closure = _closure(self.plan.classes, self.edges)
+        self.spec_closures.clear()
+        if self.sent and len(self.closure) != before:
+            raise _Restart("subclass")  # the chunks sent were checked without it
+
+    # ----------------------------------------------------------------- chunks
+
+    def _send(self) -> None:
+        """The gathered chunk to a worker, with the focus nodes the stream found for it."""
+        groups, self.groups, self.size = self.groups, {}, 0
+        pointers, self.pointers = self.pointers, []
+        if not groups and not pointers:
+            return
+        extra: dict[int, dict[str, str]] = {}
+        if self.wanted is not None:  # re-reading the subjects that a pointer found late
+            self.found.update(groups)
+            for token in groups:
+                for n, term in self.wanted[token]:
+                    extra.setdefault(n, {})[_token_key(token)] = term
+        else:
+            keys = {_token_key(t): g for t, g in groups.items()}
+            for bits, key, term in pointers:
+                for n in _bits(bits):
+                    if key in keys:
+                        extra.setdefault(n, {})[key] = term
+                        self.done[n].add(key)
+                    elif key not in self.done[n]:
+                        self.pending[n][key] = term
+            for n in range(len(self.plan.specs)):
+                done, pending = self.done[n], self.pending[n]
+                classes = self._spec_closure(n)
+                for key, group in keys.items():
+                    if group.local >> n & 1 or (classes and classes.intersection(group.types)):
+                        done.add(key)
+                        pending.pop(key, None)
+                    elif key in pending:
+                        extra.setdefault(n, {})[key] = pending.pop(key)
+                        done.add(key)
+            self.closed.update(hash(t) for t in groups)
+        data = b"".join(line for g in groups.values() for line in g.lines)
+        self._submit(data, {n: list(terms.values()) for n, terms in extra.items()})
+        if self.on_progress is not None:
+            counted = sum(len(r) for r in self.records if r is not None)
+            if counted > self.counted:
+                self.on_progress(counted - self.counted)
+                self.counted = counted
+
+    def _spec_closure(self, n: int) -> set[str]:
+        classes = self.plan.specs[n][2]
+        if not classes:
+            return set()
+        if n not in self.spec_closures:
+            self.spec_closures[n] = _closure(classes, self.edges)
+        return self.spec_closures[n]
+
+    def _submit(self, data: bytes, extra: dict[int, list[str]]) -> None:
+        """Check a chunk: the first one waits, so that one chunk runs here, not in a pool."""
+        work = (data, extra, list(self.edges))
+        self.sent += 1
+        if self.reading:
+            if self.sent == 1:
+                self.held = work
+                return
+            self.parallel = True
+        self._flush(self.parallel)
+        self.runner.call(_stream_run, self.shapes_arg, *work, parallel=self.parallel)
+
+    def _flush(self, parallel: bool = False) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            self.runner.call(_stream_run, self.shapes_arg, *held, parallel=parallel)
+
+    def _finish_pending(self) -> None:
+        """The nodes a sh:targetObjectsOf target found whose triples came before the
+        triple that points at them (read again), or never came (no triples)."""
+        again: dict[bytes, list[tuple[int, str]]] = {}
+        empty: dict[int, list[str]] = {}
+        for n, pending in enumerate(self.pending):
+            for key, term in pending.items():
+                token = _subject_token(key) if term[:1] in ("<", "_") else b""
+                if token and hash(token) in self.closed:
+                    again.setdefault(token, []).append((n, term))
+                else:
+                    empty.setdefault(n, []).append(term)
+            pending.clear()
+        if again:
+            if (
+                not self.partitioned
+                and any(t[:2] == b"_:" for t in again)
+                and any(f.parsed for f in self.inputs)
+            ):
+                raise _Restart("ungrouped")  # the parser names anonymous nodes anew each time
+            self.wanted = again
+            if self.partitioned:
+                for part in self.parts:
+                    self._feed_partition(part)
+            else:
+                for number, source in enumerate(self.inputs):
+                    self._read(number, source, count=False)
+            self._send()
+            for token, specs in again.items():
+                if token not in self.found:  # a hash matched another subject
+                    for n, term in specs:
+                        empty.setdefault(n, []).append(term)
+            self.wanted = None
+        for n, terms in empty.items():
+            for at in range(0, len(terms), CHUNK_SIZE):
+                self.runner.call(
+                    _stream_run,
+                    self.shapes_arg,
+                    b"",
+                    {n: terms[at : at + CHUNK_SIZE]},
+                    list(self.edges),
+                    parallel=self.parallel,
+                )
+
+    # ----------------------------------------------------------------- partitions
+
+    def _partition(self) -> None:
+        """Every line into one of a few temporary files, by its subject's hash."""
+        import math
+
+        estimate = sum(f.size() * _NT_RATIO.get(f.suffix, 3.0) for f in self.inputs)
+        count = max(1, math.ceil(estimate / _PARTITION_BYTES))
+        self._tmp = tempfile.TemporaryDirectory(prefix="csec-ld-validate-")
+        self.parts = [Path(self._tmp.name) / f"{n}.nt" for n in range(count)]
+        outs = [p.open("wb") for p in self.parts]
+        try:
+            roles = self.roles
+            for number, source in enumerate(self.inputs):
+                records, owners = self.records[number], self.owners
+                previous = b""
+                for line in self._lines(source):
+                    parts = self._split(line, source)
+                    if parts is None:
+                        continue
+                    s, p, rest = parts
+                    if line[-1:] != b"\n":
+                        line += b"\n"
+                    role = roles.get(p) or self._role(p)
+                    if s != previous:
+                        previous = s
+                        if owners is not None:
+                            owners.setdefault(hash(s), number)
+                    if records is not None and (role.record_subject or role.record_object):
+                        self._count(records, role, s, rest, line)
+                    if role.is_subclass:
+                        key, term = self._object(rest, line)
+                        sup = key if term[:1] in ("<", "_") else _nt_node(term).value
+                        self.edges.append((_token_key(s), sup))
+                    if not line.startswith(s):
+                        line = b" ".join((s, p, rest))  # its subject spelled one way
+                    outs[hash(s) % count].write(line)
+        finally:
+            for out in outs:
+                out.close()
+        self.closure = _closure(self.plan.classes, self.edges)
+
+    def _feed_partition(self, part: Path) -> None:
+        """A partition's subjects, each with all its lines, into chunks."""
+        groups: dict[bytes, list[bytes]] = {}
+        with part.open("rb") as fh:
+            for line in fh:
+                s = line.split(None, 1)[0]
+                if self.wanted is None or s in self.wanted:
+                    groups.setdefault(s, []).append(line)
+        roles = self.roles
+        for lines in groups.values():
+            for line in lines:
+                s, p, rest = line.split(None, 2)
+                self._add(s, p, rest, line, roles.get(p) or self._role(p))
+
+    # ----------------------------------------------------------------- pySHACL
+
+    def _fallback(self) -> list[_Raw]:
+        """pySHACL's results for the shapes the compiled checks leave to it."""
+        from .fastshacl import compile_shapes
+
+        self.fallback_file.seek(0)
+        data = self.fallback_file.read()
+        compiled = compile_shapes(_load_shapes(self.shapes_arg).graph)
+        slow = set(compiled.fallback) | set(self.plan.nonlocal_shapes)
+        return [r for r in _shacl_run(self.shapes_arg, data, None) if r.shape in slow]
+
+
+def _bits(mask: int) -> Iterator[int]:
+    n = 0
+    while mask:
+        if mask & 1:
+            yield n
+        mask >>= 1
+        n += 1
+
+
+def _closure(classes: Iterable[str], edges: Sequence[tuple[str, str]]) -> set[str]:
+    """The classes and their subclasses by the rdfs:subClassOf *edges* (subclass, class)."""
+    out = set(classes)
+    changed = bool(out and edges)
+    while changed:
+        changed = False
+        for sub, sup in edges:
+            if sup in out and sub not in out:
+                out.add(sub)
+                changed = True
+    return out
+
+
+_RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_RECORD_SUBJECT_PREDICATES = frozenset(
+    {DCTERMS + "issued", SCHEMA + "datePublished", DCTERMS + "type", SCHEMA + "additionalType"}
+)
+
+
+def _fallback_predicates(graph: rdflib.Graph) -> frozenset[str] | None:
+    """The predicates pySHACL may read for shapes of *graph* (None: any): every IRI
+    the shapes name, unless a SPARQL query or a closed shape may read any other."""
+    if (
+        any(True for _ in graph.triples((None, _SH.select, None)))
+        or any(True for _ in graph.triples((None, _SH.ask, None)))
+        or any(True for _ in graph.triples((None, _SH.closed, None)))
+    ):
+        return None
+    named = {str(t) for triple in graph for t in triple if isinstance(t, rdflib.URIRef)}
+    return frozenset(named | {RDF + "type", _RDFS_SUBCLASS})
 
 
 def _result(raw: _Raw, shapes: _Shapes, locator: _Locator) -> ValidationResult:

@@ -121,7 +121,7 @@ def write_yaml_list(records: list[Record], path: Path) -> None:
 
 Writer = Callable[[list[Record], Path], None]
 FORMATS: dict[str, tuple[str, Writer]] = {
-    "yaml-list": ("catalog.yaml", write_yaml_list),
+    "yaml-list": ("records.yaml", write_yaml_list),
     "csv": ("catalog.csv", write_csv),
     "csv-bom": ("catalog.csv", lambda r, p: write_csv(r, p, bom=True)),
     "csv-semicolon": ("catalog.csv", lambda r, p: write_csv(r, p, delimiter=";")),

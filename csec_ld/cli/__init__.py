@@ -149,7 +149,14 @@ def step_progress(quiet: bool, unit: str = "records") -> Iterator[Callable[[str,
 
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 base_option = click.option(
-    "--base", metavar="IRI", help="Base IRI of the catalogue (default: from data/catalog.yaml)."
+    "--base", metavar="IRI", help="Base IRI of the catalogue (default: from catalog.yaml)."
+)
+catalog_option = click.option(
+    "--catalog",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The catalogue's catalog.yaml; its registry: names agents.yaml, relative to it "
+    "(default: the catalog.yaml next to SOURCES or in the two folders above them).",
 )
 
 
@@ -176,6 +183,7 @@ def main() -> None:
     help="Folder to write the dumps into.",
 )
 @base_option
+@catalog_option
 @click.option(
     "--format",
     "formats",
@@ -207,6 +215,7 @@ def build(
     sources: tuple[Path, ...],
     out_dir: Path,
     base: str | None,
+    catalog: Path | None,
     formats: list[str],
     profiles: list[str] | None,
     no_validate: bool,
@@ -219,7 +228,8 @@ def build(
     SOURCES are record files or folders (default: data/). The records are first
     validated against the SHACL shapes (--no-validate skips that). Nothing is
     written if any record has a problem or violates a shape; every problem is
-    listed as file:line: record: field: message.
+    listed as file:line: record: field: message. The catalogue's description is
+    the catalog.yaml next to SOURCES (or in the two folders above), or --catalog FILE.
 
     Example: csec-ld build data/ -o dist/ --format ttl,jsonld
     """
@@ -236,6 +246,7 @@ def build(
             on_progress=advance,
             validate=not no_validate,
             shapes=shapes,
+            catalog=catalog,
         )
     click.echo(f"{result.records} records, {result.triples} triples → {out_dir}/")
     for _name, path in sorted(result.files.items()):

@@ -9,6 +9,7 @@ import click
 from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
 from . import (
     base_option,
+    catalog_option,
     main,
     quiet_option,
     reports_errors,
@@ -23,6 +24,7 @@ from . import (
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("site"),
               show_default=True, help="Folder to write the site into (replaced when complete).")
 @base_option
+@catalog_option
 @click.option("--no-validate", is_flag=True,
               help="Publish without checking the records against the SHACL shapes.")
 @click.option("--shapes", type=click.Path(path_type=Path, exists=True),
@@ -32,9 +34,9 @@ from . import (
 @workers_option
 @quiet_option
 @reports_errors
-def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_validate: bool,
-            shapes: Path | None, sparql_endpoint: str | None, workers: int | None,
-            quiet: bool) -> None:
+def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog: Path | None,
+            no_validate: bool, shapes: Path | None, sparql_endpoint: str | None,
+            workers: int | None, quiet: bool) -> None:
     """Validate the records and write a static linked-data site.
 
     SOURCES are record files or folders (default: data/). The site holds a page
@@ -51,7 +53,7 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
         result = run_publish(list(sources) or ["data"], out_dir, base=base,
                              validate=not no_validate, shapes=shapes,
                              sparql_endpoint=sparql_endpoint, workers=workers,
-                             on_progress=advance)
+                             on_progress=advance, catalog=catalog)
     withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
     click.echo(f"{result.records} records{withdrawn}, {result.triples} triples, "
                f"{len(result.files)} files → {out_dir}/")
@@ -63,6 +65,7 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on.")
 @base_option
+@catalog_option
 @click.option("--no-validate", is_flag=True, help="When serving sources: skip SHACL validation.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
               help="SPARQL query time limit, in seconds.")
@@ -89,9 +92,9 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, no_valid
               "(no libseccomp): SERVICE could then reach any URL. Not for public servers.")
 @reports_errors
 def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
-          no_validate: bool, timeout: float, row_limit: int, max_query_length: int,
-          store: Path | None, public_url: str | None, workers: int, queue: int,
-          memory_mb: int, allow_network_in_queries: bool) -> None:
+          catalog: Path | None, no_validate: bool, timeout: float, row_limit: int,
+          max_query_length: int, store: Path | None, public_url: str | None, workers: int,
+          queue: int, memory_mb: int, allow_network_in_queries: bool) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
 
@@ -110,4 +113,4 @@ def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | N
               validate=not no_validate, timeout=timeout, row_limit=row_limit,
               max_query_length=max_query_length, store=store, public_url=public_url,
               workers=workers, queue=queue, memory_mb=memory_mb,
-              allow_network_in_queries=allow_network_in_queries)
+              allow_network_in_queries=allow_network_in_queries, catalog=catalog)

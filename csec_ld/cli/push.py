@@ -8,7 +8,15 @@ import click
 
 from ..store import DEFAULT_TIMEOUT
 from ..urls import redact
-from . import base_option, main, progress, quiet_option, reports_errors, sources_argument
+from . import (
+    base_option,
+    catalog_option,
+    main,
+    progress,
+    quiet_option,
+    reports_errors,
+    sources_argument,
+)
 
 
 @main.command()
@@ -42,6 +50,7 @@ from . import base_option, main, progress, quiet_option, reports_errors, sources
     "DROP+INSERT from it (stores without MOVE, e.g. QLever); or one PUT.",
 )
 @base_option
+@catalog_option
 @click.option(
     "--chunk-lines",
     type=click.IntRange(min=1),
@@ -78,6 +87,7 @@ def push(
     query_endpoint: str | None,
     swap: str,
     base: str | None,
+    catalog: Path | None,
     chunk_lines: int,
     retries: int,
     timeout: float,
@@ -113,6 +123,7 @@ def push(
             timeout=timeout,
             validate=not no_validate,
             on_progress=advance,
+            catalog=catalog,
         )
     if result.removed_staging:
         n = len(result.removed_staging)

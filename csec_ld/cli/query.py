@@ -23,7 +23,7 @@ from ..store import (
     open_engine,
     upload_catalogue,
 )
-from . import main, progress, quiet_option, reports_errors, sources_argument
+from . import catalog_option, main, progress, quiet_option, reports_errors, sources_argument
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
@@ -70,6 +70,7 @@ def _listing() -> str:
               help="Print the query with its parameters bound; do not run it.")
 @click.option("--data", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
               help="Records or RDF dumps to query, loaded in process (default: data/; repeatable).")
+@catalog_option
 @click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
               help="Query an embedded store filled by `csec-ld load --store DIR`.")
 @click.option("--endpoint", metavar="URL", help="Query a SPARQL 1.1 Protocol endpoint.")
@@ -82,8 +83,9 @@ def _listing() -> str:
               help="Output format (default: table, or ttl for CONSTRUCT).")
 @reports_errors
 def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
-          show: bool, data: tuple[Path, ...], store: Path | None, endpoint: str | None,
-          timeout: float, max_response_size: int, fmt: str | None) -> None:
+          show: bool, data: tuple[Path, ...], catalog: Path | None, store: Path | None,
+          endpoint: str | None, timeout: float, max_response_size: int,
+          fmt: str | None) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
@@ -108,7 +110,8 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
         click.echo(named.bind(values))
         return
     with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
-                     timeout=timeout, max_response_size=max_response_size) as engine:
+                     timeout=timeout, max_response_size=max_response_size,
+                     catalog=catalog) as engine:
         click.echo(query_and_format(named, values, engine, fmt), nl=False)
 
 
@@ -118,13 +121,14 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
               help="An embedded on-disk store (created if needed).")
 @click.option("--graph-store", metavar="URL",
               help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://host:7878/store.")
+@catalog_option
 @click.option("--append", is_flag=True, help="Add to what is there instead of replacing it.")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="How long to wait for the graph store.")
 @quiet_option
 @reports_errors
-def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None, append: bool,
-         timeout: float, quiet: bool) -> None:
+def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
+         catalog: Path | None, append: bool, timeout: float, quiet: bool) -> None:
     """Load the catalogue (records or RDF dumps) and the ontology into a store.
 
     SOURCES default to data/. The default graph is replaced unless --append;
@@ -139,10 +143,12 @@ def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
     srcs = list(sources) or [Path("data")]
     if store:
         with progress("load", quiet) as advance:
-            result = load_store(store, srcs, append=append, on_progress=advance)
+            result = load_store(store, srcs, append=append, on_progress=advance,
+                                catalog=catalog)
     else:
         assert graph_store is not None
-        result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout)
+        result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout,
+                                  catalog=catalog)
     click.echo(f"{result.triples} triples in {result.target}")
 
 

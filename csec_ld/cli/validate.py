@@ -11,6 +11,7 @@ import click
 from ..errors import OutputError
 from . import (
     base_option,
+    catalog_option,
     main,
     progress,
     quiet_option,
@@ -77,6 +78,7 @@ _FORMATS = ("text", "json", "turtle", "junit", "sarif", "github")
     help="fast: our compiled checks; pyshacl: the reference implementation (same results, slower).",
 )
 @base_option
+@catalog_option
 @workers_option
 @quiet_option
 @reports_errors
@@ -90,6 +92,7 @@ def validate(
     max_per_shape: int | None,
     engine: str,
     base: str | None,
+    catalog: Path | None,
     workers: int | None,
     quiet: bool,
 ) -> None:
@@ -119,6 +122,7 @@ def validate(
             engine=engine,
             workers=workers,
             on_progress=advance,
+            catalog=catalog,
         )
     if output is None:
         color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
