@@ -44,7 +44,7 @@ from .tempfiles import deferred_signals
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
-__all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "raw_chunks", "run_chunks"]
+__all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "end_with_parent", "raw_chunks", "run_chunks"]
 
 CHUNK_SIZE = 2000
 #: Below this many bytes of sources, a pool costs more than it saves.
@@ -248,7 +248,7 @@ def _init_worker(spec: PipelineSpec, spool: str | None, parent: int | None = Non
     # worker at once, whatever handler the parent had when it forked this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _end_with_parent(parent)
+    end_with_parent(parent)
     _WORKER = ChunkWorker(spec, spool=spool)
     # The compiled shapes, vocabularies and modules live as long as the process: out
     # of the collector's sight, they cost nothing when it runs between chunks.
@@ -262,7 +262,7 @@ _PR_SET_PDEATHSIG = 1
 PARENT_CHECK_INTERVAL = 0.5
 
 
-def _end_with_parent(parent: int | None) -> None:
+def end_with_parent(parent: int | None) -> None:
     """Make this process end when its parent does, even by ``kill -9``.
 
     On Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere, or if that

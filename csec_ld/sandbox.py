@@ -201,11 +201,9 @@ class Answer:
 
 def _worker_main(conn: multiprocessing.connection.Connection, limits: _Limits) -> None:
     """A worker: set its limits, open the store, answer jobs until the pipe closes."""
-    # Die with the server, whatever kills it.
-    with contextlib.suppress(Exception):
-        import ctypes
+    from .pipeline import end_with_parent
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    end_with_parent(None)  # die with the fork server, which dies with the server
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
         os.nice(limits.nice)
@@ -416,8 +414,8 @@ class QueryPool:
         self.limits = _Limits(self.store, network, memory_mb, 10)
         self._ctx = multiprocessing.get_context("forkserver")
         with contextlib.suppress(Exception):
-            self._ctx.set_forkserver_preload(["csec_ld.sandbox", "csec_ld.store",
-                                              "csec_ld.query", "pyoxigraph"])
+            self._ctx.set_forkserver_preload(["csec_ld.sandbox", "csec_ld.pipeline",
+                                              "csec_ld.store", "csec_ld.query", "pyoxigraph"])
         self._idle: deque[_Worker] = deque()
         self._running = 0
         self._waiting = 0

@@ -282,7 +282,7 @@ pipeline._ask_kernel_for_death_signal = lambda: False  # as where there is no pr
 pipeline.PARENT_CHECK_INTERVAL = 0.1
 child = os.fork()
 if child == 0:
-    pipeline._end_with_parent(os.getppid())
+    pipeline.end_with_parent(os.getppid())
     time.sleep(60)
     os._exit(0)
 print(child, flush=True)
@@ -319,7 +319,7 @@ def test_a_worker_whose_parent_ended_before_it_asked_for_the_signal_ends_at_once
     child = os.fork()
     if child == 0:  # pragma: no cover (the child)
         try:
-            pipeline._end_with_parent(parent=os.getppid() + 1_000_000)  # not its parent
+            pipeline.end_with_parent(parent=os.getppid() + 1_000_000)  # not its parent
         except BaseException:
             os._exit(3)
         os._exit(0)
