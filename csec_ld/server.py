@@ -327,13 +327,11 @@ class _Sparql:
         try:
             self.pool = QueryPool(store, workers=workers, queue=queue, timeout=timeout,
                                   memory_mb=memory_mb, network=network, owns_store=owns)
-        except StoreError as exc:
-            if owns:
+        except BaseException as exc:
+            if owns:  # the store made for this server goes with it
                 shutil.rmtree(store, ignore_errors=True)
-            raise UsageError(f"{store}: cannot serve queries from the store ({exc})") from exc
-        except BaseException:
-            if owns:
-                shutil.rmtree(store, ignore_errors=True)
+            if isinstance(exc, StoreError):
+                raise UsageError(f"{store}: cannot serve queries from the store ({exc})") from exc
             raise
         self.timeout = timeout
         self.row_limit = row_limit
