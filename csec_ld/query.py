@@ -34,7 +34,6 @@ import functools
 import io
 import json
 import re
-import shutil
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +78,8 @@ MAX_STRING_LENGTH = 10_000
 _XSD_INTEGER = NamedNode(XSD + "integer")
 _XSD_DATE = NamedNode(XSD + "date")
 _XSD_STRING = XSD + "string"
+#: The datatype a typed-literal parameter is bound as (what a query compares it with).
+BOUND_DATATYPES = {"year": "xsd:integer"}
 #: Prefixes accepted in ``iri`` values and used to show IRIs; ``resource:`` is ours.
 DISPLAY_PREFIXES: dict[str, str] = {**PREFIXES, "resource": VOCAB_BASE + "resource/"}
 
@@ -103,8 +104,11 @@ class Parameter:
         return f"concept:{self.scheme}" if self.scheme else self.type
 
     def describe(self) -> str:
-        """``country (country, required, multi-valued)``-style summary."""
-        bits = [self.type_label, "required" if self.required else "optional"]
+        """``country (country, required, multi-valued)``-style summary; typed literals
+        name the datatype they are bound as (``since (year as xsd:integer, optional)``)."""
+        bound = BOUND_DATATYPES.get(self.type)
+        label = f"{self.type_label} as {bound}" if bound else self.type_label
+        bits = [label, "required" if self.required else "optional"]
         if self.multi:
             bits.append("multi-valued")
         if self.default:
@@ -134,6 +138,12 @@ class NamedQuery:
 
     def _allowed(self) -> str:
         if not self.parameters:
+            if self.path is not None:  # a user's own file: show how to declare one
+                return (f"{self.path} declares no parameters: declare each in its header "
+                        "comment, before the query, as `# param NAME: TYPE[, required]"
+                        "[, multi] — help`, with TYPE one of "
+                        f"{', '.join(PARAMETER_TYPES)} (e.g. `# param country: country, "
+                        "required`); the query uses it as ?NAME")
             return "this query takes no parameters"
         return "allowed: " + ", ".join(p.describe() for p in self.parameters)
 
@@ -701,8 +711,8 @@ def _table(result: Result, names: Mapping[str, str], width: int | None) -> str:
     header = result.variables
     cells = [[_display(row.get(v), names) for v in header] for row in result.rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(header)]
-    total = width or shutil.get_terminal_size((100, 24)).columns
-    widths = _fit(widths, total)
+    if width is not None:  # no width: the whole of every cell (a pipe, a file)
+        widths = _fit(widths, width)
     lines = [" │ ".join(_clip(h, w) for h, w in zip(header, widths, strict=True)).rstrip(),
              "─┼─".join("─" * w for w in widths)]
     lines += [" │ ".join(_clip(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -725,6 +735,42 @@ def _markdown(result: Result, names: Mapping[str, str]) -> str:
         lines.append("| " + " | ".join(cell(_display(row.get(v), names))
                                        for v in result.variables) + " |")
     return "\n".join(lines) + "\n"
+
+
+def with_labels(result: Result, names: Mapping[str, str]) -> Result:
+    """*result* with a ``{var}Label`` column after each column whose IRIs have labels
+    in *names* (as the table shows them beside the IRIs); other results as they are.
+
+    >>> from pyoxigraph import NamedNode as N
+    >>> r = Result("select", ["c"], [{"c": N("http://x/PH")}, {"c": None}])
+    >>> labelled = with_labels(r, {"http://x/PH": "Philippines"})
+    >>> labelled.variables, labelled.rows[0]["cLabel"].value, labelled.rows[1]["cLabel"]
+    (['c', 'cLabel'], 'Philippines', None)
+    """
+    if result.kind != "select":
+        return result
+    taken = set(result.variables)
+    variables: list[str] = []
+    added: dict[str, str] = {}
+    for v in result.variables:
+        variables.append(v)
+        label = f"{v}Label"
+        if label not in taken and any(
+                isinstance(t := row.get(v), NamedNode) and t.value in names
+                for row in result.rows):
+            variables.append(label)
+            added[v] = label
+    if not added:
+        return result
+    rows = []
+    for row in result.rows:
+        out = dict(row)
+        for v, label in added.items():
+            t = row.get(v)
+            name = names.get(t.value) if isinstance(t, NamedNode) else None
+            out[label] = RdfLiteral(name) if name is not None else None
+        rows.append(out)
+    return Result("select", variables, rows)
 
 
 def _csv(result: Result) -> str:
@@ -818,7 +864,9 @@ def format_result(result: Result, fmt: str | None = None, *, engine: Engine | No
     """*result* as text: ``table`` (labels, fits *width*), ``csv``, ``tsv``, ``json``, ``md``
     for SELECT and ASK; ``ttl``, ``nt``, ``jsonld`` for CONSTRUCT and DESCRIBE.
 
-    ``table`` and ``md`` show labels of the IRIs, read through *engine*.
+    ``table`` and ``md`` show labels of the IRIs, read through *engine*; ``csv``,
+    ``tsv`` and ``json`` add them as ``{var}Label`` columns (:func:`with_labels`). The
+    table fits *width* columns, cutting the widest cells; ``None`` cuts nothing.
     """
     fmt = fmt or ("ttl" if result.kind == "graph" else "table")
     if result.kind == "graph":
@@ -829,11 +877,11 @@ def format_result(result: Result, fmt: str | None = None, *, engine: Engine | No
     if fmt not in TABLE_FORMATS:
         raise UsageError(f"a SELECT or ASK result is a table: use -f {'|'.join(TABLE_FORMATS)}, "
                          f"not {fmt!r}")
+    iris = [t.value for row in result.rows for t in row.values() if isinstance(t, NamedNode)]
+    names = labels(engine, iris) if engine is not None and iris else {}
     if fmt in ("table", "md"):
-        iris = [t.value for row in result.rows for t in row.values() if isinstance(t, NamedNode)]
-        names = labels(engine, iris) if engine is not None and iris else {}
         return _table(result, names, width) if fmt == "table" else _markdown(result, names)
-    return {"csv": _csv, "tsv": _tsv, "json": _json}[fmt](result)
+    return {"csv": _csv, "tsv": _tsv, "json": _json}[fmt](with_labels(result, names))
 
 
 def query_and_format(

@@ -48,11 +48,17 @@ def test_formats(runner: CliRunner) -> None:
     code, out, _ = _run(runner, *base, "-f", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["country", "resources"] and rows[1] == [COUNTRY + "PHL", "2"]
+    # a label column beside each IRI column, as the table shows them
+    assert rows[0] == ["country", "countryLabel", "resources"]
+    assert rows[1] == [COUNTRY + "PHL", "Philippines", "2"]
     code, out, _ = _run(runner, *base, "-f", "json")
-    assert json.loads(out)["head"]["vars"] == ["country", "resources"]
+    doc = json.loads(out)
+    assert doc["head"]["vars"] == ["country", "countryLabel", "resources"]
+    assert doc["results"]["bindings"][0]["countryLabel"] == {"type": "literal",
+                                                             "value": "Philippines"}
     code, out, _ = _run(runner, *base, "-f", "tsv")
-    assert out.splitlines()[0] == "?country\t?resources"
+    assert out.splitlines()[0] == "?country\t?countryLabel\t?resources"
+    assert out.splitlines()[1].startswith(f"<{COUNTRY}PHL>\t\"Philippines\"\t\"2\"^^")
     code, out, _ = _run(runner, *base, "-f", "md")
     assert out.splitlines()[2] == "| Philippines | 2 |"
 
@@ -69,7 +75,7 @@ def test_construct(runner: CliRunner) -> None:
 
 
 def test_sparql_text_and_file(runner: CliRunner, tmp_path: Path) -> None:
-    code, out, _ = _run(runner, "query", "-q", "ASK { ?s ?p ?o }", "--data", str(DATA))
+    code, out, _ = _run(runner, "query", "-e", "ASK { ?s ?p ?o }", "--data", str(DATA))
     assert (code, out) == (0, "yes\n")
     rq = tmp_path / "years.rq"
     rq.write_text("# summary: Titles of a year\n# param y: year, required\n"
@@ -98,9 +104,9 @@ def test_show_prints_the_bound_query(runner: CliRunner) -> None:
     (["query", "by-year", "-p", "since=20x0"], 2, "parameter 'since': '20x0' is not a year (YYYY)"),
     (["query", "by-country", "-p", "PHL"], 2, "write -p NAME=VALUE"),
     (["query"], 2, "give a query name"),
-    (["query", "by-country", "-q", "ASK {}"], 2, "give a query name"),
-    (["query", "-q", "SELECT * WHERE {\n ?s ?p"], 1, "SPARQL syntax error at line 2, column"),
-    (["query", "-q", "DROP ALL"], 1, "not SPARQL updates"),
+    (["query", "by-country", "-e", "ASK {}"], 2, "give a query name"),
+    (["query", "-e", "SELECT * WHERE {\n ?s ?p"], 1, "SPARQL syntax error at line 2, column"),
+    (["query", "-e", "DROP ALL"], 1, "not SPARQL updates"),
     (["query", "missing.rq"], 2, "missing.rq: cannot read the query"),
     (["query", "count-by-type", "--store", "/nonexistent/store"], 1, "no store here"),
     (["query", "count-by-type", "--data", "data", "--endpoint", "http://127.0.0.1:9/"], 2,
@@ -172,3 +178,61 @@ def test_an_update_behind_a_comment_is_named_an_update(runner: CliRunner) -> Non
         result = runner.invoke(main, ["query", update, "--data", str(DATA)])
         assert result.exit_code == 1, result.output
         assert "not SPARQL updates" in result.stderr
+
+
+def test_by_queries_share_their_columns(runner: CliRunner) -> None:
+    """Every by-* query names its columns alike, so one script reads them all."""
+    cases = {"by-country": "country=PHL", "by-language": "language=en",
+             "by-subject": "subject=child-labour", "by-type": "type=report",
+             "by-year": "since=2010"}
+    for name, param in cases.items():
+        code, out, err = _run(runner, "query", name, "-p", param, "-f", "csv",
+                              "--data", str(DATA))
+        assert code == 0, err
+        header = next(csv.reader(io.StringIO(out)))
+        assert header == ["resource", "issued", "title", "resourceType",
+                          "resourceTypeLabel"], name
+
+
+def test_table_cut_only_to_a_width(runner: CliRunner) -> None:
+    """Piped (as CliRunner's output is), the table keeps every cell whole; --width
+    cuts it to fit, and --no-truncate wins over --width."""
+    base = ["query", "by-type", "-p", "type=report", "--data", str(DATA)]
+    code, out, _ = _run(runner, *base)
+    assert code == 0 and "…" not in out
+    longest = max(len(line) for line in out.splitlines())
+    assert longest > 120
+    code, out, _ = _run(runner, *base, "--width", "80")
+    assert code == 0 and "…" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    code, out, _ = _run(runner, *base, "--width", "80", "--no-truncate")
+    assert code == 0 and "…" not in out and max(len(x) for x in out.splitlines()) == longest
+
+
+def test_short_options() -> None:
+    """-q is --quiet wherever it exists; the inline SPARQL of query is -e/--sparql."""
+    from csec_ld.cli import main as cli_main
+
+    for name, command in cli_main.commands.items():  # type: ignore[attr-defined]
+        for param in command.params:
+            if "-q" in getattr(param, "opts", []):
+                assert "--quiet" in param.opts, name
+    sparql = next(p for p in cli_main.commands["query"].params  # type: ignore[attr-defined]
+                  if p.name == "sparql")
+    assert sparql.opts == ["-e", "--sparql"]
+
+
+def test_year_parameters_name_their_datatype(runner: CliRunner) -> None:
+    code, out, _ = _run(runner, "query", "--list")
+    assert code == 0
+    assert "-p since (year as xsd:integer, optional)" in out
+
+
+def test_undeclared_parameter_of_a_file_shows_the_syntax(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    rq = tmp_path / "mine.rq"
+    rq.write_text("SELECT ?r WHERE { ?r a ?type }\n", encoding="utf-8")
+    code, _, err = _run(runner, "query", str(rq), "-p", "type=report", "--data", str(DATA))
+    assert code != 0
+    assert "declares no parameters" in err and "# param NAME: TYPE" in err
+    assert "Traceback" not in err

@@ -310,7 +310,7 @@ def _ids(result: Result) -> list[str]:
 
 def test_by_country(engine: MemoryEngine) -> None:
     result = run_query("by-country", country="PHL", source=engine)
-    assert result.variables == ["resource", "issued", "title", "type"]
+    assert result.variables == ["resource", "issued", "title", "resourceType"]
     assert _ids(result) == [
         "2009-pilot-survey-children-youth-scy-2010",
         "final-report-pilot-survey-commercial-sexual-2011",

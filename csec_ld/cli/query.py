@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -63,7 +65,7 @@ def _listing() -> str:
 @click.argument("query", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter value (repeat for several, or for a multi-valued parameter).")
-@click.option("-q", "--sparql", metavar="QUERY",
+@click.option("-e", "--sparql", metavar="QUERY",
               help="Run this SPARQL text instead of a named query.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
 @click.option("--show", is_flag=True,
@@ -81,11 +83,15 @@ def _listing() -> str:
               help="The most the endpoint's answer may hold, decoded (e.g. 64K, 16M, 1G).")
 @click.option("-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS + GRAPH_FORMATS),
               help="Output format (default: table, or ttl for CONSTRUCT).")
+@click.option("--width", type=click.IntRange(min=20), metavar="COLUMNS",
+              help="Fit the table in this many columns (default: the terminal's width; "
+                   "piped or redirected output is never cut).")
+@click.option("--no-truncate", is_flag=True, help="Never cut the table's cells.")
 @reports_errors
 def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
           show: bool, data: tuple[Path, ...], catalog: Path | None, store: Path | None,
           endpoint: str | None, timeout: float, max_response_size: int,
-          fmt: str | None) -> None:
+          fmt: str | None, width: int | None, no_truncate: bool) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
@@ -100,7 +106,7 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
         click.echo(_listing(), nl=False)
         return
     if bool(query) == bool(sparql):
-        raise UsageError("give a query name or FILE.rq, or -q 'SELECT ...' (see --list)")
+        raise UsageError("give a query name or FILE.rq, or -e 'SELECT ...' (see --list)")
     if query and (query.endswith(".rq") or _is_file(query)):
         named = load_query_file(query)
     else:
@@ -112,7 +118,8 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
     with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
                      timeout=timeout, max_response_size=max_response_size,
                      catalog=catalog) as engine:
-        click.echo(query_and_format(named, values, engine, fmt), nl=False)
+        click.echo(query_and_format(named, values, engine, fmt,
+                                    _table_width(width, no_truncate)), nl=False)
 
 
 @main.command("load")
@@ -150,6 +157,18 @@ def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
         result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout,
                                   catalog=catalog)
     click.echo(f"{result.triples} triples in {result.target}")
+
+
+def _table_width(width: int | None, no_truncate: bool) -> int | None:
+    """The width to fit the table in: none (cut nothing) with --no-truncate or when the
+    output is not a terminal, so that a pipe or a file gets every cell whole."""
+    if no_truncate:
+        return None
+    if width is not None:
+        return width
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _is_file(text: str) -> bool:
