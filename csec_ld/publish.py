@@ -1013,9 +1013,13 @@ def _void(site: _Site, root: Path, triples: int, records: int) -> bytes:
     if site.sparql_endpoint:
         main.append(Triple(ds, n(VOID + "sparqlEndpoint"), n(site.sparql_endpoint)))
     blocks: list[list[Triple]] = []
-    for name, media in (("catalog.ttl", "text/turtle"), ("catalog.nt", "application/n-triples"),
-                        ("catalog.jsonld", "application/ld+json")):
-        for gz in (False, True):
+    # The vocabulary (ontology, types, topics) is a dump too: the named queries follow
+    # skos:broader and read labels, so the catalogue's dumps alone would give other rows.
+    for name, media, zipped in (("catalog.ttl", "text/turtle", (False, True)),
+                                ("catalog.nt", "application/n-triples", (False, True)),
+                                ("catalog.jsonld", "application/ld+json", (False, True)),
+                                ("ontology.ttl", "text/turtle", (False,))):
+        for gz in zipped:
             fname = name + (".gz" if gz else "")
             dist = n(f"{base}{fname}#distribution")
             main.append(Triple(ds, n(DCAT + "distribution"), dist))

@@ -448,7 +448,8 @@ def test_void_describes_the_dumps(site: Path) -> None:
         }}""")
     )
     sizes = {r["url"].value.rsplit("/", 1)[1]: int(r["size"].value) for r in rows}
-    assert set(sizes) == {f"catalog.{f}{gz}" for f in ("ttl", "nt", "jsonld") for gz in ("", ".gz")}
+    assert set(sizes) == {f"catalog.{f}{gz}" for f in ("ttl", "nt", "jsonld")
+                          for gz in ("", ".gz")} | {"ontology.ttl"}  # the vocabulary too
     for name, size in sizes.items():
         assert (site / name).stat().st_size == size, name
     n_triples = len(
