@@ -35,7 +35,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -890,8 +890,10 @@ def query_and_format(
     engine: Engine,
     fmt: str | None = None,
     width: int | None = None,
+    on_empty: Callable[[], None] | None = None,
 ) -> str:
-    """Bind, run on *engine* and format: what ``csec-ld query`` prints."""
+    """Bind, run on *engine* and format: what ``csec-ld query`` prints (*on_empty* is
+    called when a SELECT or CONSTRUCT finds nothing)."""
     named = resolve_query(query)
     sparql = named.bind(params)
     form = check_query(sparql)
@@ -902,5 +904,7 @@ def query_and_format(
             raise UsageError(f"-f {fmt} does not fit a {kind} query (use one of "
                              f"{', '.join(allowed)})")
     result = engine.query(sparql)
+    if not len(result) and on_empty is not None:
+        on_empty()
     return format_result(result, fmt, engine=engine, width=width)
 

@@ -242,10 +242,15 @@ class Engine:
 
 class _PyoxigraphEngine(Engine):
     store: pyoxigraph.Store
+    #: the named graph queries read as their default graph (None: the store's default)
+    default_graph: str | None = None
 
     def query(self, sparql: str) -> Result:
         check_query(sparql)
         try:
+            if self.default_graph is not None:
+                return _from_pyoxigraph(self.store.query(
+                    sparql, default_graph=pyoxigraph.NamedNode(self.default_graph)))
             return _from_pyoxigraph(self.store.query(sparql))
         except SyntaxError as exc:
             raise QueryError(_syntax_message(exc)) from exc
@@ -428,7 +433,8 @@ class RemoteEngine(Engine):
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT,
                  auth: httpx.Auth | None = None,
-                 max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE) -> None:
+                 max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+                 default_graph: str | None = None) -> None:
         if not re.match(r"^https?://", url):
             raise UsageError(f"--endpoint: {redact(url)!r} is not an http(s) URL")
         if timeout <= 0:
@@ -439,6 +445,7 @@ class RemoteEngine(Engine):
         self.shown = redact(url)
         self.timeout = timeout
         self.max_response_size = max_response_size
+        self.default_graph = default_graph
         self._client = _client(timeout, auth if auth is not None else _credentials(),
                                keepalive=False)
 
@@ -457,7 +464,9 @@ class RemoteEngine(Engine):
         )
         answer = fetch(self._client, "POST", self.url, timeout=self.timeout,
                        max_size=self.max_response_size, shown=self.shown,
-                       data={"query": sparql}, headers={"Accept": accept})
+                       data={"query": sparql, **({"default-graph-uri": self.default_graph}
+                                                 if self.default_graph else {})},
+                       headers={"Accept": accept})
         self._check_status(answer)
         if answer.truncated:
             raise StoreError(
@@ -531,11 +540,14 @@ def open_engine(
     timeout: float = DEFAULT_TIMEOUT,
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     catalog: str | Path | None = None,
+    graph: str | None = None,
 ) -> Engine:
     """The engine for one of *data* (default ``data/``), *store* or *endpoint*.
 
     *timeout* and *max_response_size* apply to an *endpoint* (see :class:`RemoteEngine`);
-    *catalog* (a ``catalog.yaml``) to the records of *data*.
+    *catalog* (a ``catalog.yaml``) to the records of *data*; *graph* (an IRI) makes a
+    named graph of the *store* or the *endpoint* (``default-graph-uri``) the queries'
+    default graph, for a catalogue pushed into one.
 
     >>> open_engine(data=["data"]).name
     'in-process'
@@ -546,11 +558,46 @@ def open_engine(
         raise UsageError(f"choose one of --data, --store and --endpoint (got {', '.join(chosen)})")
     if catalog is not None and chosen and chosen[0] != "--data":
         raise UsageError(f"--catalog describes the records of --data, not those of {chosen[0]}")
+    if graph is not None:
+        if not chosen or chosen[0] == "--data":
+            raise UsageError("--graph names a graph of --store or --endpoint; records and "
+                             "dumps of --data are loaded into the default graph")
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", graph):
+            raise UsageError(f"--graph: {clip(graph, 80)!r} is not an absolute IRI")
     if endpoint:
-        return RemoteEngine(endpoint, timeout=timeout, max_response_size=max_response_size)
+        return RemoteEngine(endpoint, timeout=timeout, max_response_size=max_response_size,
+                            default_graph=graph)
     if store:
-        return EmbeddedEngine(store)
+        engine = EmbeddedEngine(store)
+        engine.default_graph = graph
+        return engine
     return MemoryEngine.from_sources(list(data) if data else ["data"], catalog=catalog)
+
+
+_HAS_CATALOGUE = "ASK { ?c a <http://purl.org/dc/dcmitype/Collection> }"
+_CATALOGUE_GRAPHS = """SELECT DISTINCT ?g WHERE {
+  GRAPH ?g { ?c a <http://purl.org/dc/dcmitype/Collection> }
+} ORDER BY STR(?g) LIMIT 3"""
+
+
+def named_graph_hint(engine: Engine) -> str | None:
+    """For a query that found nothing: the named graphs of *engine* that hold a catalogue
+    (``push --graph`` puts one there), as a hint to query one with ``--graph``; None if
+    the queries already read a named graph or none holds a catalogue."""
+    if getattr(engine, "default_graph", None) or isinstance(engine, MemoryEngine):
+        return None
+    try:
+        if engine.query(_HAS_CATALOGUE).boolean:
+            return None  # the catalogue is there: nothing matched, that is all
+        graphs = [g.value for row in engine.query(_CATALOGUE_GRAPHS)
+                  if isinstance(g := row.get("g"), pyoxigraph.NamedNode)]
+    except (QueryError, StoreError):
+        return None  # a hint is not worth an error of its own
+    if not graphs:
+        return None
+    return (f"the default graph holds no catalogue, but the named graph <{graphs[0]}> does"
+            + (f" (and {len(graphs) - 1} more)" if len(graphs) > 1 else "")
+            + f": add --graph {graphs[0]}")
 
 
 # --------------------------------------------------------------------------- loading

@@ -22,6 +22,7 @@ from ..store import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     load_store,
+    named_graph_hint,
     open_engine,
     upload_catalogue,
 )
@@ -76,6 +77,9 @@ def _listing() -> str:
 @click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
               help="Query an embedded store filled by `csec-ld load --store DIR`.")
 @click.option("--endpoint", metavar="URL", help="Query a SPARQL 1.1 Protocol endpoint.")
+@click.option("--graph", metavar="IRI",
+              help="Query this named graph of --store or --endpoint as the default graph "
+                   "(a catalogue pushed with `push --graph IRI`).")
 @click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="How long to wait for the endpoint.")
 @click.option("--max-response-size", type=_Size(),
@@ -91,7 +95,7 @@ def _listing() -> str:
 def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
           show: bool, data: tuple[Path, ...], catalog: Path | None, store: Path | None,
           endpoint: str | None, timeout: float, max_response_size: int,
-          fmt: str | None, width: int | None, no_truncate: bool) -> None:
+          fmt: str | None, width: int | None, no_truncate: bool, graph: str | None) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
@@ -117,9 +121,14 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
         return
     with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
                      timeout=timeout, max_response_size=max_response_size,
-                     catalog=catalog) as engine:
+                     catalog=catalog, graph=graph) as engine:
+        def hint() -> None:
+            message = named_graph_hint(engine)
+            if message:
+                click.echo(f"hint: {message}", err=True)
+
         click.echo(query_and_format(named, values, engine, fmt,
-                                    _table_width(width, no_truncate)), nl=False)
+                                    _table_width(width, no_truncate), on_empty=hint), nl=False)
 
 
 @main.command("load")
