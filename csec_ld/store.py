@@ -488,6 +488,13 @@ class RemoteEngine(Engine):
                 f"{self.shown}: access denied (HTTP {status}); set {ENV_TOKEN}, "
                 f"or {ENV_USER} and {ENV_PASSWORD}"
             )
+        if status == 415:  # a Graph Store (or Update) URL does not take queries
+            raise StoreError(
+                f"{self.shown}: the server refused the query as a media type it does not "
+                "take (HTTP 415): is this the store's Graph Store or Update URL? Give its "
+                "SPARQL query URL (Oxigraph: http://host:7878/query; Fuseki: "
+                "http://host:3030/DATASET/query)"
+            )
         if status >= 300:
             cls = QueryError if status == 400 else StoreError
             raise cls(redact(f"{self.shown}: the endpoint answered HTTP {status}: "

@@ -86,3 +86,10 @@ def test_a_named_graph_of_an_embedded_store(tmp_path: Path) -> None:
 def test_bad_graph_options(args: list[str], message: str) -> None:
     code, _, err = _query("count-by-type", *args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_graph_store_url_given_as_the_endpoint(server: OxigraphServer) -> None:
+    code, _, err = _query("count-by-type", "--endpoint", server.store_url)
+    assert code == 1
+    assert "HTTP 415" in err and "is this the store's Graph Store or Update URL?" in err
+    assert "SPARQL query URL" in err and err.count("\n") == 1  # one line
