@@ -816,6 +816,28 @@ def create_app(
             return f.body
         return void_with_endpoint(f.body, dataset_iri[: -len("dataset")], public + "sparql")
 
+    site_base = dataset_iri[: -len("dataset")] if dataset_iri else None
+    moved = site_base is not None and public != "/" and public != site_base
+
+    def served_links(rel: str, body: bytes) -> bytes:
+        """Where the site is served away from its base (``--public-url``, e.g. staging),
+        the links harvesters follow point at the served origin: the change feed's pages,
+        the Hydra pages and the sitemaps (whose URLs must be on the sitemap's host). The
+        IRIs of the records in them stay what they are: identifiers, not links."""
+        if not moved:
+            return body
+        assert site_base is not None
+        old, new = site_base.encode(), public.encode()
+        if rel.startswith("changes/") and rel.endswith(".json"):
+            return body.replace(b'"' + old + b"changes/", b'"' + new + b"changes/")
+        if rel.startswith("pages/") and rel.endswith(".jsonld"):
+            return body.replace(b'"' + old + b"pages/", b'"' + new + b"pages/")
+        if rel.startswith("sitemap") and rel.endswith(".xml"):
+            return body.replace(b"<loc>" + old, b"<loc>" + new)
+        if rel == "robots.txt":
+            return body.replace(b"Sitemap: " + old, b"Sitemap: " + new)
+        return body
+
     def serve_file(request: Request, rel: str, extra: dict[str, str] | None = None) -> Response:
         f = files.get(rel)
         if f is None:
@@ -827,9 +849,11 @@ def create_app(
         body = None
         if rel == "void.ttl":
             body = void_body(f)
-            if body is not f.body:
-                tag = hashlib.sha256(body).hexdigest()[:32]
-                f = _File(body, f'W/"{tag}"', f.mtime)
+        else:
+            body = served_links(rel, f.body)
+        if body is not f.body:
+            tag = hashlib.sha256(body).hexdigest()[:32]
+            f = _File(body, f'W/"{tag}"', f.mtime)
         return _file_response(request, f, _CONTENT_TYPES.get(suffix, "application/octet-stream"),
                               headers, body)
 
