@@ -156,6 +156,30 @@ def build(
     >>> sorted(result.files)
     ['context', 'jsonld', 'nt', 'ttl']
     """
+    with contextlib.ExitStack() as own_shapes:
+        if validate and shapes is None:  # the catalogue's own vocabularies, if it has any
+            from .validation import shapes_for_catalogue
+
+            own = shapes_for_catalogue(sources, catalog, own_shapes)
+            shapes = own[0] if own else None
+        return _build(sources, out_dir, formats=formats, profiles=profiles, base=base,
+                      workers=workers, on_progress=on_progress, validate=validate,
+                      shapes=shapes, catalog=catalog)
+
+
+def _build(
+    sources: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    formats: Sequence[str],
+    profiles: Sequence[str] | None,
+    base: str | None,
+    workers: int | None,
+    on_progress: Callable[[int], None] | None,
+    validate: bool,
+    shapes: str | Path | None,
+    catalog: str | Path | None,
+) -> BuildResult:
     formats = list(dict.fromkeys(formats))  # "ttl,ttl" must not open one file twice
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

@@ -3,8 +3,14 @@
 The format: a heading, then entries of a numbered title line (``1. Title``; the
 numbering may restart), a date line (``14 June 2016``) and an optional
 description paragraph. Each entry becomes ``{id}.yaml`` with a slug derived from
-the title and year, and a resource type recognised from the title's words
-(``report`` when none is).
+the title and year, a resource type recognised from the title's words (``report``
+when none is), and the countries its title names (else its description), as
+pycountry knows their names (``Tracer Study - PARAGUAY``: ``PRY``).
+
+The files go to the catalogue's records folder: ``records/`` beside its catalog.yaml
+(``--catalog``, else the one found as every command finds it), unless ``-o`` names
+another. ``update=True`` adds only the entries that are not there yet (a listing that
+grew), and leaves every file that is there alone.
 """
 
 from __future__ import annotations
@@ -12,16 +18,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .build import atomic_output
-from .errors import DataError, OutputError, RecordError
+from .errors import DataError, OutputError, RecordError, UsageError
 from .records import LIMITS, ascii_digits, parse_day_month_year, text_problem
-from .sources import _read_text
-from .vocab import Vocabulary, fold, load_vocabulary
+from .sources import CATALOG_FILE, _catalog_file, _find_config, _read_text
+from .vocab import Vocabulary, countries_named, fold, load_vocabulary
 
-__all__ = ["ListingEntry", "import_listing", "parse_listing", "slugify", "to_yaml"]
+__all__ = [
+    "ListingEntry",
+    "import_listing",
+    "parse_listing",
+    "records_folder",
+    "slugify",
+    "to_yaml",
+]
+
+#: The folder, beside catalog.yaml, that import-listing writes into.
+RECORDS_FOLDER = "records"
 
 _ENTRY_RE = re.compile(r"\s*(\d+)\.\s+(\S.*)")
 #: A date line written with other digits than 0-9 ("١٤ June 2016"): refused, not read as 2016.
@@ -207,8 +224,20 @@ def guess_type(title: str, vocab: Vocabulary) -> str:
     return best
 
 
-def to_yaml(entry: ListingEntry, record_id: str, rtype: str) -> str:
-    data: dict[str, str] = {
+def guess_countries(entry: ListingEntry) -> list[str]:
+    """The countries (alpha-3) the entry's title names, else those its description names.
+
+    The title says what a publication is about; a description also names the
+    countries it compares with or was funded from, so it is read only when the
+    title names none.
+    """
+    return countries_named(entry.title) or countries_named(entry.description or "")
+
+
+def to_yaml(
+    entry: ListingEntry, record_id: str, rtype: str, countries: list[str] | None = None
+) -> str:
+    data: dict[str, Any] = {
         "id": record_id,
         "title": entry.title,
         "issued": entry.issued,
@@ -216,16 +245,73 @@ def to_yaml(entry: ListingEntry, record_id: str, rtype: str) -> str:
     }
     if entry.description:
         data["description"] = entry.description
+    if countries:
+        data["countries"] = countries
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
 
 
-def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Write one record YAML file per entry of the listing at *path* into *out_dir*.
+def records_folder(catalog: str | Path | None = None) -> Path:
+    """The catalogue's records folder: ``records/`` beside *catalog* (a catalog.yaml),
+    else beside the catalog.yaml that commands without SOURCES read (in ``data/``,
+    the current folder or the two above it).
+
+    :class:`UsageError` when there is none: a ``data/`` folder without a catalog.yaml
+    is nobody's records folder.
+
+    >>> records_folder("data/catalog.yaml").as_posix()
+    'data/records'
+    """
+    found = _catalog_file(["data"], [], catalog) if catalog is not None else _find_config(["data"])
+    if found is None:
+        raise UsageError(
+            f"no {CATALOG_FILE} found in data/, the current folder or the two above it: "
+            "give --catalog FILE (its records/ folder is written to), or -o FOLDER"
+        )
+    folder = found.parent.resolve() / RECORDS_FOLDER
+    here = Path.cwd().resolve()
+    return folder.relative_to(here) if folder.is_relative_to(here) else folder
+
+
+def _known(out: Path) -> set[tuple[str, str]]:
+    """(folded title, issued) of the records in *out* (files that do not read are skipped)."""
+    known: set[tuple[str, str]] = set()
+    for file in sorted(out.glob("*.y*ml")) if out.is_dir() else []:
+        try:
+            data = yaml.safe_load(_read_text(file, LIMITS["YAML file or listing"], "record"))
+        except (RecordError, yaml.YAMLError):
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item, dict):
+                continue
+            title, issued = item.get("title"), item.get("issued")
+            if isinstance(title, dict):
+                title = title.get("en")
+            if isinstance(title, str) and issued is not None:
+                known.add((fold(title), str(issued)))
+    return known
+
+
+def import_listing(
+    path: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    update: bool = False,
+    catalog: str | Path | None = None,
+) -> list[Path]:
+    """Write one record YAML file per entry of the listing at *path* into *out_dir*
+    (default: the catalogue's records folder, see :func:`records_folder`).
 
     Existing files are kept unless *overwrite*; then nothing is written and a
-    :class:`~csec_ld.errors.OutputError` names them.
+    :class:`~csec_ld.errors.OutputError` names them. With *update*, the entries
+    already there (a file of their id, or a record of the same title and date) are
+    left out and the others written: the new entries of a listing that grew.
+    Returns the files written.
     """
-    path, out = Path(path), Path(out_dir)
+    if overwrite and update:
+        raise UsageError("--update adds new entries and keeps every file: not with --overwrite")
+    path = Path(path)
+    out = Path(out_dir) if out_dir is not None else records_folder(catalog)
     try:
         text = _read_text(path, LIMITS["YAML file or listing"], "listing")
     except RecordError as exc:
@@ -240,6 +326,15 @@ def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = F
             rid = f"{slugify(entry.title, entry.issued[:4])}-{n}"
             n += 1
         named[rid] = entry
+    if update:
+        known = _known(out)
+        named = {
+            rid: e
+            for rid, e in named.items()
+            if not (out / f"{rid}.yaml").exists() and (fold(e.title), e.issued) not in known
+        }
+        if not named:
+            return []
     existing = sorted(rid for rid in named if (out / f"{rid}.yaml").exists())
     if existing and not overwrite:
         raise OutputError(
@@ -250,8 +345,7 @@ def import_listing(path: str | Path, out_dir: str | Path, *, overwrite: bool = F
     written = []
     with atomic_output(out) as tmp:
         for rid, entry in named.items():
-            (tmp / f"{rid}.yaml").write_text(
-                to_yaml(entry, rid, guess_type(entry.title, vocab)), encoding="utf-8"
-            )
+            text = to_yaml(entry, rid, guess_type(entry.title, vocab), guess_countries(entry))
+            (tmp / f"{rid}.yaml").write_text(text, encoding="utf-8")
             written.append(out / f"{rid}.yaml")
     return written

@@ -23,8 +23,14 @@ for ``/oai``.
 Every error of the protocol is a schema-valid response (HTTP 200), never an
 exception. Output is deterministic except ``responseDate``.
 
+Identify's ``adminEmail`` is the catalogue's ``contact_email:`` (catalog.yaml), or the
+*admin_email* given: the protocol requires one, and none is made up. Without it
+:func:`oai_endpoint` answers 404 with a message saying so, and :meth:`OaiRepository.handle`
+raises :class:`~csec_ld.errors.UsageError`.
+
 >>> from csec_ld.sources import open_catalog
->>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai")
+>>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai",
+...                      admin_email="catalogue@example.org")
 >>> b"<oai:repositoryName>" in repo.handle({"verb": ["Identify"]})
 True
 """
@@ -46,6 +52,7 @@ from typing import Any
 
 import pyoxigraph
 
+from .errors import UsageError
 from .mapping import Mapper
 from .namespaces import PREFIXES, RDF
 from .records import Record
@@ -55,6 +62,7 @@ from .vocab import country, language
 __all__ = [
     "DC_NS",
     "METADATA_FORMATS",
+    "NO_ADMIN_EMAIL",
     "OAI_DC_NS",
     "OAI_NS",
     "MetadataFormat",
@@ -173,18 +181,29 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+#: Why there is no OAI-PMH without an address (the message of /oai then).
+NO_ADMIN_EMAIL = (
+    "no OAI-PMH for this catalogue: OAI-PMH's Identify requires an adminEmail; add "
+    "contact_email: with the address of whoever answers for the catalogue to its "
+    "catalog.yaml (and publish the site again)"
+)
+
+
 class OaiRepository:
     """An OAI-PMH 2.0 repository over a catalogue's records.
 
     The records are read once (tombstones included) and kept sorted by datestamp
     and id. *base_url* is the URL harvesters call (``https://host/oai``);
     *page_size* bounds each list response; *admin_email* is announced by Identify
-    (default ``oai-admin@{host of base_url}``); *secret* keys the resumption tokens;
+    (default: the catalogue's ``contact_email``; with neither, :attr:`admin_email` is
+    None and the repository answers nothing: see :data:`NO_ADMIN_EMAIL`); *secret*
+    keys the resumption tokens;
     *sets* false turns sets off (ListSets then answers ``noSetHierarchy``); *clock*
     gives ``responseDate`` (UTC).
 
     >>> from csec_ld.sources import open_catalog
-    >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai", page_size=3)
+    >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai", page_size=3,
+    ...                      admin_email="catalogue@example.org")
     >>> repo.identifier("tracer-study-paraguay-2012")
     'oai:w3id.org:tracer-study-paraguay-2012'
     """
@@ -208,11 +227,9 @@ class OaiRepository:
         self.base_url = base_url
         self.page_size = page_size
         self.host = urllib.parse.urlsplit(self.catalog.base).hostname or "localhost"
-        served_on = urllib.parse.urlsplit(base_url).hostname or ""
-        # The schema wants a dotted domain (not "localhost"); configure a real address.
-        self.admin_email = admin_email or (
-            "oai-admin@" + (served_on if "." in served_on else self.host)
-        )
+        # Required by Identify, and never made up: an address nobody reads tells
+        # harvesters' operators nothing.
+        self.admin_email: str | None = admin_email or self.catalog.contact_email
         self.sets_enabled = sets
         self.clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
         if records is None:
@@ -279,10 +296,13 @@ class OaiRepository:
         """Answer one request (its arguments, each with its values) with XML bytes.
 
         >>> from csec_ld.sources import open_catalog
-        >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai")
+        >>> repo = OaiRepository(open_catalog(["data"]), "https://example.org/oai",
+        ...                      admin_email="catalogue@example.org")
         >>> b'code="badVerb"' in repo.handle({"verb": ["Dance"]})
         True
         """
+        if self.admin_email is None:
+            raise UsageError(NO_ADMIN_EMAIL)
         root = ET.Element(_q(OAI_NS, "OAI-PMH"))
         root.set(_q(XSI_NS, "schemaLocation"), f"{OAI_NS} {OAI_SCHEMA}")
         stamp = self.clock().astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -637,6 +657,8 @@ def oai_endpoint(repo: OaiRepository) -> Callable[[Any], Awaitable[Any]]:
     from starlette.responses import PlainTextResponse, Response
 
     async def endpoint(request: Request) -> Response:
+        if repo.admin_email is None:
+            return PlainTextResponse(NO_ADMIN_EMAIL, status_code=404)
         if request.method == "POST":
             body = b""
             async for chunk in request.stream():

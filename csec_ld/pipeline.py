@@ -31,10 +31,11 @@ from .errors import OutputError, RecordError
 from .mapping import Mapper, writes_every_profile
 from .mapping.base import Used
 from .memory import collect_now_and_then, paused_gc
-from .records import RawRecord, build_record
+from .records import RawRecord, Salvage, build_record, salvage
 from .serialize import Writer, render_chunk
 from .sources import (
     Catalogue,
+    duplicate_id,
     jsonl_batches,
     open_catalog,
     read_jsonl_batch,
@@ -84,6 +85,9 @@ class Chunk:
     triples: int = 0
     validation: Any = None  # validation.ChunkValidation when the spec validates
     duplicates: list[int] = field(default_factory=list)  # numbers in ids of reused ids
+    #: Records that failed to load, as far as they read: (number of the next entry of
+    #: ids, what was read), for the cross-record checks (``Catalogue.broken``).
+    broken: list[tuple[int, Salvage]] = field(default_factory=list)
     #: Where a pool worker left the pieces instead of returning them: a file holding
     #: each format's bytes in turn, and their lengths by format (see :func:`run_chunks`).
     spooled: tuple[str, dict[str, int]] | None = None
@@ -165,6 +169,7 @@ class ChunkWorker:
             record, problems = build_record(raw, cat.vocab, cat.registry)
             if record is None:
                 chunk.errors.extend(problems)
+                chunk.broken.append((len(chunk.ids), salvage(raw)))
                 continue
             triples = mapper.terms(record)
             number = len(chunk.ids)
@@ -360,13 +365,28 @@ def run_chunks(
     main process read in Python.
     """
     catalogue.errors.clear()
+    catalogue.broken.clear()
     catalogue.count = 0
     n = workers if workers is not None else default_workers(catalogue.files)
     seen: dict[str, tuple[str, int | None]] = {}
 
+    def check_broken(part: Salvage) -> None:  # as Catalogue.records does
+        if part.id is None:
+            return
+        first = seen.get(part.id)
+        if first is not None:
+            where = f"{first[0]}:{first[1]}" if first[1] else first[0]
+            catalogue.errors.append(duplicate_id(part.id, where, part))
+        else:
+            seen[part.id] = (part.location.path, part.line_of("id"))
+            catalogue.broken.append(part)
+
     def check(chunk: Chunk) -> Chunk:
         catalogue.errors.extend(chunk.errors)
+        broken = deque(chunk.broken)
         for number, (rid, path, line, _active) in enumerate(chunk.ids):
+            while broken and broken[0][0] <= number:
+                check_broken(broken.popleft()[1])
             first = seen.get(rid)
             if first is not None:
                 chunk.duplicates.append(number)
@@ -383,6 +403,8 @@ def run_chunks(
                 )
             else:
                 seen[rid] = (path, line)
+        for _, part in broken:
+            check_broken(part)
         catalogue.count += chunk.records
         if on_chunk:
             on_chunk(chunk)

@@ -1082,7 +1082,7 @@ class _SourceWriter:
         if cat.description:
             description["description"] = texts_value(cat.description)
         description["base"] = cat.base
-        for key in ("publisher", "license"):
+        for key in ("publisher", "license", "contact_email"):
             if getattr(cat, key):
                 description[key] = getattr(cat, key)
         description["registry"] = "agents.yaml"

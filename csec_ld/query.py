@@ -364,38 +364,29 @@ _EXPECTED = {
     "year": "a year (YYYY)",
     "date": "a date (YYYY-MM-DD)",
     "country": "an ISO 3166-1 country code (PH or PHL), a country name or a country IRI",
-    "language": "an ISO 639 language code (en, fre, spa...) or a language IRI",
+    "language": "an ISO 639 language code (en, fre, spa...), a language name or a language IRI",
     "concept": "a concept of our vocabularies (id, label or IRI)",
 }
 
 
 def _country_iri(param: Parameter, text: str) -> str:
-    import pycountry
-
-    from .vocab import country
+    from .vocab import find_country  # the one resolver; records read countries so too
 
     if text.startswith(COUNTRY_BASE) or text.startswith("country:"):
         text = text.rsplit("/", 1)[-1].removeprefix("country:")
     try:
-        return country(text).iri
+        return find_country(text).iri
     except KeyError:
-        pass
-    try:
-        found = pycountry.countries.lookup(text) if len(text) > 3 else None
-    except LookupError:
-        found = None
-    if found is None:
-        raise _reject(param, text, _EXPECTED["country"])
-    return country(found.alpha_3).iri
+        raise _reject(param, text, _EXPECTED["country"]) from None
 
 
 def _language_iri(param: Parameter, text: str) -> str:
-    from .vocab import language
+    from .vocab import find_language  # the one resolver; records read languages so too
 
     if text.startswith(LANGUAGE_BASE) or text.startswith("lang:"):
         text = text.rsplit("/", 1)[-1].removeprefix("lang:")
     try:
-        return language(text).iri
+        return find_language(text).iri
     except KeyError:
         raise _reject(param, text, _EXPECTED["language"]) from None
 

@@ -22,7 +22,14 @@ from stdnum import issn as _issn
 
 from .errors import RecordError
 from .namespaces import XSD
-from .vocab import Registry, Vocabulary, country, language
+from .vocab import (
+    Registry,
+    Vocabulary,
+    country_suggestion,
+    find_country,
+    find_language,
+    language_suggestion,
+)
 
 __all__ = [
     "FIELDS",
@@ -34,6 +41,7 @@ __all__ = [
     "PartialDate",
     "RawRecord",
     "Record",
+    "Salvage",
     "ascii_digits",
     "build_record",
     "id_problem",
@@ -42,6 +50,7 @@ __all__ = [
     "parse_identifier",
     "quoted",
     "record_to_dict",
+    "salvage",
     "shown",
     "text_problem",
     "texts_value",
@@ -439,7 +448,9 @@ def _doi(doi: str, raw: str) -> Identifier:
             _digits_hint(raw, "DOI") or f"{raw!r} is not a DOI (expected 10.NNNN/suffix)"
         )
     _check_iri("https://doi.org/" + doi, raw, "DOI")
-    return Identifier("doi", doi)
+    # DOI names are case-insensitive (ASCII; DOI Handbook 2.4): 10.1234/X and 10.1234/x
+    # are one DOI, written as doi.org and Crossref show them.
+    return Identifier("doi", doi.lower())
 
 
 @dataclass(frozen=True)
@@ -566,6 +577,54 @@ class RawRecord:
 
     def line_of(self, name: str) -> int | None:
         return self.field_lines.get(name, self.location.line)
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """What can be read of a record that does not load: its id and its identifiers.
+
+    A broken record still takes part in the cross-record checks (a reused id, an
+    identifier another record gives), so that one run reports every problem.
+    """
+
+    id: str | None  # None: the id is missing or not valid
+    identifiers: tuple[Identifier, ...]
+    location: Location
+    field_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, field_name: str) -> int | None:
+        for name, line in self.field_lines:
+            if name == field_name:
+                return line
+        return self.location.line
+
+
+def salvage(raw: RawRecord) -> Salvage:
+    """The id and identifiers of *raw* as far as they can be read (see :class:`Salvage`).
+
+    A withdrawn record gives no identifiers: it is not in the catalogue's graph.
+
+    >>> raw = RawRecord({"id": "x", "identifiers": ["doi:10.1234/A", "nonsense"]}, Location("f"))
+    >>> [str(i) for i in salvage(raw).identifiers]
+    ['doi:10.1234/a']
+    """
+    data = raw.data
+    rid = data.get("id")
+    record_id = rid.strip() if isinstance(rid, str) else None
+    if not record_id or id_problem(record_id) is not None:
+        record_id = None
+    found: list[Identifier] = []
+    values = data.get("identifiers")
+    if data.get("status") != "withdrawn":
+        listed = [values] if isinstance(values, str) else values
+        for value in listed if isinstance(listed, list) else []:
+            if isinstance(value, str) and text_problem(value, LIMITS["identifiers"]) is None:
+                try:
+                    found.append(parse_identifier(value))
+                except ValueError:
+                    continue
+    lines = tuple(sorted((k, v) for k, v in raw.field_lines.items() if k in ("id", "identifiers")))
+    return Salvage(record_id, tuple(dict.fromkeys(found)), raw.location, lines)
 
 
 def _is_blank(value: Any) -> bool:
@@ -707,6 +766,10 @@ def _strings(c: _Collector, name: str, value: Any) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
+def _did_you_mean(name: str | None) -> str:
+    return f"; did you mean {name}?" if name else ""
+
+
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
@@ -789,8 +852,11 @@ def build_record(
             rtype = vocab.types.resolve(data["type"].strip()).id
         except KeyError:
             known = ", ".join(sorted(vocab.types.concepts))
+            where = f" of {vocab.types.where}" if vocab.types.files else ""
             c.error(
-                "type", f"unknown resource type {data['type']!r} (known: {known})", data["type"]
+                "type",
+                f"unknown resource type {data['type']!r} (known{where}: {known})",
+                data["type"],
             )
     elif not _is_blank(data.get("type")):
         c.error("type", "expected a text", data["type"])
@@ -801,11 +867,12 @@ def build_record(
     countries = []
     for code in listed("countries"):
         try:
-            countries.append(country(code).alpha3)
+            countries.append(find_country(code).alpha3)
         except KeyError:
             c.error(
                 "countries",
-                f"unknown country code {code!r} (use ISO 3166-1 alpha-2 or alpha-3)",
+                f"unknown country code {code!r} (use ISO 3166-1, e.g. PH or PHL, or the "
+                f"country's English name{_did_you_mean(country_suggestion(code))})",
                 code,
             )
 
@@ -815,7 +882,10 @@ def build_record(
             subjects.append(vocab.topics.resolve(s).id)
         except KeyError:
             c.error(
-                "subjects", f"unknown subject {s!r} (see ontology/topics.ttl for the topics)", s
+                "subjects",
+                f"unknown subject {s!r} (not a topic of {vocab.topics.where}"
+                f"{_did_you_mean(vocab.topics.suggest(s))})",
+                s,
             )
 
     def agents(name: str, *, projects: bool) -> list[str]:
@@ -845,10 +915,13 @@ def build_record(
     languages = []
     for code in listed("languages"):
         try:
-            languages.append(language(code).code)
+            languages.append(find_language(code).code)
         except KeyError:
             c.error(
-                "languages", f"unknown language code {code!r} (use ISO 639, e.g. en or eng)", code
+                "languages",
+                f"unknown language code {code!r} (use ISO 639, e.g. en or eng, or the "
+                f"language's English name{_did_you_mean(language_suggestion(code))})",
+                code,
             )
 
     identifiers = []

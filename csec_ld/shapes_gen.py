@@ -26,9 +26,9 @@ import pycountry
 
 from .namespaces import COUNTRY_BASE, LANGUAGE_BASE
 from .resources import shapes_dir
-from .vocab import load_vocabulary
+from .vocab import Vocabulary, load_vocabulary
 
-__all__ = ["VOCABULARIES_FILE", "main", "vocabulary_shapes"]
+__all__ = ["VOCABULARIES_FILE", "catalogue_shapes", "main", "vocabulary_shapes"]
 
 VOCABULARIES_FILE = "vocabularies.ttl"
 
@@ -63,9 +63,10 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def vocabulary_shapes() -> str:
-    """The Turtle text of ``shapes/vocabularies.ttl`` (deterministic)."""
-    vocab = load_vocabulary()
+def vocabulary_shapes(vocab: Vocabulary | None = None) -> str:
+    """The Turtle text of ``shapes/vocabularies.ttl`` (deterministic), for the shipped
+    schemes or *vocab* (a catalogue's, with its own SKOS files)."""
+    vocab = vocab or load_vocabulary()
     countries = sorted(c.alpha_3 for c in pycountry.countries)
     languages = sorted(lang.alpha_3.upper() for lang in pycountry.languages)
     primary = sorted(
@@ -110,6 +111,30 @@ def vocabulary_shapes() -> str:
         )
     )
     return "".join(out)
+
+
+def catalogue_shapes(vocab: Vocabulary, folder: Path) -> Path:
+    """The shipped shapes in *folder*, their controlled lists those of *vocab*: the
+    shapes a catalogue that extends or replaces the shipped schemes is checked against.
+
+    Returns *folder* (give it as the shapes folder).
+    """
+    def escaped(text: str) -> str:  # inside a Turtle string
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    # The messages name the schemes as this catalogue has them, not an ontology/ folder.
+    where = {
+        "ontology/resource-types.ttl": escaped(vocab.types.where),
+        "ontology/topics.ttl": escaped(vocab.topics.where),
+    }
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        if path.name != VOCABULARIES_FILE:
+            text = path.read_text(encoding="utf-8")
+            for old, new in where.items():
+                text = text.replace(old, new)
+            (folder / path.name).write_text(text, encoding="utf-8")
+    (folder / VOCABULARIES_FILE).write_text(vocabulary_shapes(vocab), encoding="utf-8")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,10 +46,12 @@ from .records import (
     Location,
     RawRecord,
     Record,
+    Salvage,
     _check_url,
     build_record,
     id_problem,
     quoted,
+    salvage,
     shown,
     text_problem,
 )
@@ -738,6 +740,14 @@ class Catalog:
     base: str = VOCAB_BASE
     publisher: str | None = None
     license: str | None = None
+    #: Who answers for the catalogue (``contact_email:``); OAI-PMH's Identify announces
+    #: it as adminEmail, which the protocol requires: without it there is no OAI-PMH.
+    contact_email: str | None = None
+    #: The catalogue's own SKOS files (``vocabularies:``, relative to catalog.yaml): their
+    #: concepts extend the shipped resource types and topics, or replace the schemes
+    #: named in ``replace_vocabularies:`` (``types``, ``topics``).
+    vocabularies: tuple[str, ...] = ()
+    replace_vocabularies: tuple[str, ...] = ()
     location: Location | None = field(default=None, compare=False)
 
     @property
@@ -840,11 +850,33 @@ def _check_base(base: str, where: Location | None, field_name: str = "base") -> 
     return base
 
 
+#: An address as OAI-PMH's schema takes it (``\S+@(\S+\.)+\S+``), one "@", and as
+#: long as RFC 5321 allows.
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL_LENGTH = 254
+
+
+def _listed(data: dict[str, Any], key: str) -> list[Any]:
+    """A catalog.yaml value that is a text or a list of them, as a list."""
+    value = data.get(key)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
 def _read_catalog(path: Path) -> tuple[Catalog, Path]:
     """The catalogue description and the path of its registry; :class:`DataError` lists
     every problem of the file."""
     data, lines = _mapping_file(path)
-    allowed = {"title", "description", "base", "publisher", "license", "registry"}
+    allowed = {
+        "title",
+        "description",
+        "base",
+        "publisher",
+        "license",
+        "registry",
+        "contact_email",
+        "vocabularies",
+        "replace_vocabularies",
+    }
     errors: list[RecordError] = [
         RecordError(
             f"unknown field (known: {', '.join(sorted(allowed))})",
@@ -880,6 +912,60 @@ def _read_catalog(path: Path) -> tuple[Catalog, Path]:
         except ValueError as exc:
             errors.append(RecordError(str(exc), path=path, line=lines["license"], field="license"))
     publisher = checked("publisher", _config_text, LIMITS["id"])
+    contact_email = checked("contact_email", _config_text, _EMAIL_LENGTH)
+    if contact_email and not _EMAIL_RE.fullmatch(contact_email):
+        errors.append(
+            RecordError(
+                f"{quoted(contact_email)} is not an email address (e.g. catalogue@example.org)",
+                path=path,
+                line=lines["contact_email"],
+                field="contact_email",
+            )
+        )
+    vocabularies: list[str] = []
+    for value in _listed(data, "vocabularies"):
+        try:
+            name = _config_text(value, path, lines.get("vocabularies"), "vocabularies", url_length)
+        except RecordError as exc:
+            errors.append(exc)
+            continue
+        file = path.parent / name
+        if not file.is_file():
+            problem = "is a folder" if file.is_dir() else "does not exist"
+            errors.append(
+                RecordError(
+                    f"{quoted(str(file), 200)} {problem}: name a SKOS file (Turtle) of "
+                    "resource types or topics, relative to catalog.yaml",
+                    path=path,
+                    line=lines["vocabularies"],
+                    field="vocabularies",
+                )
+            )
+        here = Path.cwd()
+        vocabularies.append(str(file.relative_to(here) if file.is_relative_to(here) else file))
+    replace = []
+    for value in _listed(data, "replace_vocabularies"):
+        if value not in ("types", "topics"):
+            errors.append(
+                RecordError(
+                    f"{quoted(str(value))} is not a scheme (use types or topics)",
+                    path=path,
+                    line=lines["replace_vocabularies"],
+                    field="replace_vocabularies",
+                )
+            )
+        else:
+            replace.append(value)
+    if replace and not vocabularies:
+        errors.append(
+            RecordError(
+                "replaces the shipped schemes, but vocabularies: names no file to replace "
+                "them with",
+                path=path,
+                line=lines["replace_vocabularies"],
+                field="replace_vocabularies",
+            )
+        )
     registry = checked("registry", _config_text, url_length)
     registry_path = path.parent / (registry or REGISTRY_FILE)
     if registry and not registry_path.is_file():
@@ -901,6 +987,9 @@ def _read_catalog(path: Path) -> tuple[Catalog, Path]:
         base=base or VOCAB_BASE,
         publisher=publisher or None,
         license=license_iri or None,
+        contact_email=contact_email or None,
+        vocabularies=tuple(vocabularies),
+        replace_vocabularies=tuple(sorted(set(replace))),
         location=Location(str(path), 1),
     )
     return catalog, registry_path
@@ -1086,15 +1175,20 @@ class Catalogue:
     files: list[Path]
     errors: list[RecordError] = field(default_factory=list)
     count: int = 0
+    #: What could be read of the records that failed to load, with a valid id not used
+    #: before: they take part in the cross-record checks (see :class:`Salvage`).
+    broken: list[Salvage] = field(default_factory=list)
 
     def records(self) -> Iterator[Record]:
         """Stream the checked records; problems go to :attr:`errors`, not exceptions.
 
-        Ids must be unique across every file; the second use of an id is an error
-        that names the first.
+        Ids must be unique across every file, also those of records that fail to load;
+        the second use of an id is an error that names the first. What can be read
+        of a record that fails to load goes to :attr:`broken`.
         """
         seen: dict[str, Location] = {}
         self.errors.clear()
+        self.broken.clear()
         self.count = 0
         for path in self.files:
             try:
@@ -1105,19 +1199,18 @@ class Catalogue:
                     record, problems = build_record(raw, self.vocab, self.registry)
                     self.errors.extend(problems)
                     if record is None:
+                        part = salvage(raw)
+                        if part.id is not None:
+                            first = seen.get(part.id)
+                            if first is not None:
+                                self.errors.append(duplicate_id(part.id, str(first), raw))
+                            else:
+                                seen[part.id] = raw.location
+                                self.broken.append(part)
                         continue
                     first = seen.get(record.id)
                     if first is not None:
-                        self.errors.append(
-                            RecordError(
-                                f"duplicate id {record.id!r} (first used at {first})",
-                                path=raw.location.path,
-                                line=raw.line_of("id"),
-                                record=record.id,
-                                field="id",
-                                value=record.id,
-                            )
-                        )
+                        self.errors.append(duplicate_id(record.id, str(first), raw))
                         continue
                     seen[record.id] = record.location
                     self.count += 1
@@ -1129,6 +1222,18 @@ class Catalogue:
         """Raise :class:`DataError` if the last pass over :meth:`records` found problems."""
         if self.errors:
             raise DataError(self.errors)
+
+
+def duplicate_id(record_id: str, first: str, raw: RawRecord | Salvage) -> RecordError:
+    """The error of a record reusing *record_id*, first used at *first* (file:line)."""
+    return RecordError(
+        f"duplicate id {record_id!r} (first used at {first})",
+        path=raw.location.path,
+        line=raw.line_of("id"),
+        record=record_id,
+        field="id",
+        value=record_id,
+    )
 
 
 def _catalog_file(
@@ -1207,7 +1312,15 @@ def open_catalog(
                 )
             ]
         )
-    return Catalogue(description, registry, load_vocabulary(), files)
+    try:
+        vocab = load_vocabulary(
+            extra=description.vocabularies, replace=description.replace_vocabularies
+        )
+    except RecordError as exc:
+        if exc.path is None:  # about the catalogue's keys, not one of its files
+            exc = RecordError(exc.message, path=config, field=exc.field)
+        raise DataError([exc]) from exc
+    return Catalogue(description, registry, vocab, files)
 
 
 def load_records(sources: Sequence[str | Path] = ("data",), **kwargs: Any) -> list[Record]:

@@ -64,9 +64,9 @@ from rdflib.namespace import RDF as _RDF
 from rdflib.namespace import RDFS as _RDFS
 from rdflib.namespace import SH as _SH
 
-from .errors import DataError, RecordError, ShapesError, UsageError
+from .errors import CsecLdError, DataError, RecordError, ShapesError, UsageError
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
-from .records import Record
+from .records import Record, Salvage
 from .resources import shapes_dir
 from .serialize import Parts
 from .sources import RDF_SUFFIXES, discover, open_catalog
@@ -960,9 +960,10 @@ def _support_locations(catalogue: Any, locator: _Locator) -> None:
                 registry_path, r"^\s*-?\s*id:\s*['\"]?" + re.escape(agent.id) + r"['\"]?\s*$"
             )
             locator.extra[agent.iri] = (str(registry_path), line)
+    own = [Path(p) for p in getattr(cat, "vocabularies", ())]
     for concept in (*catalogue.vocab.types, *catalogue.vocab.topics):
         local = concept.iri.rsplit("/", 1)[-1]
-        for ttl in sorted(ontology_dir().glob("*.ttl")):
+        for ttl in [*own, *sorted(ontology_dir().glob("*.ttl"))]:
             line = _line_in(
                 ttl, r"^(\S*:" + re.escape(local) + r"|<" + re.escape(concept.iri) + r">)\s*$"
             )
@@ -986,6 +987,28 @@ def _load_result(err: RecordError) -> ValidationResult:
         shape=LOAD_SHAPE,
         source="load",
     )
+
+
+def _broken_triples(
+    catalog: Any, parts: Iterable[Salvage], locator: _Locator | None = None
+) -> list[Any]:
+    """The identifiers of records that failed to load (``Catalogue.broken``), on their
+    record's node: the cross-record rules see them as they see a loaded record's.
+    """
+    predicate = pyoxigraph.NamedNode(DCTERMS + "identifier")
+    out: list[Any] = []
+    for part in parts:
+        if part.id is None or not part.identifiers:
+            continue
+        iri = catalog.record_iri(part.id)
+        node = pyoxigraph.NamedNode(iri)
+        out.extend(
+            pyoxigraph.Triple(node, predicate, pyoxigraph.Literal(i.literal))
+            for i in part.identifiers
+        )
+        if locator is not None:
+            locator.records[iri] = part  # type: ignore[assignment]
+    return out
 
 
 def _record_targets(graph: rdflib.Graph) -> set[str]:
@@ -1050,10 +1073,67 @@ def validate(
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
-    loaded_shapes = _load_shapes(shapes)
     if isinstance(sources, (str, Path)):
         sources = [sources]  # one path, not a sequence of characters
     sources = list(sources) or ["data"]
+    with contextlib.ExitStack() as stack:
+        own = shapes_for_catalogue(sources, catalog, stack) if shapes is None else None
+        report = _validate(
+            sources, shapes=own[0] if own else shapes, base=base, max_per_shape=max_per_shape,
+            chunk_size=chunk_size, workers=workers, engine=engine, on_progress=on_progress,
+            catalog=catalog,
+        )
+        if own is not None:
+            report.shapes_source = f"{shapes_dir()} (with the concepts of {', '.join(own[1])})"
+        return report
+
+
+def shapes_for_catalogue(
+    sources: Sequence[str | Path], catalog: str | Path | None, stack: contextlib.ExitStack
+) -> tuple[Path, tuple[str, ...]] | None:
+    """A folder of the shipped shapes with the controlled lists of the catalogue's own
+    vocabularies (catalog.yaml's ``vocabularies:``), for as long as *stack* lasts; None
+    when the catalogue has none (the shipped shapes as they are) or does not load (the
+    run reports why). With the folder: the catalogue's SKOS files.
+    """
+    from .shapes_gen import catalogue_shapes
+    from .sources import _catalog_file, _read_catalog
+    from .vocab import load_vocabulary
+
+    try:
+        record_sources = [
+            s for s in sources
+            if not (Path(s).is_file() and Path(s).suffix.lower() in RDF_SUFFIXES)
+        ]
+        config = _catalog_file(record_sources, [], catalog) if record_sources else None
+        if config is None:
+            return None
+        description, _ = _read_catalog(config)
+        if not description.vocabularies:
+            return None
+        vocab = load_vocabulary(
+            extra=description.vocabularies, replace=description.replace_vocabularies
+        )
+    except (CsecLdError, OSError):
+        return None
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csec-ld-shapes-")))
+    (folder / "shapes").mkdir()
+    return catalogue_shapes(vocab, folder / "shapes"), description.vocabularies
+
+
+def _validate(
+    sources: list[str | Path],
+    *,
+    shapes: str | Path | None,
+    base: str | None,
+    max_per_shape: int | None,
+    chunk_size: int,
+    workers: int | None,
+    engine: str,
+    on_progress: Callable[[int], None] | None,
+    catalog: str | Path | None,
+) -> ValidationReport:
+    loaded_shapes = _load_shapes(shapes)
     files = discover(sources, rdf=True)
     rdf_files = [p for p in files if p.suffix.lower() in RDF_SUFFIXES]
     record_sources = [
@@ -1318,6 +1398,7 @@ def _records_to_ntriples(
             report.checked.append((_relative(record.location.path), record.id))
             if on_progress:
                 on_progress(1)
+        fh.write(_to_ntriples(_broken_triples(catalogue.catalog, catalogue.broken, locator)))
         for block in mapper.support():
             fh.write(_to_ntriples(list(block)))
     results.extend(_load_result(e) for e in catalogue.errors)
@@ -1418,6 +1499,7 @@ def _stream_records(
             on_progress(chunk.records)
     for block in mapper.support(stream_parts=True):
         stream.add_support(block)
+    stream.add_broken(catalogue)
     results.extend(_load_result(e) for e in catalogue.errors)
     results.extend(stream.finish(catalogue))
     failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
@@ -1470,6 +1552,11 @@ def _map_records(
             chunk, in_chunk, chunked = [], 0, True
     if on_progress and in_chunk:
         on_progress(in_chunk)
+    for part in catalogue.broken:
+        broken = _broken_triples(catalogue.catalog, [part], locator)
+        chunk.extend(broken)
+        if runner.engine == "pyshacl" and broken:
+            collisions.add(broken[0].subject.value, broken)
     support = [t for block in mapper.support() for t in block]
     if not chunked:
         data.extend(chunk)
@@ -2487,6 +2574,16 @@ class StreamValidation:
         kept = [i for i, n in enumerate(chunk.entry_owners) if n not in skip]
         entries, ntriples = CrossIndex.unpack(chunk.packed)
         self.cross.add([entries[i] for i in kept], [chunk.keys[i] for i in kept], ntriples)
+
+    def add_broken(self, catalogue: Any) -> None:
+        """The identifiers of the records that failed to load, for the cross-record rules."""
+        mapped = []
+        for number, part in enumerate(catalogue.broken):
+            triples = _broken_triples(catalogue.catalog, [part])
+            if triples:
+                mapped.append((part, triples[0].subject.value, triples, number))
+        if mapped:
+            self.add(self.checker.check(mapped))
 
     def add_support(self, block: Iterable[Any]) -> None:
         """A support block (agents, concepts, the catalogue), with one of its parts only."""

@@ -12,7 +12,10 @@ Office authority IRIs; agents and projects come from the registry in ``data/``.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import os
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ import rdflib
 from rdflib.namespace import RDF as _RDF
 from rdflib.namespace import SKOS as _SKOS
 
-from .errors import ShapesError
+from .errors import RecordError, ShapesError
 from .namespaces import (
     AGENT_BASE,
     COUNTRY_BASE,
@@ -44,10 +47,14 @@ __all__ = [
     "Language",
     "Registry",
     "Vocabulary",
+    "countries_named",
     "country",
+    "find_country",
+    "find_language",
     "fold",
     "language",
     "load_vocabulary",
+    "suggestion",
 ]
 
 
@@ -84,6 +91,16 @@ class ConceptScheme:
     iri: str
     concepts: Mapping[str, Concept]
     _index: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+    #: The catalogue's own SKOS files that add to (or replace) the shipped scheme.
+    files: tuple[str, ...] = field(default=(), compare=False)
+    replaced: bool = field(default=False, compare=False)
+
+    @property
+    def where(self) -> str:
+        """Where its concepts are defined, for messages: the shipped scheme (by IRI: a
+        pip user has no ontology/ folder) and the catalogue's files."""
+        shipped = [] if self.replaced else [f"the shipped scheme <{self.iri}>"]
+        return " and ".join([*shipped, ", ".join(self.files)] if self.files else shipped)
 
     def __iter__(self) -> Iterator[Concept]:
         return iter(self.concepts[k] for k in sorted(self.concepts))
@@ -99,6 +116,15 @@ class ConceptScheme:
         if key is None:
             raise KeyError(value)
         return self.concepts[key]
+
+    def suggest(self, value: str) -> str | None:
+        """The id of the concept whose id or label is closest to *value*, if one is close
+        (for "did you mean")."""
+        names = {fold(c.id.replace("-", " ")): c.id for c in self}
+        for c in self:
+            for label in (*c.labels.values(), *c.alt_labels):
+                names.setdefault(fold(label), c.id)
+        return suggestion(value.replace("-", " "), names)
 
     def narrower_closure(self, concept_id: str) -> set[str]:
         """The concept and every concept below it."""
@@ -179,6 +205,131 @@ def language(code: str) -> Language:
     return Language(found.alpha_3, getattr(found, "alpha_2", None), found.name)
 
 
+#: Longer texts are not names: no lookup, no suggestion (a hostile file's long value
+#: costs no fuzzy matching).
+_NAME_LENGTH = 100
+
+
+def suggestion(text: str, names: Mapping[str, str]) -> str | None:
+    """The name closest to *text* among *names* (folded name -> name shown), if close.
+
+    >>> suggestion("Phillipines", {"philippines": "Philippines"})
+    'Philippines'
+    """
+    if len(text) > _NAME_LENGTH:
+        return None
+    found = difflib.get_close_matches(fold(text), list(names), n=1, cutoff=0.8)
+    return names[found[0]] if found else None
+
+
+@functools.lru_cache(maxsize=4096)
+def find_country(text: str) -> Country:
+    """The country of ISO 3166-1 code or English name *text* (as pycountry knows them:
+    ``PH``, ``PHL``, ``Philippines``, ``Bolivia, Plurinational State of``); ``KeyError``
+    if none. Records and query parameters both read countries so.
+
+    >>> find_country("philippines").alpha3
+    'PHL'
+    """
+    text = text.strip()
+    try:
+        return country(text)
+    except KeyError:
+        pass
+    found = None
+    if 3 < len(text) <= _NAME_LENGTH:  # codes are country()'s (lookup would take "608")
+        try:
+            found = pycountry.countries.lookup(_country_names().get(fold(text), text))
+        except LookupError:  # the folded index also takes "Cote d'Ivoire"
+            found = None
+    if found is None:
+        raise KeyError(text)
+    return country(found.alpha_3)
+
+
+@functools.lru_cache(maxsize=4096)
+def find_language(text: str) -> Language:
+    """The language of ISO 639 code or English name *text* (``fr``, ``fre``, ``fra``,
+    ``French``); ``KeyError`` if none.
+
+    >>> find_language("French").code
+    'fra'
+    """
+    text = text.strip()
+    try:
+        return language(text)
+    except KeyError:
+        pass
+    found = None
+    if 3 < len(text) <= _NAME_LENGTH:
+        try:
+            found = pycountry.languages.lookup(text)
+        except LookupError:
+            found = None
+    if found is None:
+        raise KeyError(text)
+    return language(found.alpha_3)
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        shown = getattr(c, "common_name", c.name)
+        for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if name:
+                names.setdefault(fold(name), shown)
+    return names
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    return {fold(lang.name): lang.name for lang in pycountry.languages}
+
+
+@functools.cache
+def _country_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex of every country name (folded, longest first), and name -> alpha-3.
+
+    Names two countries share once shortened ("Korea" of "Korea, Republic of") are left
+    out: a title that says only "Korea" names neither for sure.
+    """
+    claims: dict[str, set[str]] = {}
+    for c in pycountry.countries:
+        for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if not name:
+                continue
+            for form in {name, name.split(",")[0]}:
+                claims.setdefault(fold(form), set()).add(c.alpha_3)
+    codes = {name: next(iter(owners)) for name, owners in claims.items() if len(owners) == 1}
+    names = sorted(codes, key=lambda n: (-len(n), n))
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"), codes
+
+
+def countries_named(text: str) -> list[str]:
+    """The ISO 3166-1 alpha-3 codes of the countries *text* names, in order, each once.
+
+    >>> countries_named("Tracer Study - PARAGUAY; Papua New Guinea, not Guinea-Bissau")
+    ['PRY', 'PNG', 'GNB']
+    """
+    pattern, codes = _country_pattern()
+    found = (codes[m.group(0)] for m in pattern.finditer(fold(text)))
+    return list(dict.fromkeys(found))
+
+
+@functools.lru_cache(maxsize=1024)
+def country_suggestion(text: str) -> str | None:
+    """The country name closest to *text*, if one is close (for "did you mean")."""
+    return suggestion(text, _country_names())
+
+
+@functools.lru_cache(maxsize=1024)
+def language_suggestion(text: str) -> str | None:
+    """The language name closest to *text*, if one is close (for "did you mean")."""
+    return suggestion(text, _language_names())
+
+
 AgentKind = Literal["organization", "person", "project"]
 
 
@@ -227,7 +378,9 @@ class Vocabulary:
 _CSEC = rdflib.Namespace(CSEC_NS)
 
 
-def _scheme(graph: rdflib.Graph, scheme_iri: str) -> ConceptScheme:
+def _scheme(
+    graph: rdflib.Graph, scheme_iri: str, files: tuple[str, ...] = (), replaced: bool = False
+) -> ConceptScheme:
     scheme = rdflib.URIRef(scheme_iri)
     prefix = scheme_iri + "/"
     concepts: dict[str, Concept] = {}
@@ -271,20 +424,108 @@ def _scheme(graph: rdflib.Graph, scheme_iri: str) -> ConceptScheme:
             *map(str, graph.objects(c, _SKOS.notation)),
         ):
             index.setdefault(fold(key), cid)
-    return ConceptScheme(scheme_iri, concepts, index)
+    return ConceptScheme(scheme_iri, concepts, index, files, replaced)
+
+
+#: The schemes a catalogue's SKOS files may extend or replace, by the name catalog.yaml uses.
+SCHEMES = {"types": TYPE_SCHEME, "topics": TOPIC_SCHEME}
 
 
 @functools.lru_cache(maxsize=8)
-def _load(directory: str) -> Vocabulary:
+def _load(
+    directory: str,
+    extra: tuple[tuple[str, int, int], ...] = (),
+    replace: tuple[str, ...] = (),
+) -> Vocabulary:
     graph = rdflib.Graph()
     for path in sorted(Path(directory).glob("*.ttl")):
         try:
             graph.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many kinds; all mean "unreadable"
             raise ShapesError(f"{path}: cannot read the ontology: {exc}") from exc
-    return Vocabulary(_scheme(graph, TYPE_SCHEME), _scheme(graph, TOPIC_SCHEME), graph)
+    if not extra:
+        return Vocabulary(_scheme(graph, TYPE_SCHEME), _scheme(graph, TOPIC_SCHEME), graph)
+    own = rdflib.Graph()
+    files: dict[str, list[str]] = {"types": [], "topics": []}
+    for given, _, _ in extra:
+        part = _read_skos(Path(given))
+        named = [
+            name for name, iri in SCHEMES.items()
+            if any(True for _ in part.subjects(_SKOS.inScheme, rdflib.URIRef(iri)))
+        ]
+        if not named:
+            raise RecordError(
+                "holds no concept of the resource-type or topic scheme (skos:inScheme "
+                f"<{TYPE_SCHEME}> or <{TOPIC_SCHEME}>)",
+                path=given,
+                field="vocabularies",
+            )
+        for name in named:
+            files[name].append(given)
+        own += part
+    merged = graph + own
+    schemes = {}
+    for name, iri in SCHEMES.items():
+        replaced = name in replace
+        scheme = _scheme(own if replaced else merged, iri, tuple(files[name]), replaced)
+        if replaced and not scheme.concepts:
+            raise RecordError(
+                f"replace_vocabularies: {name}, but no file of vocabularies: has a concept "
+                f"of <{iri}> (with an IRI under {iri}/)",
+                field="replace_vocabularies",
+            )
+        schemes[name] = scheme
+    return Vocabulary(schemes["types"], schemes["topics"], merged)
 
 
-def load_vocabulary(directory: Path | None = None) -> Vocabulary:
-    """Read (once) the SKOS schemes of ``ontology/``."""
-    return _load(str((directory or ontology_dir()).resolve()))
+def _read_skos(path: Path) -> rdflib.Graph:
+    """A catalogue's SKOS file (Turtle); :class:`RecordError` with the line of a syntax
+    error, or of a concept whose IRI is not under its scheme's (its id is that path)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(f"cannot read the vocabulary ({exc.strerror})", path=path) from exc
+    try:  # pyoxigraph says where the error is; rdflib reads the graph
+        import pyoxigraph
+
+        list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE,
+                              base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        raise RecordError(
+            f"malformed Turtle: {exc.msg}", path=path, line=exc.lineno, field="vocabularies"
+        ) from exc
+    graph = rdflib.Graph()
+    graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+    for iri in SCHEMES.values():
+        for c in sorted(graph.subjects(_SKOS.inScheme, rdflib.URIRef(iri)), key=str):
+            if not str(c).startswith(iri + "/"):
+                raise RecordError(
+                    f"concept <{c}> is in <{iri}>: its IRI must start with {iri}/ "
+                    f"(its id is what follows)",
+                    path=path,
+                    field="vocabularies",
+                )
+    return graph
+
+
+def load_vocabulary(
+    directory: Path | None = None,
+    extra: tuple[str | Path, ...] = (),
+    replace: tuple[str, ...] = (),
+) -> Vocabulary:
+    """Read (once) the SKOS schemes of ``ontology/``, with the catalogue's own SKOS files
+    *extra* (``vocabularies:`` of catalog.yaml): their concepts extend the shipped
+    schemes, or replace those named in *replace* (``types``, ``topics``).
+
+    :class:`~csec_ld.errors.RecordError` names the file (and line) of a bad one.
+    """
+    stamps = []
+    for p in extra:
+        try:
+            st = os.stat(p)
+            stamps.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError as exc:
+            raise RecordError(f"cannot read the vocabulary ({exc.strerror})", path=p) from exc
+    return _load(
+        str((directory or ontology_dir()).resolve()), tuple(stamps), tuple(sorted(replace))
+    )

@@ -136,7 +136,7 @@ def test_query_with_catalog(apart: tuple[Path, Path]) -> None:
     records, catalog = apart
     result = run(
         "query",
-        "-q",
+        "--sparql",
         "SELECT (COUNT(*) AS ?n) WHERE { ?c <http://purl.org/dc/terms/title> ?t "
         f"FILTER(STR(?t) = '{TITLE}') }}",
         "--data",

@@ -189,3 +189,43 @@ def test_both_engines_from_the_command_line(runner: CliRunner) -> None:
     reference = runner.invoke(main, ["validate", str(DATA), "-f", "json", "--engine", "pyshacl"])
     assert fast.exit_code == reference.exit_code == 0, reference.output
     assert fast.stdout == reference.stdout
+
+
+# --------------------------------------------------------------------------- pre-commit hook
+
+
+def _hook_files() -> str:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for h in hooks if h["id"] == "csec-ld-validate"]
+    return str(hook["files"])
+
+
+def test_hook_runs_for_every_file_validate_reads(tmp_path: Path) -> None:
+    """Every file validate's discovery takes (any suffix it knows, in any case) is one
+    the hook's `files` pattern matches, as pre-commit matches it (re.search on the path)."""
+    import re
+
+    from csec_ld.sources import RDF_SUFFIXES, RECORD_SUFFIXES, discover
+
+    names = []
+    for suffix in sorted(RECORD_SUFFIXES | RDF_SUFFIXES):
+        names += [f"x{suffix}", f"Y{suffix.upper()}", f"z{suffix.title()}"]
+    for name in names:
+        (tmp_path / name).write_text("", encoding="utf-8")
+    read = discover([tmp_path], rdf=True)
+    assert len(read) == len(names)  # validate reads them all, whatever the case
+    pattern = _hook_files()
+    for path in read:
+        assert re.search(pattern, f"catalogue/{path.name}"), path.name
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["my-shapes/extra.n3", "vocab/extra.owl", "shapes/Records.TTL", "catalogue/CATALOG.YAML"],
+)
+def test_hook_runs_for_shapes_and_ontologies(path: str) -> None:
+    import re
+
+    assert re.search(_hook_files(), path)

@@ -62,6 +62,7 @@ ALL = 12  # the 10 seed records, the full one and the tombstone
 FULL = f"oai:{HOST}:full-record-2013"
 WITHDRAWN = f"oai:{HOST}:withdrawn-report-2011"
 TRACER = f"oai:{HOST}:tracer-study-paraguay-2012"
+CONTACT = "oai-contact@example.org"  # make_catalogue's catalog.yaml names it
 
 RDF_STUB = """\
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
@@ -83,6 +84,10 @@ def make_catalogue(target: Path) -> Path:
     tracer = records / "tracer-study-paraguay-2012.yaml"
     tracer.write_text(
         tracer.read_text(encoding="utf-8") + "modified: '2023-09-30'\n", encoding="utf-8"
+    )
+    catalog = target / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8") + f"contact_email: {CONTACT}\n", encoding="utf-8"
     )
     return target
 
@@ -183,7 +188,7 @@ def test_identify(repo: OaiRepository, schema: xmlschema.XMLSchema) -> None:
     )
     assert ident.findtext(q("baseURL")) == BASE_URL
     assert ident.findtext(q("protocolVersion")) == "2.0"
-    assert ident.findtext(q("adminEmail")) == "oai-admin@127.0.0.1"
+    assert ident.findtext(q("adminEmail")) == CONTACT  # catalog.yaml's contact_email
     assert ident.findtext(q("earliestDatestamp")) == "2010-05-01"
     assert ident.findtext(q("deletedRecord")) == "persistent"
     assert ident.findtext(q("granularity")) == "YYYY-MM-DD"
@@ -555,3 +560,62 @@ def test_no_set_hierarchy(catalogue_dir: Path, schema: xmlschema.XMLSchema) -> N
     root = ask(repo, schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
     assert len(ids(root)) == ALL
     assert not list(root.iter(q("setSpec")))
+
+
+# --------------------------------------------------------------------------- adminEmail
+
+
+def test_admin_email_given_wins(catalogue_dir: Path, schema: xmlschema.XMLSchema) -> None:
+    repo = OaiRepository(open_catalog([catalogue_dir]), BASE_URL, admin_email="a@b.example")
+    assert ask(repo, schema, verb="Identify").findtext(f"{q('Identify')}/{q('adminEmail')}") == (
+        "a@b.example"
+    )
+
+
+def test_no_contact_email_no_oai(tmp_path: Path) -> None:
+    """Without catalog.yaml's contact_email there is no address to announce: no OAI-PMH,
+    and a message that says what to add (never a made-up address)."""
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from csec_ld.errors import UsageError
+    from csec_ld.oai import NO_ADMIN_EMAIL, oai_endpoint
+    from tests.servers import Server
+
+    repo = OaiRepository(open_catalog([ROOT / "data"]), BASE_URL)
+    assert repo.admin_email is None
+    with pytest.raises(UsageError, match="contact_email"):
+        repo.handle({"verb": ["Identify"]})
+    app = Starlette(routes=[Route("/oai", oai_endpoint(repo), methods=["GET", "POST"])])
+    with Server(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        for response in (
+            client.get("/oai", params={"verb": "Identify"}),
+            client.post("/oai", data={"verb": "Identify"}),
+        ):
+            assert response.status_code == 404
+            assert response.text == NO_ADMIN_EMAIL
+            assert "@" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("not an address", "is not an email address"),
+        ("a@localhost", "is not an email address"),
+        ("[a@b.org]", "expected a text"),
+    ],
+)
+def test_bad_contact_email(tmp_path: Path, value: str, words: str) -> None:
+    from csec_ld.errors import DataError
+
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    catalog = target / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text + f"contact_email: {value}\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        open_catalog([target])
+    (error,) = exc.value.errors
+    assert (error.field, error.line) == ("contact_email", text.count("\n") + 1)
+    assert words in error.message

@@ -207,7 +207,7 @@ BAD = [
     ("year", "2010-01", "a year (YYYY)"),
     ("country", "ZZZ", "ISO 3166-1 country code"),
     ("country", 'PHL" } UNION { ?s ?p ?o } #', "ISO 3166-1 country code"),
-    ("language", "klingon", "ISO 639 language code"),
+    ("language", "elvish", "ISO 639 language code"),
     ("concept", "cooking", "of our vocabularies"),
 ]
 

@@ -327,3 +327,78 @@ def test_build_record_without_id(vocab: Vocabulary, registry: Registry) -> None:
     record, errors = build({k: v for k, v in MINIMAL.items() if k != "id"}, vocab, registry)
     assert record is None
     assert [(e.field, e.record, e.message) for e in errors] == [("id", None, "is required")]
+
+
+# ------------------------------------------------------------- countries and languages by name
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "stored"),
+    [
+        ("countries", ["Philippines", "PH", "paraguay"], ("PHL", "PRY")),
+        ("countries", ["Cote d'Ivoire"], ("CIV",)),  # accents need not be typed
+        ("countries", ["Bolivia, Plurinational State of"], ("BOL",)),
+        ("languages", ["French", "fre", "en"], ("fra", "eng")),
+        ("languages", ["Tok Pisin"], ("tpi",)),
+    ],
+)
+def test_countries_and_languages_by_name(
+    field: str, given: list[str], stored: tuple[str, ...], vocab: Vocabulary, registry: Registry
+) -> None:
+    record = ok({**MINIMAL, field: given}, vocab, registry)
+    assert getattr(record, field) == stored  # normalised to the code, as written out
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "needle"),
+    [
+        ({"countries": ["Phillipines"]}, "countries", "did you mean Philippines?"),
+        ({"languages": ["Frnech"]}, "languages", "did you mean French?"),
+        (
+            {"subjects": ["child-labor-statistics"]},
+            "subjects",
+            "did you mean child-labour-statistics?",
+        ),
+    ],
+)
+def test_typos_get_a_suggestion(
+    change: dict[str, Any], field: str, needle: str, vocab: Vocabulary, registry: Registry
+) -> None:
+    record, errors = build({**MINIMAL, **change}, vocab, registry)
+    assert record is None
+    assert [e.field for e in errors] == [field]
+    assert errors[0].message.endswith(needle + ")"), errors[0].message
+
+
+def test_no_suggestion_when_nothing_is_close(vocab: Vocabulary, registry: Registry) -> None:
+    _, errors = build({**MINIMAL, "countries": ["Atlantis"], "languages": ["qqq"]}, vocab, registry)
+    assert errors and all("did you mean" not in e.message for e in errors)
+
+
+def test_dois_are_case_insensitive() -> None:
+    assert parse_identifier("doi:10.1234/X") == parse_identifier("https://doi.org/10.1234/x")
+    assert parse_identifier("10.1234/ABC").literal == "https://doi.org/10.1234/abc"
+
+
+def test_salvage_reads_what_it_can() -> None:
+    from csec_ld.records import salvage
+
+    part = salvage(
+        RawRecord(
+            {"id": "broken", "issued": "never", "identifiers": ["doi:10.1234/A", "junk", 3]},
+            Location("x.yaml", 1),
+            {"identifiers": 4},
+        )
+    )
+    assert (part.id, [str(i) for i in part.identifiers], part.line_of("identifiers")) == (
+        "broken", ["doi:10.1234/a"], 4)
+    assert salvage(RawRecord({"id": "Bad Id"}, Location("x.yaml"))).id is None
+    withdrawn = {"id": "gone", "status": "withdrawn", "identifiers": "doi:10.1234/a"}
+    assert salvage(RawRecord(withdrawn, Location("x.yaml"))).identifiers == ()
+
+
+def test_query_parameters_read_names_as_records_do() -> None:
+    from csec_ld.query import Parameter, to_term
+
+    assert to_term(Parameter("l", "language"), "French").value.endswith("/language/FRA")
+    assert to_term(Parameter("c", "country"), "Cote d'Ivoire").value.endswith("/country/CIV")

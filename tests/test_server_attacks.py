@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import shutil
 import socket
 import threading
 import time
@@ -31,7 +32,13 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return publish([DATA], tmp_path_factory.mktemp("attack") / "site", validate=False).out_dir
+    # OAI-PMH needs the catalogue's contact_email (Identify's adminEmail): give one here.
+    data = tmp_path_factory.mktemp("attack-data") / "data"
+    shutil.copytree(DATA, data)
+    catalog = data / "catalog.yaml"
+    catalog.write_text(catalog.read_text(encoding="utf-8")
+                       + "contact_email: catalogue@example.org\n", encoding="utf-8")
+    return publish([data], tmp_path_factory.mktemp("attack") / "site", validate=False).out_dir
 
 
 @pytest.fixture(scope="module")

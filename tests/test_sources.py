@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -558,3 +559,144 @@ def test_jsonl_batches_of_an_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf\n  \n")
     with pytest.raises(RecordError, match="empty"):
         list(jsonl_batches(path))
+
+
+# ------------------------------------------------- the catalogue's own vocabularies (SKOS files)
+
+OWN_TOPICS = """\
+@prefix skos:  <http://www.w3.org/2004/02/skos/core#> .
+@prefix topic: <https://w3id.org/csec-ld/topic/> .
+
+topic:online-grooming a skos:Concept ;
+    skos:inScheme <https://w3id.org/csec-ld/topic> ;
+    skos:prefLabel "Online grooming"@en ;
+    skos:broader topic:sexual-exploitation-of-children .
+"""
+
+OWN_RECORD = """\
+id: grooming-report-2020
+title: A report on online grooming
+issued: '2020'
+type: report
+description: A record that uses a topic of the catalogue's own.
+countries: [PHL]
+languages: [en]
+publishers: [ilo]
+subjects: [{subject}]
+"""
+
+
+def _own_vocabulary(folder: Path, subject: str, extra: str = "") -> Path:
+    shutil.copytree(DATA, folder)
+    (folder / "vocab").mkdir()
+    (folder / "vocab" / "topics.ttl").write_text(OWN_TOPICS, encoding="utf-8")
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8") + "vocabularies: [vocab/topics.ttl]\n" + extra,
+        encoding="utf-8",
+    )
+    (folder / "records" / "own.yaml").write_text(
+        OWN_RECORD.format(subject=subject), encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+@pytest.mark.parametrize("subject", ["online-grooming", "Online grooming"])
+def test_catalogue_vocabularies_extend_the_schemes(
+    tmp_path: Path, engine: str, subject: str
+) -> None:
+    from csec_ld.validation import validate
+
+    folder = _own_vocabulary(tmp_path / "data", subject)
+    catalogue = open_catalog([folder])
+    assert "child-labour" in catalogue.vocab.topics  # the shipped topics are still there
+    records = {r.id: r for r in catalogue.records()}
+    catalogue.check()
+    assert records["grooming-report-2020"].subjects == ("online-grooming",)
+    # The shapes check against the extended list: no violation for the new topic.
+    report = validate([folder], engine=engine)
+    assert not report.failed(), [r for r in report.results if r.severity.value == "violation"]
+    assert not [r for r in report.results if r.shape == "csh:SubjectInScheme"]
+    assert "vocab/topics.ttl" in report.shapes_source
+
+
+def test_without_the_vocabulary_the_topic_is_unknown(tmp_path: Path) -> None:
+    folder = _own_vocabulary(tmp_path / "data", "online-grooming")
+    (folder / "catalog.yaml").write_text(
+        (DATA / "catalog.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(DataError, match="unknown subject 'online-grooming'"):
+        load_records([folder])
+
+
+def test_catalogue_vocabularies_in_messages_and_oai_sets(tmp_path: Path) -> None:
+    from csec_ld.oai import OaiRepository
+
+    folder = _own_vocabulary(tmp_path / "data", "online-groomin")
+    with pytest.raises(DataError) as exc:
+        load_records([folder])
+    (error,) = exc.value.errors
+    assert "did you mean online-grooming?" in error.message
+    assert "vocab/topics.ttl" in error.message and "ontology/" not in error.message
+
+    (folder / "records" / "own.yaml").write_text(
+        OWN_RECORD.format(subject="online-grooming"), encoding="utf-8"
+    )
+    repo = OaiRepository(open_catalog([folder]), "http://127.0.0.1/oai", admin_email="a@b.org")
+    sets = {spec: name for spec, name, _ in repo.set_list()}
+    assert sets["topic:online-grooming"] == "Topic: Online grooming"
+
+
+def test_catalogue_vocabularies_replace_a_scheme(tmp_path: Path) -> None:
+    replace = "replace_vocabularies: [topics]\n"
+    folder = _own_vocabulary(tmp_path / "data", "online-grooming", replace)
+    with pytest.raises(DataError) as exc:
+        load_records([folder])
+    # The shipped topics are gone: the ten records' own topics are unknown now.
+    assert exc.value.errors and all(
+        e.field == "subjects" and "unknown subject" in e.message for e in exc.value.errors
+    )
+    assert sorted(open_catalog([folder]).vocab.topics.concepts) == ["online-grooming"]
+
+
+@pytest.mark.parametrize(
+    ("turtle", "extra", "where", "words"),
+    [
+        ("topic:x a skos:Concept ;\n    skos:inScheme <https://w3id.org/csec-ld/topic> ) .\n",
+         "", "vocab/topics.ttl:5", "malformed Turtle"),
+        ("<https://example.org/x> a skos:Concept ;\n"
+         "    skos:inScheme <https://w3id.org/csec-ld/topic> .\n",
+         "", "vocab/topics.ttl", "its IRI must start with https://w3id.org/csec-ld/topic/"),
+        ("", "", "vocab/topics.ttl", "holds no concept"),
+        (None, "", "catalog.yaml:", "does not exist"),
+        (None, "replace_vocabularies: [places]\n", "catalog.yaml:", "is not a scheme"),
+    ],
+    ids=["syntax", "iri", "empty", "missing", "scheme"],
+)
+def test_bad_catalogue_vocabularies(
+    tmp_path: Path, turtle: str | None, extra: str, where: str, words: str
+) -> None:
+    folder = _own_vocabulary(tmp_path / "data", "online-grooming", extra)
+    own = folder / "vocab" / "topics.ttl"
+    if turtle is None:
+        if not extra:
+            own.unlink()
+    else:
+        own.write_text(OWN_TOPICS.split("topic:online")[0] + turtle, encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        open_catalog([folder])
+    (error,) = exc.value.errors
+    assert where in str(error) and words in error.message, str(error)
+
+
+def test_build_checks_against_the_catalogue_vocabularies(tmp_path: Path) -> None:
+    """build validates with the same extended shapes as validate: a record that uses the
+    catalogue's own topic builds, and the dump carries the topic's label."""
+    from csec_ld.build import build
+
+    folder = _own_vocabulary(tmp_path / "data", "online-grooming")
+    result = build([folder], tmp_path / "dist", formats=["nt"])
+    nt = result.files["nt"].read_text(encoding="utf-8")
+    assert "<https://w3id.org/csec-ld/topic/online-grooming>" in nt
+    assert '"Online grooming"@en' in nt

@@ -691,3 +691,95 @@ def test_jsonld_with_a_remote_context(tmp_path: Path) -> None:
     doc.write_text('{"@context": "https://schema.org", "@id": "https://x.org/r", "name": "R"}')
     (r,) = validate([doc]).results
     assert r.source == "syntax" and "remote @context" in r.message
+
+
+# ------------------------------------------------------- broken records in cross-record checks
+
+_RECORD = """\
+- id: {id}
+  title: {title}
+  issued: '{issued}'
+  type: report
+  description: A record.
+  publishers: [ilo]
+  identifiers: ['{identifier}']
+"""
+
+# How validate reads the records: the build's pipeline (one chunk, chunks in two
+# processes), the mapped graph (pySHACL), and records beside an RDF file (the stream).
+_PATHS = {
+    "pipeline": {},
+    "pipeline-chunks": {"chunk_size": 1, "workers": 2},
+    "pyshacl": {"engine": "pyshacl"},
+    "with-rdf": {"with_rdf": True},
+}
+
+
+def _validate_paths(folder: Path, path: str) -> ValidationReport:
+    kwargs = dict(_PATHS[path])
+    sources: list[Path] = [folder]
+    if kwargs.pop("with_rdf", False):
+        sources.append(INVALID / "baseline.ttl")
+    return validate(sources, **kwargs)  # type: ignore[arg-type]
+
+
+def _two_records(folder: Path, first: dict[str, str], second: dict[str, str]) -> None:
+    base = {"title": "A title", "issued": "2010", "identifier": "doi:10.1234/abc"}
+    for name, fields in (("a.yaml", first), ("b.yaml", second)):
+        (folder / "records" / name).write_text(
+            _RECORD.format(**{**base, **fields}), encoding="utf-8"
+        )
+
+
+@pytest.mark.parametrize("path", list(_PATHS))
+def test_broken_records_share_an_identifier(catalog_copy: Path, path: str) -> None:
+    """Two records that fail to load still collide on their identifier."""
+    _two_records(
+        catalog_copy,
+        {"id": "broken-first", "issued": "2010-13-01"},
+        {"id": "broken-second", "issued": "not a date"},
+    )
+    report = _validate_paths(catalog_copy, path)
+    loads = {r.record for r in report.results if r.source == "load"}
+    assert loads == {"broken-first", "broken-second"}, report.results
+    unique = _find(report, "csh:IdentifierUnique")
+    assert {r.record for r in unique} == {"broken-first", "broken-second"}, report.results
+    first = next(r for r in unique if r.record == "broken-first")
+    assert first.file is not None and first.file.endswith("records/a.yaml")
+    assert first.line == 7 and first.field == "identifiers"
+    assert "broken-second (" in first.message and "b.yaml:1)" in first.message
+
+
+@pytest.mark.parametrize("path", list(_PATHS))
+def test_broken_and_loaded_records_share_an_identifier(catalog_copy: Path, path: str) -> None:
+    _two_records(catalog_copy, {"id": "loads-fine"}, {"id": "broken-one", "issued": "2010-13-01"})
+    report = _validate_paths(catalog_copy, path)
+    unique = _find(report, "csh:IdentifierUnique")
+    assert {r.record for r in unique} == {"loads-fine", "broken-one"}, report.results
+
+
+@pytest.mark.parametrize("path", list(_PATHS))
+def test_broken_records_share_an_id(catalog_copy: Path, path: str) -> None:
+    _two_records(
+        catalog_copy,
+        {"id": "same-broken", "issued": "2010-13-01", "identifier": "doi:10.1234/one"},
+        {"id": "same-broken", "issued": "not a date", "identifier": "doi:10.1234/two"},
+    )
+    report = _validate_paths(catalog_copy, path)
+    dup = [r for r in report.results if "duplicate id 'same-broken'" in r.message]
+    assert len(dup) == 1, report.results
+    assert dup[0].file is not None and dup[0].file.endswith("records/b.yaml")
+    assert "a.yaml:1" in dup[0].message
+    assert not _find(report, "csh:IdentifierUnique")
+
+
+@pytest.mark.parametrize("path", list(_PATHS))
+def test_dois_compare_case_insensitively(catalog_copy: Path, path: str) -> None:
+    _two_records(
+        catalog_copy,
+        {"id": "lower-doi", "identifier": "doi:10.1234/x"},
+        {"id": "upper-doi", "identifier": "https://doi.org/10.1234/X", "issued": "2011"},
+    )
+    report = _validate_paths(catalog_copy, path)
+    unique = _find(report, "csh:IdentifierUnique")
+    assert {r.record for r in unique} == {"lower-doi", "upper-doi"}, report.results

@@ -260,23 +260,37 @@ def build(
     "--output",
     "out_dir",
     type=click.Path(path_type=Path),
-    default=Path("data/records"),
-    show_default=True,
-    help="Folder to write one YAML file per entry into.",
+    default=None,
+    help="Folder to write one YAML file per entry into (default: the records/ folder "
+    "beside the catalogue's catalog.yaml).",
 )
+@catalog_option
 @click.option("--overwrite", is_flag=True, help="Replace record files that already exist.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Add only the entries not there yet (a listing that grew); keep every file.",
+)
 @reports_errors
-def import_listing(listing: Path, out_dir: Path, overwrite: bool) -> None:
+def import_listing(
+    listing: Path, out_dir: Path | None, catalog: Path | None, overwrite: bool, update: bool
+) -> None:
     """Turn a publication listing (numbered titles, dates, descriptions) into record files.
 
-    Example: csec-ld import-listing listing.txt -o new-records/
+    The files go to the catalogue's records/ folder (beside the catalog.yaml found in
+    data/, the current folder or the two above it, or --catalog FILE), or to -o FOLDER.
+
+    Example: csec-ld import-listing listing.txt --update
     """
     from ..listing import import_listing as run_import
+    from ..listing import records_folder
 
-    written = run_import(listing, out_dir, overwrite=overwrite)
+    folder = out_dir if out_dir is not None else records_folder(catalog)
+    written = run_import(listing, folder, overwrite=overwrite, update=update)
     for path in written:
         click.echo(str(path))
-    click.echo(f"{len(written)} records written to {out_dir}/", err=True)
+    new = " new" if update else ""
+    click.echo(f"{len(written)}{new} records written to {folder}/", err=True)
 
 
 # The modules that add the other commands to `main` (they import `main` from here).
