@@ -464,8 +464,24 @@ class Location:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
+class FieldLines:
+    """``line_of`` for what keeps its ``location`` and its ``field_lines`` (field → line):
+    records, what is read of a broken one, and references to them in results."""
+
+    __slots__ = ()
+    location: Location
+    field_lines: tuple[tuple[str, int], ...]
+
+    def line_of(self, field_name: str) -> int | None:
+        """The line where *field_name* was written (the record's line if unknown)."""
+        for name, line in self.field_lines:
+            if name == field_name:
+                return line
+        return self.location.line
+
+
 @dataclass(frozen=True)
-class Record:
+class Record(FieldLines):
     """One catalogue entry, checked and normalised.
 
     Equality ignores where the record was read from, so the same catalogue
@@ -491,13 +507,6 @@ class Record:
     withdrawn: PartialDate | None = None
     location: Location = field(default=Location("<memory>"), compare=False, repr=False)
     field_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
-
-    def line_of(self, field_name: str) -> int | None:
-        """The line where *field_name* was written (the record's line if unknown)."""
-        for name, line in self.field_lines:
-            if name == field_name:
-                return line
-        return self.location.line
 
     @property
     def is_withdrawn(self) -> bool:
@@ -580,7 +589,7 @@ class RawRecord:
 
 
 @dataclass(frozen=True)
-class Salvage:
+class Salvage(FieldLines):
     """What can be read of a record that does not load: its id and its identifiers.
 
     A broken record still takes part in the cross-record checks (a reused id, an
@@ -591,12 +600,6 @@ class Salvage:
     identifiers: tuple[Identifier, ...]
     location: Location
     field_lines: tuple[tuple[str, int], ...] = ()
-
-    def line_of(self, field_name: str) -> int | None:
-        for name, line in self.field_lines:
-            if name == field_name:
-                return line
-        return self.location.line
 
 
 def salvage(raw: RawRecord) -> Salvage:

@@ -66,7 +66,7 @@ from rdflib.namespace import SH as _SH
 
 from .errors import CsecLdError, DataError, RecordError, ShapesError, UsageError
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
-from .records import Record, Salvage
+from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
 from .serialize import Parts
 from .sources import RDF_SUFFIXES, discover, open_catalog
@@ -2460,18 +2460,12 @@ def _result(raw: _Raw, shapes: _Shapes, locator: _Locator) -> ValidationResult:
 
 
 @dataclass(frozen=True)
-class _RecordRef:
+class _RecordRef(FieldLines):
     """What results need of a record checked in another process: id, place, field lines."""
 
     id: str
     location: Any  # records.Location
     field_lines: tuple[tuple[str, int], ...] = ()
-
-    def line_of(self, field_name: str) -> int | None:
-        for name, line in self.field_lines:
-            if name == field_name:
-                return line
-        return self.location.line
 
 
 @dataclass
