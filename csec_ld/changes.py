@@ -14,6 +14,19 @@ known), and a ``Delete`` of a ``Tombstone`` when it was withdrawn (published =
 withdrawn). Dates known only to the year or month count from their first day.
 Activities are ordered by date, then Create/Update/Delete, then record id.
 
+**Stable ids.** Every activity has an ``id`` that is the same in every publish of the
+same record: ``{feed}index.json#{kind}-{record id}-{day}``, and for an ``Update`` or a
+``Delete`` also ``-{content hash}`` (:attr:`Change.digest`, the first 16 hex digits of
+the SHA-256 of the record as the loaders read it). So two updates of one record on
+one day, published in between, are two activities; a ``Create`` keeps its id when the
+record is updated later (its content is not the content it was created with).
+
+**Context.** The documents use the Activity Streams context
+(``https://www.w3.org/ns/activitystreams``), not the site's ``context.jsonld``: AS2
+consumers recognise that context by its URI (AS2 Core, section 2.1) and need not
+process JSON-LD, and the activities use only Activity Streams terms. The records'
+own terms are on their pages, and in the event stream (:mod:`csec_ld.ldes`).
+
 Pages are numbered from the oldest, so a full page never changes as long as new
 changes are dated no earlier than the last one (the usual case: ``modified`` and
 ``withdrawn`` are set when the edit is made). A record added later with an old
@@ -31,6 +44,7 @@ Output is deterministic: the same records give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .records import PartialDate, Record
+from .records import PartialDate, Record, record_to_dict
 from .sources import Catalog, Catalogue
 
 __all__ = [
@@ -47,6 +61,8 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "Change",
     "ChangeFeed",
+    "record_changes",
+    "record_digest",
     "write_change_feed",
 ]
 
@@ -60,31 +76,53 @@ _ORDER = {"Create": 0, "Update": 1, "Delete": 2}
 
 @dataclass(frozen=True, order=True)
 class Change:
-    """One activity: what happened to which record, and when (a day)."""
+    """One activity: what happened to which record, and when (a day).
+
+    *digest* is :func:`record_digest` of the record as it is now.
+    """
 
     date: str  # YYYY-MM-DD
     order: int
     record_id: str
     kind: str  # Create, Update or Delete
     title: str
+    digest: str
 
     @property
     def published(self) -> str:
         return self.date + "T00:00:00Z"
+
+    @property
+    def key(self) -> str:
+        """What makes the activity's id: kind, record, day, and the content but for a Create.
+
+        >>> Change("2024-05-01", 1, "x-2020", "Update", "X", "0123456789abcdef").key
+        'update-x-2020-2024-05-01-0123456789abcdef'
+        """
+        key = f"{self.kind.lower()}-{self.record_id}-{self.date}"
+        return key if self.kind == "Create" else f"{key}-{self.digest}"
 
 
 def _day(date: PartialDate) -> str:
     return date.earliest().isoformat()
 
 
+def record_digest(record: Record) -> str:
+    """A hash of the record's content: 16 hex digits of the SHA-256 of its canonical JSON."""
+    text = json.dumps(record_to_dict(record), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def record_changes(record: Record) -> list[Change]:
     """The activities of one record, oldest first."""
     title = record.primary_title
-    out = [Change(_day(record.issued), 0, record.id, "Create", title)]
+    digest = record_digest(record)
+    out = [Change(_day(record.issued), 0, record.id, "Create", title, digest)]
     if record.modified and record.modified.earliest() > record.issued.earliest():
-        out.append(Change(_day(record.modified), 1, record.id, "Update", title))
+        out.append(Change(_day(record.modified), 1, record.id, "Update", title, digest))
     if record.is_withdrawn and record.withdrawn is not None:
-        out.append(Change(_day(record.withdrawn), 2, record.id, "Delete", title))
+        out.append(Change(_day(record.withdrawn), 2, record.id, "Delete", title, digest))
     return out
 
 
@@ -132,7 +170,8 @@ class ChangeFeed:
             }
         else:
             obj = {"id": iri, "type": "Document", "name": change.title}
-        return {"type": change.kind, "published": change.published, "object": obj}
+        return {"id": f"{self.url('index.json')}#{change.key}", "type": change.kind,
+                "published": change.published, "object": obj}
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """The feed's documents by file name: ``index.json`` and ``page-{n}.json``."""
@@ -175,22 +214,28 @@ class ChangeFeed:
 
         Pages left from an earlier, longer feed are removed.
         """
-        folder = Path(out_dir) / FOLDER
-        docs = self.documents()
-        written: list[Path] = []
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for stale in sorted(folder.glob("page-*.json")):
-                if stale.name not in docs:
-                    stale.unlink()
-            for name, doc in docs.items():
-                path = folder / name
-                text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot write the change feed ({exc.strerror})") from exc
-        return written
+        texts = {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+                 for name, doc in self.documents().items()}
+        return write_pages(Path(out_dir) / FOLDER, texts, "page-*.json", "the change feed")
+
+
+def write_pages(folder: Path, texts: dict[str, str], stale: str, what: str) -> list[Path]:
+    """Write *texts* (file name → text) into *folder*, removing the files matching
+    *stale* that are not among them (pages of an earlier, longer feed); the files
+    written, in order. A failure is an :class:`OutputError` naming *what*."""
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in sorted(folder.glob(stale)):
+            if old.name not in texts:
+                old.unlink()
+        for name, text in texts.items():
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write {what} ({exc.strerror})") from exc
+    return written
 
 
 def write_change_feed(

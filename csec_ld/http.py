@@ -15,6 +15,10 @@ request (and its credentials) anywhere. :func:`fetch` bounds all three:
   host, port) or from ``http`` to ``https`` on the same host; anything else is refused,
   so credentials never go to another origin. Redirect bodies are never read.
 
+:class:`ChallengeAuth` logs in with Basic or Digest authentication, whichever the
+server's ``401`` challenge asks for (Virtuoso's ``/sparql-graph-crud-auth`` asks for
+Digest).
+
 Every problem is a :class:`~csec_ld.errors.StoreError` whose message is one line and
 shows URLs without their passwords (:func:`~csec_ld.urls.redact`).
 
@@ -30,7 +34,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +44,11 @@ from .errors import StoreError, UsageError
 from .urls import redact
 
 __all__ = [
+    "AUTH_SCHEMES",
     "ERROR_BODY_SIZE",
     "MAX_REDIRECTS",
     "Answer",
+    "ChallengeAuth",
     "clip",
     "fetch",
     "format_size",
@@ -182,6 +188,119 @@ def _next_request(client: httpx.Client, request: httpx.Request,
         content = request.content
     return client.build_request(method, target, headers=headers, content=content,
                                 extensions=request.extensions)
+
+
+# --------------------------------------------------------------------------- authentication
+
+#: The schemes :class:`ChallengeAuth` answers, the safer first: Digest never sends the
+#: password, so it wins when a server offers both.
+AUTH_SCHEMES = ("digest", "basic")
+_SCHEME = re.compile(r"(?:^|,)\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=\s+[^\s=,]|\s*(?:,|$))")
+
+
+def _challenge_schemes(response: httpx.Response) -> list[str]:
+    """The schemes a ``401`` answer's ``WWW-Authenticate`` headers offer, in lower case.
+
+    >>> r = httpx.Response(401, headers=[("WWW-Authenticate", 'Digest realm="a, b", qop="auth"'),
+    ...                                  ("WWW-Authenticate", "Negotiate, Basic realm=x")])
+    >>> _challenge_schemes(r)
+    ['digest', 'negotiate', 'basic']
+    """
+    found: list[str] = []
+    for header in response.headers.get_list("www-authenticate"):
+        # A scheme is a token followed by parameters or by the next challenge; quoted
+        # strings (a realm may hold commas) are blanked out first.
+        unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', '""', header)
+        for match in _SCHEME.finditer(unquoted):
+            scheme = match.group(1).lower()
+            if scheme not in found:
+                found.append(scheme)
+    return found
+
+
+class ChallengeAuth(httpx.Auth):
+    """HTTP Basic or Digest authentication, chosen from the server's challenge.
+
+    The first request to an origin goes without credentials. When its answer is a
+    ``401``, its ``WWW-Authenticate`` header names the scheme: Digest (preferred, as it
+    never sends the password) or Basic; any other scheme is a
+    :class:`~csec_ld.errors.StoreError`. The request is sent again with credentials,
+    and later requests to that origin carry them at once (Digest with the last nonce,
+    by :class:`httpx.DigestAuth`, which also answers a stale nonce's new challenge).
+    The credentials are *user* and *password*, or else those in the request's URL
+    (``http://user:password@host/``); without any, requests go as they are.
+
+    >>> client = httpx.Client(auth=ChallengeAuth("alice", "s3cret"))
+    """
+
+    requires_request_body = True  # a request may be sent twice
+
+    def __init__(self, user: str | None = None, password: str | None = None) -> None:
+        self._user = user
+        self._password = password or ""
+        self._chosen: dict[tuple[tuple[str, str, int | None], str, str], httpx.Auth] = {}
+        self._lock = threading.Lock()
+
+    def _credentials(self, request: httpx.Request) -> tuple[str, str] | None:
+        if self._user:
+            return self._user, self._password
+        if request.url.username or request.url.password:
+            return request.url.username, request.url.password
+        return None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        credentials = self._credentials(request)
+        if credentials is None:
+            yield request
+            return
+        key = (_origin(request.url), *credentials)
+        with self._lock:
+            chosen = self._chosen.get(key)
+        if chosen is not None:
+            yield from _guarded(chosen.auth_flow(request), request)
+            return
+        response = yield request
+        if response.status_code != 401:
+            return
+        offered = _challenge_schemes(response)
+        scheme = next((s for s in AUTH_SCHEMES if s in offered), None)
+        if scheme is None:
+            if not offered:
+                return  # no challenge: the caller reports the 401
+            raise StoreError(redact(
+                f"{request.url}: the server asks for {', '.join(clip(s, 40) for s in offered)} "
+                "authentication; csec-ld answers Basic and Digest challenges (or sends a "
+                "bearer token: CSEC_LD_ENDPOINT_TOKEN)"
+            ))
+        chosen = httpx.DigestAuth(*credentials) if scheme == "digest" \
+            else httpx.BasicAuth(*credentials)
+        with self._lock:
+            self._chosen[key] = chosen
+        flow = chosen.auth_flow(request)
+        if scheme == "basic":
+            yield from flow
+            return
+        next(flow)  # the request as it was sent; the digest flow now reads the challenge
+        yield from _guarded(flow, request, response)
+
+
+def _guarded(flow: Generator[httpx.Request, httpx.Response, None], request: httpx.Request,
+             response: httpx.Response | None = None,
+             ) -> Generator[httpx.Request, httpx.Response, None]:
+    """Run an httpx auth *flow* (already started when *response* is given); a challenge
+    it cannot answer (malformed, an unknown algorithm or qop) is a StoreError."""
+    try:
+        if response is None:
+            response = yield next(flow)
+        while True:
+            response = yield flow.send(response)
+    except StopIteration:
+        return
+    except (httpx.ProtocolError, KeyError, NotImplementedError, ValueError) as exc:
+        raise StoreError(redact(
+            f"{request.url}: cannot answer the server's Digest challenge "
+            f"({clip(str(exc) or type(exc).__name__, 100)})"
+        )) from None
 
 
 # --------------------------------------------------------------------------- time

@@ -64,6 +64,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
 from .changes import Change, ChangeFeed, record_changes
 from .errors import CsecLdError, OutputError, ShapesError, UsageError
+from .ldes import write_event_stream
 from .mapping import Context, Mapper
 from .mapping.base import Used
 from .memory import paused_gc
@@ -1412,6 +1413,7 @@ def publish(
             encoding="utf-8")
         write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
+        write_event_stream(feed.changes, feed.catalog, root, feed.base_url)  # ldes/
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")
         for dirpath, _dirs, files in os.walk(root):
             for name in files:

@@ -69,16 +69,20 @@ Stores and their endpoints: Graph Store (``--endpoint``), SPARQL Update
 The update and query endpoints are derived for Oxigraph and Fuseki; give them for
 the others.
 
-**Credentials** come from ``CSEC_LD_ENDPOINT_TOKEN`` (bearer) or
-``CSEC_LD_ENDPOINT_USER`` and ``CSEC_LD_ENDPOINT_PASSWORD``, or from the URLs
-themselves (``http://user:password@host/…``, sent as HTTP basic authentication when
-the environment gives none). Every message and :class:`PushResult` shows URLs with
-the password masked (:func:`csec_ld.urls.redact`).
+**Credentials** come from ``CSEC_LD_ENDPOINT_TOKEN`` (bearer, sent with every
+request) or ``CSEC_LD_ENDPOINT_USER`` and ``CSEC_LD_ENDPOINT_PASSWORD``, or from the
+URLs themselves (``http://user:password@host/…``) when the environment gives none.
+A user and password go as HTTP Basic or Digest authentication, whichever the
+store's ``401`` challenge asks for (:class:`csec_ld.http.ChallengeAuth`; Virtuoso's
+``/sparql-graph-crud-auth`` and ``/sparql-auth`` ask for Digest); another scheme is
+an error that names it. Every message and :class:`PushResult` shows URLs with the
+password masked (:func:`csec_ld.urls.redact`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import tempfile
 import time
@@ -94,8 +98,12 @@ from pyoxigraph import NamedNode, RdfFormat, Triple
 
 from .build import build
 from .errors import StoreError, UsageError
+from .http import ChallengeAuth
 from .store import (
     DEFAULT_TIMEOUT,
+    ENV_PASSWORD,
+    ENV_TOKEN,
+    ENV_USER,
     _client,
     _credentials,
     _html_summary,
@@ -242,7 +250,23 @@ def _plural(n: int, word: str) -> str:
 # --------------------------------------------------------------------------- HTTP
 
 
+def _auth() -> httpx.Auth | None:
+    """A bearer token from the environment, else a user and password (the environment's
+    or the URL's) sent as the store's challenge asks: Basic or Digest."""
+    if os.environ.get(ENV_TOKEN):
+        return _credentials()
+    return ChallengeAuth(os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD, ""))
+
+
 def _answer_error(url: str, response: httpx.Response) -> StoreError:
+    if response.status_code in (401, 403) and "authorization" in response.request.headers:
+        return StoreError(
+            redact(
+                f"{url}: HTTP {response.status_code}: the store refused the credentials "
+                "(check CSEC_LD_ENDPOINT_USER and CSEC_LD_ENDPOINT_PASSWORD, the token, or "
+                "those in the URL, and that the user may write)"
+            )
+        )
     if response.status_code in (401, 403):
         return StoreError(
             redact(
@@ -651,7 +675,7 @@ def _push(
                       catalog=catalog)
         nt_file = built.files["nt"]
         ontology = _Ontology()
-        with _client(timeout, _credentials()) as client:
+        with _client(timeout, _auth()) as client:
             if swap == "put":
                 # PUT replaces the graph: sent twice, it leaves the same graph, so it is
                 # retried like the uploads.

@@ -834,6 +834,8 @@ def create_app(
             return body.replace(b'"' + old + b"pages/", b'"' + new + b"pages/")
         if rel.startswith("sitemap") and rel.endswith(".xml"):
             return body.replace(b"<loc>" + old, b"<loc>" + new)
+        if rel.startswith("ldes/") and rel.endswith(".ttl"):  # the event stream's pages
+            return body.replace(b"<" + old + b"ldes/", b"<" + new + b"ldes/")
         if rel == "robots.txt":
             return body.replace(b"Sitemap: " + old, b"Sitemap: " + new)
         return body

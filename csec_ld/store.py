@@ -60,6 +60,7 @@ from .http import (
     ERROR_BODY_SIZE,
     MAX_REDIRECTS,
     Answer,
+    ChallengeAuth,
     clip,
     fetch,
     format_size,
@@ -312,8 +313,8 @@ def _credentials() -> httpx.Auth | None:
     if token:
         return _BearerAuth(token)
     user = os.environ.get(ENV_USER)
-    if user:
-        return httpx.BasicAuth(user, os.environ.get(ENV_PASSWORD, ""))
+    if user:  # Basic or Digest, as the endpoint's challenge asks (Virtuoso's /sparql-auth)
+        return ChallengeAuth(user, os.environ.get(ENV_PASSWORD, ""))
     return None
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from csec_ld.changes import AS_CONTEXT, ChangeFeed, write_change_feed
+from csec_ld.records import LangString
 from csec_ld.sources import open_catalog
 
 from .test_oai import make_catalogue
@@ -81,6 +83,9 @@ def test_create_update_delete(tmp_path: Path, catalogue_dir: Path) -> None:
     kinds = [i["type"] for i in items]
     assert kinds.count("Create") == 12 and kinds.count("Update") == 2
     assert kinds.count("Delete") == 1
+    ids = [i.pop("id") for i in items]
+    assert len(set(ids)) == len(ids)
+    assert ids[-1].startswith(BASE + "changes/index.json#delete-withdrawn-report-2011-2025-01-10-")
     assert items[-3:] == [
         {
             "type": "Update",
@@ -189,3 +194,41 @@ def test_valid_json_ld_with_the_activity_streams_context(
     compacted = jsonld.compact(expanded, AS_CONTEXT, {"documentLoader": loader})
     assert compacted["orderedItems"] == page["orderedItems"]
     del pyld
+
+
+def _update_ids(folder: Path) -> dict[str, str]:
+    return {i["object"]["id"]: i["id"] for i in all_items(folder) if i["type"] != "Create"}
+
+
+def _create_ids(folder: Path) -> dict[str, str]:
+    return {i["object"]["id"]: i["id"] for i in all_items(folder) if i["type"] == "Create"}
+
+
+def test_activity_ids_are_stable_and_two_updates_on_one_day_differ(
+    tmp_path: Path, catalogue_dir: Path
+) -> None:
+    catalogue = open_catalog([catalogue_dir])
+    records = list(catalogue.records())
+    tracer = RECORD + "tracer-study-paraguay-2012"
+    one, again, edited = tmp_path / "one", tmp_path / "again", tmp_path / "edited"
+    write_change_feed(catalogue, one, BASE, records=records)
+    write_change_feed(catalogue, again, BASE, records=records)
+    assert _update_ids(one) == _update_ids(again) and _create_ids(one) == _create_ids(again)
+    assert re.fullmatch(re.escape(f"{BASE}changes/index.json#update-tracer-study-paraguay-2012-"
+                                  "2023-09-30-") + "[0-9a-f]{16}", _update_ids(one)[tracer])
+    # A second edit of the tracer study on the same day (2023-09-30): a new Update id.
+    second = [
+        dataclasses.replace(r, title=(LangString("A second edit"),))
+        if r.id == "tracer-study-paraguay-2012" else r
+        for r in records
+    ]
+    write_change_feed(catalogue, edited, BASE, records=second)
+    before, after = _update_ids(one), _update_ids(edited)
+    assert after[tracer] != before[tracer]
+    assert after[tracer].rsplit("-", 1)[0] == before[tracer].rsplit("-", 1)[0]  # same day
+    assert {k: v for k, v in after.items() if k != tracer} == {
+        k: v for k, v in before.items() if k != tracer}
+    # A Create is the same event whatever happened to the record later.
+    assert _create_ids(edited) == _create_ids(one)
+    assert _create_ids(one)[tracer] == (
+        f"{BASE}changes/index.json#create-tracer-study-paraguay-2012-2012-07-16")

@@ -412,7 +412,8 @@ def test_a_tombstone_changes_nothing_else(site: Path, withdrawn_site: Path) -> N
     assert set(after) - set(before) == {f"resource/{WITHDRAWN}/index.html",
                                         f"{GONE_FOLDER}/{WITHDRAWN}.txt"}
     changed = {name for name in before if before[name] != after[name]}
-    harvesting = {"source/records.jsonl", "changes/index.json", "changes/page-1.json"}
+    harvesting = {"source/records.jsonl", "changes/index.json", "changes/page-1.json",
+                  "ldes/page-1.ttl"}
     assert changed == {WITHDRAWN_INDEX, *harvesting}
     for name, body in after.items():
         if name not in (f"resource/{WITHDRAWN}/index.html", f"{GONE_FOLDER}/{WITHDRAWN}.txt",

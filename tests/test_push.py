@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -268,3 +271,128 @@ def test_a_graph_iri_cannot_inject_an_update(server: OxigraphServer) -> None:
     with pytest.raises(UsageError, match="--graph"):
         push([DATA], server.store_url, graph="http://x/> } ; DROP ALL ; <http://y/")
     assert _count(server) == 0
+
+
+# --------------------------------------------------------------------------- Digest
+
+
+class _DigestStore(_Handler):
+    """The same store behind Digest authentication (MD5, qop=auth), as Virtuoso's
+    ``/sparql-graph-crud-auth``; or, under ``/negotiate``, behind a scheme push cannot use."""
+
+    user, password, realm = "alice", "s3cret-pw", "SPARQL"
+    nonces: ClassVar[set[str]] = set()
+    challenges = 0
+
+    def _challenge(self) -> None:
+        nonce = secrets.token_hex(16)
+        self.nonces.add(nonce)
+        type(self).challenges += 1
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", f'Digest realm="{self.realm}", nonce="{nonce}", '
+                         'opaque="0123", qop="auth", algorithm="MD5"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _verified(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Digest "):
+            return False
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest "):]))
+        if fields.get("nonce") not in self.nonces or fields.get("username") != self.user:
+            return False
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        ha1 = md5(f"{self.user}:{self.realm}:{self.password}")
+        ha2 = md5(f"{self.command}:{fields.get('uri')}")
+        expected = md5(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:"
+                       f"auth:{ha2}")
+        return fields.get("uri") == self.path and fields.get("response") == expected
+
+    def do_POST(self) -> None:
+        if self.path.startswith("/negotiate"):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", "Negotiate")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if not self._verified():
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._challenge()
+            return
+        super().do_POST()
+
+
+@pytest.fixture
+def digest_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.delenv("CSEC_LD_ENDPOINT_TOKEN", raising=False)
+    monkeypatch.delenv("CSEC_LD_ENDPOINT_USER", raising=False)
+    monkeypatch.delenv("CSEC_LD_ENDPOINT_PASSWORD", raising=False)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _DigestStore)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    _DigestStore.seen_auth = []
+    _DigestStore.store = pyoxigraph.Store()
+    _DigestStore.nonces = set()
+    _DigestStore.challenges = 0
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("where", ["environment", "url"])
+def test_push_answers_a_digest_challenge(
+    digest_store: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    endpoint = f"{digest_store}/store"
+    if where == "environment":
+        monkeypatch.setenv("CSEC_LD_ENDPOINT_USER", "alice")
+        monkeypatch.setenv("CSEC_LD_ENDPOINT_PASSWORD", "s3cret-pw")
+    else:
+        endpoint = endpoint.replace("http://", "http://alice:s3cret-pw@")
+    result = push([DATA], endpoint, graph=GRAPH, lines_per_chunk=100)
+    assert result.records == 10 and result.chunks > 3
+    assert len(_DigestStore.store) == result.triples
+    sent = [a for a in _DigestStore.seen_auth if a]
+    assert sent and all(a.startswith("Digest ") and "s3cret" not in a for a in sent)
+    # One challenge, then the nonce is reused: not a second request for every request.
+    assert _DigestStore.challenges == 1
+
+
+def test_a_wrong_digest_password_is_refused_and_never_shown(
+    digest_store: str, runner: CliRunner
+) -> None:
+    endpoint = f"{digest_store}/store".replace("http://", "http://alice:s3cret-wrong@")
+    result = runner.invoke(main, ["push", str(DATA), "--endpoint", endpoint, "--retries", "0"])
+    assert result.exit_code == 1
+    assert "refused the credentials" in result.stderr and "alice:***@" in result.stderr
+    assert "s3cret" not in result.output and "Traceback" not in result.output
+    assert len(_DigestStore.store) == 0
+
+
+def test_an_unknown_scheme_is_a_clear_error(digest_store: str, runner: CliRunner) -> None:
+    endpoint = f"{digest_store}/negotiate/store".replace("http://", "http://alice:s3cret-pw@")
+    result = runner.invoke(main, ["push", str(DATA), "--endpoint", endpoint, "--retries", "0"])
+    assert result.exit_code == 1
+    error = result.stderr.strip()
+    assert error.count("\n") == 0 and "Traceback" not in result.output
+    assert "asks for negotiate authentication" in error and "Basic and Digest" in error
+    assert "s3cret" not in result.output
+
+
+def test_query_answers_a_digest_challenge(
+    digest_store: str, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """`csec-ld query --endpoint` logs in as push does (Virtuoso's /sparql-auth)."""
+    push([DATA], f"{digest_store}/store".replace("http://", "http://alice:s3cret-pw@"))
+    monkeypatch.setenv("CSEC_LD_ENDPOINT_USER", "alice")
+    monkeypatch.setenv("CSEC_LD_ENDPOINT_PASSWORD", "s3cret-pw")
+    _DigestStore.seen_auth = []
+    result = runner.invoke(main, ["query", "count-by-type", "-f", "csv",
+                                  "--endpoint", f"{digest_store}/query"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("type,typeLabel,resources")
+    sent = [a for a in _DigestStore.seen_auth if a]
+    assert sent and all(a.startswith("Digest ") for a in sent)

@@ -502,7 +502,7 @@ def test_a_password_in_the_url_is_never_in_an_error(
         base = proxy.base if where == "refused" else f"http://127.0.0.1:{_free_port()}"
         result = _push(str(DATA), "--endpoint", _with_password(base, "s3cret-pw"), "--retries", "0")
     error = _one_line_error(result)
-    assert ("wants credentials" if where == "refused" else "cannot reach") in error
+    assert ("refused the credentials" if where == "refused" else "cannot reach") in error
     assert "alice:***@127.0.0.1" in error
     _no_password_anywhere(result.output, result.exception)
     # The library's exception, and every exception it is chained to.
