@@ -849,10 +849,7 @@ def create_app(
         if suffix in _DATA_SUFFIXES:
             headers.update(_CORS)
         body = None
-        if rel == "void.ttl":
-            body = void_body(f)
-        else:
-            body = served_links(rel, f.body)
+        body = void_body(f) if rel == "void.ttl" else served_links(rel, f.body)
         if body is not f.body:
             tag = hashlib.sha256(body).hexdigest()[:32]
             f = _File(body, f'W/"{tag}"', f.mtime)
