@@ -7,8 +7,8 @@ need a victim start one more listener on 127.0.0.1 and count what reaches it.
 from __future__ import annotations
 
 import os
-import signal
 import shutil
+import signal
 import socket
 import threading
 import time
