@@ -56,8 +56,8 @@ but where the default graph is the union of all graphs (GraphDB, Virtuoso) the
 count is not the default graph's; push then cannot prove a lost swap's outcome and
 fails rather than guess. Push to a named graph (``--graph``) there.
 
-Stores and their endpoints: Graph Store (``--endpoint``), SPARQL Update
-(``--update-endpoint``), SPARQL query (``--query-endpoint``):
+Stores and their endpoints: Graph Store (``--graph-store``), SPARQL Update
+(``--update-endpoint``), SPARQL query (``--endpoint``, as ``query`` and ``serve`` name it):
 
 * Oxigraph: ``http://host:7878/store``, ``…/update``, ``…/query``
 * Fuseki: ``http://host:3030/ds/data``, ``…/ds/update``, ``…/ds/sparql``
@@ -200,7 +200,7 @@ def query_endpoint_for(endpoint: str) -> str:
     'http://127.0.0.1:3030/ds/sparql'
     """
     return _beside(
-        endpoint, "--query-endpoint", "SPARQL query", {"store": "query", "data": "sparql"}
+        endpoint, "--endpoint", "SPARQL query", {"store": "query", "data": "sparql"}
     )
 
 
@@ -385,7 +385,7 @@ class _Store:
             raise StoreError(
                 redact(
                     f"{self.query_url}: the query endpoint answered {what}, not SPARQL "
-                    "JSON results; is this the store's SPARQL query URL (--query-endpoint)?"
+                    "JSON results; is this the store's SPARQL query URL (--endpoint)?"
                 )
             ) from exc
 
@@ -663,12 +663,12 @@ def _push(
         target = str(NamedNode(graph)) if graph else None
     except ValueError as exc:
         raise UsageError(f"--graph: {redact(graph or '')!r} is not an IRI ({exc})") from None
-    _check_url("--endpoint", endpoint)
+    _check_url("--graph-store", endpoint)
     if swap != "put":
         update_endpoint = update_endpoint or update_endpoint_for(endpoint)
         query_endpoint = query_endpoint or query_endpoint_for(endpoint)
         _check_url("--update-endpoint", update_endpoint)
-        _check_url("--query-endpoint", query_endpoint)
+        _check_url("--endpoint", query_endpoint)
     shown = redact(endpoint)
     with tempfile.TemporaryDirectory(prefix="csec-ld-push-") as tmp:
         built = build(sources, Path(tmp) / "dist", formats=["nt"], base=base, validate=validate,

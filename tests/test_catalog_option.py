@@ -195,7 +195,7 @@ COMMANDS = {
     "serve": ("serve", "{records}", "--port", "0"),
     "query": ("query", "count-by-year", "--data", "{records}"),
     "load": ("load", "{records}", "--store", "out", "-q"),
-    "push": ("push", "{records}", "--endpoint", "http://127.0.0.1:9/store", "-q"),
+    "push": ("push", "{records}", "--graph-store", "http://127.0.0.1:9/store", "-q"),
 }
 
 

@@ -96,7 +96,7 @@ def test_push_replaces_the_named_graph(server: OxigraphServer, bigger: Path) -> 
 def test_push_to_the_default_graph_and_query_it_back(
     server: OxigraphServer, runner: CliRunner
 ) -> None:
-    result = runner.invoke(main, ["push", str(DATA), "--endpoint", server.store_url, "-q"])
+    result = runner.invoke(main, ["push", str(DATA), "--graph-store", server.store_url, "-q"])
     assert result.exit_code == 0, result.output
     assert "10 records" in result.stdout and "default graph" in result.stdout
     assert len(_ids(server, graph=None)) == 10
@@ -212,7 +212,7 @@ def test_a_store_that_wants_credentials(
 ) -> None:
     monkeypatch.delenv("CSEC_LD_ENDPOINT_TOKEN", raising=False)
     monkeypatch.delenv("CSEC_LD_ENDPOINT_USER", raising=False)
-    result = runner.invoke(main, ["push", str(DATA), "--endpoint", f"{fake_store}/locked/store"])
+    result = runner.invoke(main, ["push", str(DATA), "--graph-store", f"{fake_store}/locked/store"])
     assert result.exit_code == 1
     assert "wants credentials" in result.stderr and "CSEC_LD_ENDPOINT_TOKEN" in result.stderr
     assert "Traceback" not in result.output
@@ -245,7 +245,7 @@ def test_unreachable_store(runner: CliRunner) -> None:
         [
             "push",
             str(DATA),
-            "--endpoint",
+            "--graph-store",
             "http://127.0.0.1:9/store",
             "--retries",
             "0",
@@ -365,7 +365,7 @@ def test_a_wrong_digest_password_is_refused_and_never_shown(
     digest_store: str, runner: CliRunner
 ) -> None:
     endpoint = f"{digest_store}/store".replace("http://", "http://alice:s3cret-wrong@")
-    result = runner.invoke(main, ["push", str(DATA), "--endpoint", endpoint, "--retries", "0"])
+    result = runner.invoke(main, ["push", str(DATA), "--graph-store", endpoint, "--retries", "0"])
     assert result.exit_code == 1
     assert "refused the credentials" in result.stderr and "alice:***@" in result.stderr
     assert "s3cret" not in result.output and "Traceback" not in result.output
@@ -374,7 +374,7 @@ def test_a_wrong_digest_password_is_refused_and_never_shown(
 
 def test_an_unknown_scheme_is_a_clear_error(digest_store: str, runner: CliRunner) -> None:
     endpoint = f"{digest_store}/negotiate/store".replace("http://", "http://alice:s3cret-pw@")
-    result = runner.invoke(main, ["push", str(DATA), "--endpoint", endpoint, "--retries", "0"])
+    result = runner.invoke(main, ["push", str(DATA), "--graph-store", endpoint, "--retries", "0"])
     assert result.exit_code == 1
     error = result.stderr.strip()
     assert error.count("\n") == 0 and "Traceback" not in result.output

@@ -288,7 +288,7 @@ def _one_line_error(result: Result) -> str:
 @pytest.fixture
 def published(server: OxigraphServer, bigger: Path) -> set[Triple]:
     """The 11-record catalogue, pushed straight to the store: the graph as published."""
-    result = _push(str(bigger), "--endpoint", server.store_url, "--graph", GRAPH)
+    result = _push(str(bigger), "--graph-store", server.store_url, "--graph", GRAPH)
     assert result.exit_code == 0, result.output
     old = _triples(server)
     assert old == _catalogue([bigger])
@@ -313,12 +313,12 @@ def test_a_lost_answer_to_an_applied_swap_is_proven_not_resent(
     server: OxigraphServer, bigger: Path, mode: str, swap: str, graph: str | None
 ) -> None:
     """The store applied the swap, the client never heard: push asks, and succeeds."""
-    first = _push(str(bigger), "--endpoint", server.store_url, *_graph_args(graph))
+    first = _push(str(bigger), "--graph-store", server.store_url, *_graph_args(graph))
     assert first.exit_code == 0, first.output
     with MeddlingProxy(server.base, mode, is_swap) as proxy:
         result = _push(
             str(DATA),
-            "--endpoint",
+            "--graph-store",
             proxy.base + "/store",
             *_graph_args(graph),
             "--swap",
@@ -337,7 +337,7 @@ def test_a_swap_that_never_reached_the_store_is_sent_again_once_proven_undone(
     server: OxigraphServer, published: set[Triple]
 ) -> None:
     with MeddlingProxy(server.base, "504", is_swap, times=1) as proxy:
-        result = _push(str(DATA), "--endpoint", proxy.base + "/store", "--graph", GRAPH)
+        result = _push(str(DATA), "--graph-store", proxy.base + "/store", "--graph", GRAPH)
     assert result.exit_code == 0, result.output
     assert _triples(server) == _catalogue([DATA])
     assert "sent again" in result.stderr
@@ -355,7 +355,7 @@ def test_a_swap_that_never_reaches_the_store_fails_and_says_so(
     with MeddlingProxy(server.base, "504", is_swap, times=None) as proxy:
         result = _push(
             str(DATA),
-            "--endpoint",
+            "--graph-store",
             proxy.base + "/store",
             "--graph",
             GRAPH,
@@ -378,7 +378,7 @@ def test_a_store_that_refuses_the_swap_leaves_no_staging_graph(
     server: OxigraphServer, published: set[Triple]
 ) -> None:
     with MeddlingProxy(server.base, "400", is_swap, times=None) as proxy:
-        result = _push(str(DATA), "--endpoint", proxy.base + "/store", "--graph", GRAPH)
+        result = _push(str(DATA), "--graph-store", proxy.base + "/store", "--graph", GRAPH)
     error = _one_line_error(result)
     assert "HTTP 400" in error
     assert _triples(server) == published
@@ -396,7 +396,7 @@ def test_a_lost_chunk_is_caught_before_the_swap(
     with MeddlingProxy(server.base, "swallow", upload, times=1) as proxy:
         result = _push(
             str(DATA),
-            "--endpoint",
+            "--graph-store",
             proxy.base + "/store",
             "--graph",
             GRAPH,
@@ -417,7 +417,7 @@ def test_the_triples_pushed_are_the_distinct_triples_the_store_holds(
     server: OxigraphServer,
 ) -> None:
     with MeddlingProxy(server.base) as proxy:
-        result = _push(str(DATA), "--endpoint", proxy.base + "/store", "--graph", GRAPH)
+        result = _push(str(DATA), "--graph-store", proxy.base + "/store", "--graph", GRAPH)
     assert result.exit_code == 0, result.output
     expected = _catalogue([DATA])
     assert _triples(server) == expected
@@ -449,7 +449,7 @@ def test_staging_graphs_of_interrupted_pushes_are_removed(
             headers={"Content-Type": "application/n-triples"},
         )
     result = runner.invoke(
-        main, ["push", str(DATA), "--endpoint", server.store_url, "--graph", GRAPH, "-q"]
+        main, ["push", str(DATA), "--graph-store", server.store_url, "--graph", GRAPH, "-q"]
     )
     assert result.exit_code == 0, result.output
     assert f"removed 1 staging graph left by an interrupted push: {stale}" in result.stdout
@@ -485,7 +485,7 @@ def test_a_password_in_the_url_is_sent_but_never_shown(
     monkeypatch.delenv("CSEC_LD_ENDPOINT_TOKEN", raising=False)
     monkeypatch.delenv("CSEC_LD_ENDPOINT_USER", raising=False)
     with MeddlingProxy(server.base, auth="alice:s3cret-pw") as proxy:
-        result = _push(str(DATA), "--endpoint", _with_password(proxy.base, "s3cret-pw"))
+        result = _push(str(DATA), "--graph-store", _with_password(proxy.base, "s3cret-pw"))
     assert result.exit_code == 0, result.output  # httpx sent them as basic auth
     assert "alice:***@127.0.0.1" in result.stdout
     _no_password_anywhere(result.output, result.exception)
@@ -500,7 +500,8 @@ def test_a_password_in_the_url_is_never_in_an_error(
     monkeypatch.delenv("CSEC_LD_ENDPOINT_USER", raising=False)
     with MeddlingProxy(server.base, auth="alice:right") as proxy:
         base = proxy.base if where == "refused" else f"http://127.0.0.1:{_free_port()}"
-        result = _push(str(DATA), "--endpoint", _with_password(base, "s3cret-pw"), "--retries", "0")
+        result = _push(str(DATA), "--graph-store", _with_password(base, "s3cret-pw"),
+                       "--retries", "0")
     error = _one_line_error(result)
     assert ("refused the credentials" if where == "refused" else "cannot reach") in error
     assert "alice:***@127.0.0.1" in error
@@ -517,11 +518,11 @@ def test_a_password_in_the_url_is_never_in_an_error(
 @pytest.mark.parametrize(
     "args",
     [
-        ["--endpoint", "ftp://127.0.0.1/store"],
-        ["--endpoint", "http://[::1/store"],
-        ["--endpoint", "http://127.0.0.1:1/sparql-graph-crud"],  # no update URL to derive
-        ["--endpoint", "STORE", "--query-endpoint", "ROOT"],  # not a SPARQL query service
-        ["--endpoint", "STORE", "--query-endpoint", "http://127.0.0.1:1/query"],
+        ["--graph-store", "ftp://127.0.0.1/store"],
+        ["--graph-store", "http://[::1/store"],
+        ["--graph-store", "http://127.0.0.1:1/sparql-graph-crud"],  # no update URL to derive
+        ["--graph-store", "STORE", "--endpoint", "ROOT"],  # not a SPARQL query service
+        ["--graph-store", "STORE", "--endpoint", "http://127.0.0.1:1/query"],
     ],
     ids=["ftp", "bad-url", "underivable", "not-a-query-endpoint", "no-query-endpoint"],
 )
@@ -541,7 +542,7 @@ def test_the_query_endpoint_is_derived_or_asked_for() -> None:
 
     assert query_endpoint_for("http://h:7878/store") == "http://h:7878/query"
     assert query_endpoint_for("http://h:3030/ds/data") == "http://h:3030/ds/sparql"
-    with pytest.raises(UsageError, match="--query-endpoint") as info:
+    with pytest.raises(UsageError, match="--endpoint") as info:
         query_endpoint_for("http://alice:s3cret@h/repositories/R/rdf-graphs/service")
     assert "alice:***@h" in str(info.value) and "s3cret" not in str(info.value)
 

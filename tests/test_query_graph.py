@@ -23,7 +23,7 @@ GRAPH = "https://w3id.org/csec-ld/catalog-graph"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     srv = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db")
-    result = CliRunner().invoke(main, ["push", str(DATA), "--endpoint", srv.store_url,
+    result = CliRunner().invoke(main, ["push", str(DATA), "--graph-store", srv.store_url,
                                        "--graph", GRAPH, "-q"])
     assert result.exit_code == 0, result.output
     yield srv

@@ -49,8 +49,8 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServe
 
 def _push(virtuoso: VirtuosoServer, sources: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, [
-        "push", str(sources), "--endpoint", virtuoso.store_url,
-        "--update-endpoint", virtuoso.update_url, "--query-endpoint", virtuoso.query_url,
+        "push", str(sources), "--graph-store", virtuoso.store_url,
+        "--update-endpoint", virtuoso.update_url, "--endpoint", virtuoso.query_url,
         "--graph", GRAPH, "--chunk-lines", "200", "-q", *extra,
     ])
     return result.exit_code, result.output
@@ -79,7 +79,8 @@ def pushed(virtuoso: VirtuosoServer, oxigraph: OxigraphServer) -> None:
         mp.setenv("CSEC_LD_ENDPOINT_PASSWORD", PASSWORD)
         code, output = _push(virtuoso, DATA)
         assert code == 0, output
-    result = CliRunner().invoke(main, ["push", str(DATA), "--endpoint", oxigraph.store_url, "-q"])
+    result = CliRunner().invoke(
+        main, ["push", str(DATA), "--graph-store", oxigraph.store_url, "-q"])
     assert result.exit_code == 0, result.output
 
 
@@ -130,8 +131,8 @@ def test_a_wrong_password_is_refused_and_never_shown(
     endpoint = virtuoso.store_url.replace("http://", "http://dba:s3cret-wrong@")
     update = virtuoso.update_url.replace("http://", "http://dba:s3cret-wrong@")
     result = CliRunner().invoke(main, [
-        "push", str(DATA), "--endpoint", endpoint, "--update-endpoint", update,
-        "--query-endpoint", virtuoso.query_url, "--graph", "urn:never", "--retries", "0", "-q",
+        "push", str(DATA), "--graph-store", endpoint, "--update-endpoint", update,
+        "--endpoint", virtuoso.query_url, "--graph", "urn:never", "--retries", "0", "-q",
     ])
     assert result.exit_code == 1
     assert "refused the credentials" in result.stderr and "dba:***@" in result.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UsageError
 from ..store import DEFAULT_TIMEOUT
 from ..urls import redact
 from . import (
@@ -22,10 +23,10 @@ from . import (
 @main.command()
 @sources_argument
 @click.option(
-    "--endpoint",
-    required=True,
+    "--graph-store",
     metavar="URL",
-    help="The store's SPARQL 1.1 Graph Store endpoint (Oxigraph: http://host:7878/store).",
+    help="The store's SPARQL 1.1 Graph Store endpoint (Oxigraph: http://host:7878/store), "
+    "as in `load --graph-store`.",
 )
 @click.option(
     "--graph", metavar="IRI", help="The named graph to replace (default: the default graph)."
@@ -36,10 +37,11 @@ from . import (
     help="The store's SPARQL Update endpoint (derived for Oxigraph and Fuseki).",
 )
 @click.option(
-    "--query-endpoint",
+    "--endpoint",
+    "query_endpoint",
     metavar="URL",
-    help="The store's SPARQL query endpoint, to check the staging graphs and the swap "
-    "(derived for Oxigraph and Fuseki).",
+    help="The store's SPARQL query endpoint, as in `query --endpoint` and `serve --endpoint`: "
+    "push checks the staging graphs and the swap with it (derived for Oxigraph and Fuseki).",
 )
 @click.option(
     "--swap",
@@ -81,7 +83,7 @@ from . import (
 @reports_errors
 def push(
     sources: tuple[Path, ...],
-    endpoint: str,
+    graph_store: str | None,
     graph: str | None,
     update_endpoint: str | None,
     query_endpoint: str | None,
@@ -105,14 +107,22 @@ def push(
     removed. Credentials come from CSEC_LD_ENDPOINT_TOKEN, or CSEC_LD_ENDPOINT_USER
     and CSEC_LD_ENDPOINT_PASSWORD, or the URL (passwords are never shown).
 
-    Example: csec-ld push data/ --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/csec-ld/catalog
+    Example: csec-ld push data/ --graph-store http://127.0.0.1:7878/store --graph https://w3id.org/csec-ld/catalog
     """
     from ..push import push as run_push
+
+    if not graph_store:
+        hint = ""
+        if query_endpoint and "/store" in query_endpoint:  # an older csec-ld's --endpoint
+            hint = (f" (--endpoint {redact(query_endpoint)} looks like one: --endpoint is the "
+                    "query URL now, as in `query` and `serve`)")
+        raise UsageError("push needs --graph-store URL, the store's Graph Store endpoint "
+                         f"(Oxigraph: http://host:7878/store){hint}")
 
     with progress("push", quiet, unit="triples") as advance:
         result = run_push(
             list(sources) or ["data"],
-            endpoint,
+            graph_store,
             graph=graph,
             update_endpoint=update_endpoint,
             query_endpoint=query_endpoint,
