@@ -11,7 +11,8 @@
     ├── QueryError                 a query that cannot be prepared or run
     │   └── ParameterError         a query parameter that does not fit its type
     ├── StoreError                 an embedded store or a remote endpoint failed
-    └── OutputError                an output that cannot be written
+    ├── OutputError                an output that cannot be written
+    └── RequestError               an HTTP request the server refuses (its status code)
 
 Third-party exceptions are wrapped where they enter (``raise ... from exc``), so
 callers catch :class:`CsecLdError` and nothing else.
@@ -29,6 +30,7 @@ __all__ = [
     "ParameterError",
     "QueryError",
     "RecordError",
+    "RequestError",
     "ShapesError",
     "SourceNotFoundError",
     "StoreError",
@@ -122,3 +124,11 @@ class StoreError(CsecLdError):
 
 class OutputError(CsecLdError):
     """An output that cannot be written."""
+
+
+class RequestError(CsecLdError):
+    """An HTTP request that the server refuses, with the status code to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

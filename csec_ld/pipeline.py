@@ -188,7 +188,7 @@ class ChunkWorker:
                     mapped.append((record, cat.catalog.record_iri(record.id), full, number))
             ids_here.add(record.id)
             if self.site is not None:
-                self.site.add(record, triples)
+                self.site.add_noted(record, triples)
         if self.checker is not None:
             chunk.validation = self.checker.check(mapped)
         if self.site is not None:  # it rendered each record for its own files too
@@ -354,6 +354,7 @@ def run_chunks(
     on_chunk: Callable[[Chunk], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
     spool: str | Path | None = None,
+    work: Iterable[Work] | None = None,
 ) -> Generator[Chunk, None, None]:
     """Chunks of *chunk_size* records in source order; duplicate ids and file problems
     go to ``catalogue.errors``.
@@ -410,8 +411,10 @@ def run_chunks(
             on_chunk(chunk)
         return chunk
 
-    chunks = _chunks_here(catalogue, spec, chunk_size) if n <= 1 else _chunks_in_pool(
-        catalogue, spec, n, chunk_size, spool
+    # *work* instead of the sources' records: those an incremental publish has to redo
+    works = raw_chunks(catalogue, chunk_size) if work is None else iter(work)
+    chunks = _chunks_here(catalogue, spec, works) if n <= 1 else _chunks_in_pool(
+        catalogue, spec, n, works, spool
     )
     # This process keeps what every chunk leaves (ids, cross-record keys): hundreds of
     # thousands of objects that the automatic collector scanned again and again (1.8 s
@@ -423,14 +426,16 @@ def run_chunks(
             yield check(chunk)
 
 
-def _chunks_here(catalogue: Catalogue, spec: PipelineSpec, chunk_size: int) -> Iterator[Chunk]:
+def _chunks_here(catalogue: Catalogue, spec: PipelineSpec, works: Iterable[Work]
+                 ) -> Iterator[Chunk]:
     worker = ChunkWorker(spec, catalogue)
-    for work in raw_chunks(catalogue, chunk_size):
+    for work in works:
         yield worker(work)
 
 
 def _chunks_in_pool(
-    catalogue: Catalogue, spec: PipelineSpec, n: int, chunk_size: int, spool: str | Path | None
+    catalogue: Catalogue, spec: PipelineSpec, n: int, works: Iterable[Work],
+    spool: str | Path | None
 ) -> Iterator[Chunk]:
     context = multiprocessing.get_context()
     # Under fork and spawn this process is the workers' parent; a fork server is theirs.
@@ -443,7 +448,7 @@ def _chunks_in_pool(
     )
     pending: deque[Future[Chunk]] = deque()
     try:
-        for work in raw_chunks(catalogue, chunk_size):
+        for work in works:
             # The first submit starts the workers and the pool's manager thread: a signal
             # in between would leave a pool that cannot be shut down. It waits a moment.
             with deferred_signals():

@@ -19,6 +19,7 @@ a host serving the folder at ``{base}`` makes every IRI dereference::
     void.ttl                         DCAT + VoID description of the dataset and its dumps
     pages/{n}.jsonld                 the catalogue in Hydra pages of 100 records, each complete
     sitemap.xml, robots.txt
+    search.html, pagefind/, search/  the search page, its Pagefind index and file:// index
     .csec-ld-withdrawn.json          withdrawn records (id → date, title), read by ``serve``
 
 A withdrawn record (``status: withdrawn``) is a tombstone: it gets a page saying
@@ -63,9 +64,11 @@ import yaml
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
 from .changes import Change, ChangeFeed, record_changes
+from .citations import CITATION_FORMATS, cite_box, csl_item
 from .errors import CsecLdError, OutputError, ShapesError, UsageError
+from .incremental import Fallback, IncrementalRun, fingerprint, noting_writes, relative_files
 from .ldes import write_event_stream
-from .mapping import Context, Mapper
+from .mapping import Context, Mapper, Profile, get_profiles
 from .mapping.base import Used
 from .memory import paused_gc
 from .namespaces import (
@@ -82,9 +85,10 @@ from .namespaces import (
     VOCAB_BASE,
     XSD,
 )
-from .pipeline import PipelineSpec, run_chunks
+from .pipeline import PipelineSpec
 from .records import PartialDate, Record, record_to_dict, texts_value
 from .resources import ontology_dir, shapes_dir
+from .search import SearchIndex, build_search
 from .serialize import (
     JsonLdWriter,
     NTriplesWriter,
@@ -93,6 +97,7 @@ from .serialize import (
     jsonld_context,
     node_object,
 )
+from .signposting import record_signposts
 from .sources import Catalogue, open_catalog
 from .tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
 from .vocab import Concept, country, language
@@ -144,6 +149,14 @@ DATA_FORMATS: dict[str, str] = {
 _WRITERS: dict[str, type[Writer]] = {"ttl": TurtleWriter, "jsonld": JsonLdWriter,
                                      "nt": NTriplesWriter}
 _FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+#: The dumps: file, media type, and whether without and with a gzipped twin (as
+#: ``void.ttl`` lists them: the vocabulary is one too).
+_DUMPS: tuple[tuple[str, str, tuple[bool, ...]], ...] = (
+    ("catalog.ttl", "text/turtle", (False, True)),
+    ("catalog.nt", "application/n-triples", (False, True)),
+    ("catalog.jsonld", "application/ld+json", (False, True)),
+    ("ontology.ttl", "text/turtle", (False,)),
+)
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 VOID = "http://rdfs.org/ns/void#"
@@ -388,26 +401,51 @@ _SCHEMA_DATE = SCHEMA + "Date"
 _XSD_STRING = XSD + "string"
 
 
-def schemaorg_jsonld(triples: Iterable[Any]) -> dict[str, Any]:
+def schemaorg_jsonld(triples: Iterable[Any], named: Iterable[Any] = ()) -> dict[str, Any]:
     """The schema.org triples of one record as JSON-LD with ``"@context": "https://schema.org"``.
 
-    Its expansion with the official schema.org context is exactly those triples
-    (the context maps terms into ``http://schema.org/``, as our profile does).
+    *named* are the triples of the nodes the record names (its agents, countries,
+    type and topics: the blocks its data files hold after its own); each node the
+    record points at is written in full where it is named (a crawler reads a
+    publisher's name there, not by following its ``@id``). Its expansion with the
+    official schema.org context is exactly the schema.org triples of the record and
+    of the nodes it reaches (the context maps terms into ``http://schema.org/``, as
+    our profile does).
     """
     triples = [t for t in triples if _is_schema(t)]
-    node: dict[str, Any] = {"@context": "https://schema.org"}
+    context: dict[str, Any] = {"@context": "https://schema.org"}
     if not triples:
-        return node
-    node["@id"] = _value(triples[0][0])
+        return context
+    nodes: dict[str, list[Any]] = {}
+    for t in named:
+        if _is_schema(t) and isinstance(t[0], NamedNode):
+            nodes.setdefault(t[0].value, []).append(t)
+    subject = _value(triples[0][0])
+    nodes[subject] = triples
+    return {**context, **_jsonld_node(subject, nodes, frozenset())}
+
+
+def _jsonld_node(subject: str, nodes: dict[str, list[Any]], above: frozenset[str],
+                 shared: Callable[[str], dict[str, Any] | None] | None = None
+                 ) -> dict[str, Any]:
+    """The node object of *subject*, with the nodes it points at inside (those of
+    *nodes*, except its own ancestors: a cycle is cut by a bare ``@id``), or else the
+    node object *shared* gives for them (made once, for every page that names them)."""
+    node: dict[str, Any] = {"@id": subject}
     values: dict[str, list[Any]] = {}
-    for _, predicate, obj in triples:
+    path = above | {subject}
+    for _, predicate, obj in nodes[subject]:
         if predicate.value == _RDF_TYPE:
             values.setdefault("@type", []).append(_value(obj)[len(SCHEMA):])
             continue
         term = predicate.value[len(SCHEMA):]
         value: Any
         if isinstance(obj, NamedNode):
-            value = {"@id": obj.value}
+            if obj.value in nodes and obj.value not in path:
+                value = _jsonld_node(obj.value, nodes, path)
+            else:
+                found = shared(obj.value) if shared and obj.value not in path else None
+                value = found if found is not None else {"@id": obj.value}
         else:
             assert isinstance(obj, Literal)
             dt = obj.datatype.value if obj.datatype else _XSD_STRING
@@ -478,6 +516,10 @@ class PublishResult:
     triples: int = 0
     pages: int = 0
     files: dict[str, Path] = field(default_factory=dict)
+    #: records whose files and pieces came from the previous site (:mod:`csec_ld.incremental`)
+    reused: int = 0
+    #: the search index (:mod:`csec_ld.search`)
+    search: SearchIndex | None = None
 
 
 class _Site:
@@ -521,14 +563,17 @@ class _Site:
 
     def render(self, template: str, rel: Sequence[str], **context: Any) -> None:
         """Render *template* into ``rel`` (path segments) with links relative to its folder."""
-        depth = len(rel) - 1
-        text = self.env.get_template(template).render(
-            root="../" * depth, catalog=self.cat, catalog_title=self._catalog_title(),
-            **context,
-        )
+        text = self.page_text(template, rel, **context)
         path = site_path(self.root, *rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+    def page_text(self, template: str, rel: Sequence[str], **context: Any) -> str:
+        """The text :meth:`render` writes (``serve --endpoint`` serves it from a store)."""
+        return self.env.get_template(template).render(
+            root="../" * (len(rel) - 1), catalog=self.cat, catalog_title=self._catalog_title(),
+            **context,
+        )
 
     def _catalog_title(self) -> str:
         for t in self.cat.title:
@@ -538,7 +583,53 @@ class _Site:
 
     # -- records
 
-    def record_page(self, record: Record, block: Sequence[Any]) -> None:
+    def record_jsonld(self, record: Record, block: Sequence[Any]) -> dict[str, Any]:
+        """:func:`schemaorg_jsonld` of the record and of the nodes it names: their
+        schema.org triples as the blocks of its data files have them (the schema.org
+        profile's), each node's object made once per run."""
+        used = Used()
+        used.add_record(record, self._ctx)
+        missing = Used(
+            countries={c for c in used.countries if country(c).iri not in self._named},
+            agents={a for a in used.agents
+                    if self.catalogue.registry.agents[a].iri not in self._named},
+            concepts=used.concepts - self._named.keys())
+        if missing.countries or missing.agents or missing.concepts:
+            for t in self._schema_profile.support(missing, self._ctx):
+                self._named.setdefault(_value(t.subject), []).append(t)
+        triples = [t for t in block if _is_schema(t)]
+        if not triples:
+            return {"@context": "https://schema.org"}
+        subject = _value(triples[0][0])
+        return {"@context": "https://schema.org",
+                **_jsonld_node(subject, {subject: triples}, frozenset(), self._node_object)}
+
+    def _node_object(self, node: str) -> dict[str, Any] | None:
+        """The JSON-LD object of a node records name (shared by their pages), or None."""
+        found = self._node_objects.get(node)
+        if found is None and node in self._named:
+            found = self._node_objects[node] = _jsonld_node(node, self._named, frozenset())
+        return found
+
+    @functools.cached_property
+    def _node_objects(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    @functools.cached_property
+    def _ctx(self) -> Context:
+        return Context(self.cat, self.catalogue.vocab, self.catalogue.registry)
+
+    @functools.cached_property
+    def _schema_profile(self) -> Profile:
+        return get_profiles(["schemaorg"])[0]
+
+    @functools.cached_property
+    def _named(self) -> dict[str, list[Triple]]:
+        return {}
+
+    def record_page(self, record: Record, block: Sequence[Any],
+                    citation: dict[str, Any] | None = None) -> None:
+        """The record's page; *citation* is its CSL-JSON item (for the cite box)."""
         vocab = self.catalogue.vocab
         rtype = vocab.types.concepts[record.type]
         iri = self.cat.record_iri(record.id)
@@ -546,10 +637,9 @@ class _Site:
         identifiers = [Link(str(i), i.iri) for i in record.identifiers]
         pdfs = [i.iri for i in record.identifiers
                 if i.scheme == "url" and i.iri and i.iri.lower().split("?")[0].endswith(".pdf")]
-        authors = record.creators or record.publishers
         meta: list[tuple[str, str]] = []
         meta.append(("citation_title", record.primary_title))  # crawlers read one title
-        for a in authors:
+        for a in record.creators:  # the authors only: a publisher is citation_publisher
             meta.append(("citation_author", self.catalogue.registry.agents[a].name))
         meta.append(("citation_publication_date", record.issued.text.replace("-", "/")))
         for p in record.publishers:
@@ -588,8 +678,14 @@ class _Site:
             license=record.license,
             alternates=[(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
                          f"resource/{record.id}.{fmt}") for fmt in DATA_FORMATS],
-            jsonld=schemaorg_jsonld(block),
+            jsonld=self.record_jsonld(record, block),
+            signposts=record_signposts(iri, block, DATA_FORMATS),
             meta=meta,
+            cite_styles=[(key, label, markupsafe.Markup(text))  # escaped by cite_box
+                         for key, label, text in cite_box(citation or
+                                                          csl_item(record, self.catalogue))],
+            cite_files=[(f.media, f.label, f"resource/{record.id}.{f.suffix}",
+                         f"{record.id}.{f.download}") for f in CITATION_FORMATS],
         )
         lastmod = record.modified or record.issued
         first = record.title[0]
@@ -689,7 +785,8 @@ class _Site:
             self.render("home.html", rel, rows=self.rows(chunk, rel), pager=pager,
                         caption=pager.summary, types=trees["type"], topics=trees["topic"],
                         countries=countries, count=len(entries),
-                        sparql_endpoint=self.sparql_endpoint)
+                        sparql_endpoint=self.sparql_endpoint,
+                        jsonld=self.home_jsonld() if pager.number == 1 else None)
         sitemap.append(("", latest))
         for kind, scheme, label in (("type", self.types, "Resource types"),
                                     ("topic", self.topics, "Topics")):
@@ -735,6 +832,47 @@ class _Site:
             sitemap.append((f"country/{code}/", _latest(e.lastmod for e in selected)))
         sitemap += self.agent_pages(index, latest)
         return sitemap
+
+    def home_jsonld(self) -> dict[str, Any]:
+        """The home page's JSON-LD: the dataset of ``void.ttl`` (``{base}dataset``) as a
+        ``schema:Dataset``, with its publisher, licence and the dumps as its
+        distributions (``schema:DataDownload``, at the IRIs ``void.ttl`` gives them)."""
+        ds, cat = NamedNode(self.base + "dataset"), self.cat
+
+        def s(term: str) -> NamedNode:
+            return NamedNode(SCHEMA + term)
+
+        rdf_type = NamedNode(_RDF_TYPE)
+        main = [Triple(ds, rdf_type, s("Dataset"))]
+        main += [Triple(ds, s("name"), Literal(t.value, language=t.lang)) for t in cat.title]
+        main += [Triple(ds, s("description"), Literal(t.value, language=t.lang))
+                 for t in cat.description]
+        main.append(Triple(ds, s("url"), NamedNode(self.base)))
+        named: list[Triple] = []
+        if cat.publisher:
+            agent = self.catalogue.registry.agents[cat.publisher]
+            main.append(Triple(ds, s("publisher"), NamedNode(agent.iri)))
+            named += self._agent_triples(cat.publisher)
+        if cat.license:
+            main.append(Triple(ds, s("license"), NamedNode(cat.license)))
+        files = [(name + ".gz", "application/gzip") if gz else (name, media)
+                 for name, media, zipped in _DUMPS for gz in zipped]
+        for fname, media in files:
+            dist = NamedNode(f"{self.base}{fname}#distribution")
+            main.append(Triple(ds, s("distribution"), dist))
+            named += [Triple(dist, rdf_type, s("DataDownload")),
+                      Triple(dist, s("contentUrl"), NamedNode(self.base + fname)),
+                      Triple(dist, s("encodingFormat"), Literal(media)),
+                      Triple(dist, s("name"), Literal(fname))]
+        return schemaorg_jsonld(main, named)
+
+    def _agent_triples(self, agent_id: str) -> list[Triple]:
+        """The schema.org triples of an agent and of those it is part of."""
+        need = Used()
+        while agent_id and agent_id not in need.agents:
+            need.agents.add(agent_id)
+            agent_id = self.catalogue.registry.agents[agent_id].part_of or ""
+        return list(self._schema_profile.support(need, self._ctx))
 
     def agent_pages(self, index: _ListingIndex, latest: str) -> list[tuple[str, str]]:
         """A page (+ data) per agent and project of the registry, and their two lists."""
@@ -1016,10 +1154,7 @@ def _void(site: _Site, root: Path, triples: int, records: int) -> bytes:
     blocks: list[list[Triple]] = []
     # The vocabulary (ontology, types, topics) is a dump too: the named queries follow
     # skos:broader and read labels, so the catalogue's dumps alone would give other rows.
-    for name, media, zipped in (("catalog.ttl", "text/turtle", (False, True)),
-                                ("catalog.nt", "application/n-triples", (False, True)),
-                                ("catalog.jsonld", "application/ld+json", (False, True)),
-                                ("ontology.ttl", "text/turtle", (False,))):
+    for name, media, zipped in _DUMPS:
         for gz in zipped:
             fname = name + (".gz" if gz else "")
             dist = n(f"{base}{fname}#distribution")
@@ -1122,6 +1257,9 @@ class SiteChunk:
     changes: list[Change] = field(default_factory=list)
     #: (record id, node object for the Hydra pages, what it names) per record of the catalogue
     nodes: list[tuple[str, dict[str, Any], Used]] = field(default_factory=list)
+    #: per record, for the next publish (:mod:`csec_ld.incremental`): id, active, the
+    #: files written, its dump pieces' lengths, source line's bytes, changes, triples
+    records: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SiteWorker:
@@ -1145,6 +1283,18 @@ class SiteWorker:
         self.chunk = SiteChunk()
         self.pieces: dict[str, list[bytes]] = {fmt: [] for fmt in DATA_FORMATS}
 
+    def add_noted(self, record: Record, triples: list[Any]) -> None:
+        """:meth:`add`, noting what the record gave (``SiteChunk.records``)."""
+        chunk, source, changes = self.chunk, len(self.chunk.source), len(self.chunk.changes)
+        with noting_writes() as written:
+            self.add(record, triples)
+        chunk.records.append({
+            "id": record.id, "active": not record.is_withdrawn, "triples": len(triples),
+            "files": relative_files(written, str(self.site.root)),
+            "lengths": {} if record.is_withdrawn else {f: len(p[-1])
+                                                       for f, p in self.pieces.items()},
+            "src": len(chunk.source[source:].encode()), "changes": len(chunk.changes) - changes})
+
     def add(self, record: Record, triples: list[Any]) -> None:
         """One record, mapped (*triples*; none for a withdrawn record)."""
         chunk = self.chunk
@@ -1166,7 +1316,11 @@ class SiteWorker:
             self.pieces[fmt].append(piece)
             path = site_path(self.site.root, "resource", f"{record.id}.{fmt}")
             _write_file(path, b"".join((head, lead, piece, support[fmt], tail)))
-        self.site.record_page(record, triples)
+        citation = csl_item(record, self.catalogue)
+        for cite in CITATION_FORMATS:  # BibTeX, RIS, CSL-JSON (no tombstone has them)
+            path = site_path(self.site.root, "resource", f"{record.id}.{cite.suffix}")
+            _write_file(path, cite.render(citation).encode("utf-8"))
+        self.site.record_page(record, triples, citation)
         chunk.nodes.append((record.id, node, used))
 
     def support(self, used: Used) -> dict[str, bytes]:
@@ -1277,10 +1431,27 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
         raise _violations(report.errors("violation"))
 
 
-def publish(
+def publish(sources: Sequence[str | Path] = ("data",), out_dir: str | Path = "site", *,
+            full: bool = False, **options: Any) -> PublishResult:
+    """Validate the records of *sources* and write the static site into *out_dir*
+    (the options are :func:`_publish`'s).
+
+    Into a site an earlier run wrote, only the records that changed are redone: the
+    others' files are hard-linked from it and their cached share feeds the merge
+    (see :mod:`csec_ld.incremental`); the site is byte-identical to a full publish,
+    which *full* forces.
+    """
+    try:
+        return _publish(sources, out_dir, incremental=not full, **options)
+    except Fallback:  # the previous site could not be reused after all
+        return _publish(sources, out_dir, incremental=False, **options)
+
+
+def _publish(
     sources: Sequence[str | Path] = ("data",),
     out_dir: str | Path = "site",
     *,
+    incremental: bool = False,
     base: str | None = None,
     validate: bool = True,
     shapes: str | Path | None = None,
@@ -1344,11 +1515,15 @@ def publish(
             except OSError as exc:
                 raise OutputError(f"{out}: cannot write here ({exc.strerror})") from exc
             stack.callback(shutil.rmtree, spool, ignore_errors=True)
-            chunks = run_chunks(catalogue, spec, workers=workers, spool=spool)
+            reusing = IncrementalRun(
+                catalogue, spec, out, root, reuse=incremental, workers=workers, spool=spool,
+                site_chunk=SiteChunk, fingerprint=fingerprint(
+                    catalogue, spec, shapes, page_size=page_size, endpoint=sparql_endpoint))
+            chunks = reusing.chunks()
             stack.callback(chunks.close)  # on an error, the workers stop first
             for chunk in chunks:
                 result.triples += chunk.triples
-                chunk.write_to(writers)
+                reusing.write(chunk, writers)  # chunk.write_to, noting where each record went
                 chunk.merge_into(mapper)
                 if stream is not None:
                     stream.add(chunk.validation, skip=chunk.duplicates)
@@ -1414,6 +1589,9 @@ def publish(
         write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
         write_event_stream(feed.changes, feed.catalog, root, feed.base_url)  # ldes/
+        result.search = build_search(site, root)  # Pagefind; before the swap
+        reusing.finish()
+        result.reused = reusing.reused
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")
         for dirpath, _dirs, files in os.walk(root):
             for name in files:

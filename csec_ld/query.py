@@ -59,9 +59,11 @@ __all__ = [
     "bind",
     "format_result",
     "get_query",
+    "load_queries_dir",
     "load_query_file",
     "named_queries",
     "parse_query_text",
+    "queries_with",
     "run_query",
     "sparql_term",
     "to_term",
@@ -206,16 +208,17 @@ def parse_query_text(text: str, name: str, path: Path | None = None) -> NamedQue
     fields: dict[str, list[str]] = {"summary": [], "description": [], "example": []}
     params: list[Parameter] = []
     current: list[str] | None = None
-    for line in _header_lines(text):
+    for lineno, line in enumerate(_header_lines(text), 1):
         match = _HEADER_KEY.match(line)
         if match:
             key, pname, rest = match.groups()
+            at = f"{where}:{lineno}" if path else where  # a file's errors name their line
             if key == "param":
                 if not pname:
-                    raise QueryError(f"{where}: 'param' needs a name: # param NAME: TYPE, ...")
+                    raise QueryError(f"{at}: 'param' needs a name: # param NAME: TYPE, ...")
                 if any(p.name == pname for p in params):
-                    raise QueryError(f"{where}: parameter {pname!r} is declared twice")
-                params.append(_parse_param(pname, rest, where))
+                    raise QueryError(f"{at}: parameter {pname!r} is declared twice")
+                params.append(_parse_param(pname, rest, at))
                 current = None
             elif key == "example":
                 fields["example"].append(rest.strip())
@@ -279,6 +282,76 @@ def load_query_file(path: str | Path) -> NamedQuery:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the query: {exc}") from exc
     return parse_query_text(text, path.stem, path)
+
+
+_QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def load_queries_dir(directory: str | Path) -> dict[str, NamedQuery]:
+    """The documented ``.rq`` files of a user's *directory*, checked, by name (the file's stem).
+
+    Each file needs a ``# summary:`` line, valid headers and a valid, read-only
+    query whose declared parameters appear in it as variables; a name must not be a
+    shipped query's. Anything wrong raises :class:`UsageError` as ``file:line: message``.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise UsageError(f"--queries: {folder}: no such folder")
+    paths = sorted(folder.glob("*.rq"))
+    if not paths:
+        raise UsageError(f"--queries: {folder}: no .rq files in this folder")
+    builtin = _load_named()
+    out: dict[str, NamedQuery] = {}
+    for path in paths:
+        name = path.stem
+        if not _QUERY_NAME.fullmatch(name):
+            raise UsageError(f"{path}:1: {name!r} cannot be a query name (use letters, digits, "
+                             "'-' and '_')")
+        if name in builtin:
+            raise UsageError(f"{path}:1: {name!r} is the name of a shipped query; rename the "
+                             "file")
+        try:
+            text = path.read_text(encoding="utf-8")
+            query = parse_query_text(text, name, path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}:1: cannot read the query: {exc}") from exc
+        except QueryError as exc:
+            raise UsageError(str(exc)) from exc
+        _check_user_query(query, text, path)
+        out[name] = query
+    return out
+
+
+def _check_user_query(query: NamedQuery, text: str, path: Path) -> None:
+    header = len(_header_lines(text))
+    if not query.summary:
+        raise UsageError(f"{path}:1: no '# summary: ...' line: document the query in its "
+                         "header comment")
+    try:
+        check_query(text)
+    except QueryError as exc:
+        message = str(exc)
+        found = re.search(r"at line (\d+), column \d+", message)
+        raise UsageError(f"{path}:{found.group(1) if found else header + 1}: {message}") from exc
+    for p in query.parameters:
+        line = next((i for i, h in enumerate(_header_lines(text), 1)
+                     if re.match(rf"param\s+{re.escape(p.name)}\s*:", h)), 1)
+        if not _VARNAME.match(p.name):
+            raise UsageError(f"{path}:{line}: {p.name!r} cannot be a SPARQL variable name")
+        if not re.search(rf"[?$]{re.escape(p.name)}\b", "\n".join(text.splitlines()[header:])):
+            raise UsageError(f"{path}:{line}: parameter {p.name!r} is not used in the query "
+                             f"(no ?{p.name})")
+    if query.parameters and _insertion_point(text) is None:
+        raise UsageError(f"{path}:{header + 1}: a query with parameters needs a WHERE {{ ... }} "
+                         "group to bind them in")
+
+
+def queries_with(directory: str | Path | None = None) -> dict[str, NamedQuery]:
+    """The shipped named queries, and those of the user's *directory* if given (checked)."""
+    queries = named_queries()
+    if directory is not None:
+        queries.update(load_queries_dir(directory))
+    return queries
 
 
 # --------------------------------------------------------------------------- terms
@@ -634,16 +707,25 @@ _LABEL_QUERY = f"""SELECT ?iri ?label WHERE {{
 }}"""
 
 
+def label_queries(iris: Iterable[str], chunk: int = 200) -> list[str]:
+    """The SELECT queries (``?iri ?label``) that read the labels of *iris*, *chunk* at a time.
+
+    Resources are left out (their title is a column of its own). A server runs them
+    through its query pool; :func:`labels` runs them on an engine.
+    """
+    wanted = sorted({i for i in iris if not i.startswith(DISPLAY_PREFIXES["resource"])})
+    return [_LABEL_QUERY % " ".join(sparql_term(NamedNode(i)) for i in wanted[at:at + chunk])
+            for at in range(0, len(wanted), chunk)]
+
+
 def labels(engine: Engine, iris: Iterable[str]) -> dict[str, str]:
     """English (or untagged) labels of *iris* from the engine's store.
 
     Resources are not labelled (their title is a column of its own).
     """
-    wanted = sorted({i for i in iris if not i.startswith(DISPLAY_PREFIXES["resource"])})
     found: dict[str, str] = {}
-    for start in range(0, len(wanted), 200):
-        chunk = " ".join(sparql_term(NamedNode(i)) for i in wanted[start:start + 200])
-        for row in engine.query(_LABEL_QUERY % chunk):
+    for text in label_queries(iris):
+        for row in engine.query(text):
             iri, label = row["iri"], row["label"]
             if isinstance(iri, NamedNode) and isinstance(label, RdfLiteral):
                 key = iri.value

@@ -4,7 +4,8 @@
   and its data (``text/html``, ``text/turtle``, ``application/ld+json``,
   ``application/n-triples``), honouring q-values; the answer carries ``Vary: Accept``
   and ``Content-Location``; nothing acceptable gives 406. ``.ttl``/``.jsonld``/``.nt``
-  URLs give one format.
+  URLs give one format. A record's IRI also offers its citation (BibTeX, RIS,
+  CSL-JSON: :data:`csec_ld.citations.CITATION_FORMATS`).
 * A withdrawn record's IRI answers ``410 Gone`` in every format: the tombstone page
   for clients that take HTML, a line of text for the others.
 * Weak ``ETag`` and ``Last-Modified`` on every file, 304 on conditional requests;
@@ -20,6 +21,9 @@
   (``/api/queries/{name}?param=value``), with the same limits as ``/sparql``, and
   an OpenAPI 3.1 description generated from the queries' headers at
   ``/api/openapi.json``. Errors are ``application/problem+json`` (RFC 9457).
+* Browsers get HTML pages (:mod:`csec_ld.workbench`): the SPARQL workbench at
+  ``/sparql``, a form per named query at ``/queries/{name}``, the OpenAPI document at
+  ``/api/openapi.html``; their queries run through the same pool and limits.
 * Malformed requests get a 4xx (``..`` 400, unknown path 404, long query string
   414, large body 413, brackets nested too deep 400), and the server keeps serving.
   A malformed ``Accept`` header is read leniently: its broken members are ignored.
@@ -67,9 +71,25 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .__about__ import __version__
-from .errors import ParameterError, QueryError, SourceNotFoundError, StoreError, UsageError
+from .citations import CITATION_FORMATS
+from .errors import (
+    ParameterError,
+    QueryError,
+    RequestError,
+    SourceNotFoundError,
+    StoreError,
+    UsageError,
+)
 from .oai import OaiRepository, oai_endpoint
-from .publish import SOURCE_FOLDER, is_site, publish, read_withdrawn, void_with_endpoint
+from .protocol import read_query_request
+from .publish import (
+    DATA_FORMATS,
+    SOURCE_FOLDER,
+    is_site,
+    publish,
+    read_withdrawn,
+    void_with_endpoint,
+)
 from .query import (
     MAX_STRING_LENGTH,
     NamedQuery,
@@ -91,9 +111,11 @@ from .sandbox import (
     check_nesting,
     store_from_files,
 )
+from .signposting import link_header, record_signposts
 from .sources import open_catalog
 from .store import check_query
 from .webconfig import NGINX_CONF
+from .workbench import SPARQL_DOWNLOADS, Workbench, download_media
 
 __all__ = [
     "DEFAULT_MAX_QUERY_LENGTH",
@@ -122,6 +144,8 @@ VARIANTS: tuple[tuple[str, str], ...] = (
     ("ttl", "text/turtle"),
     ("jsonld", "application/ld+json"),
     ("nt", "application/n-triples"),
+    # a record's citation (BibTeX, RIS, CSL-JSON): only records have these files
+    *((f.suffix, f.media) for f in CITATION_FORMATS),
 )
 #: Other names clients use for the same formats.
 _ALIASES = {
@@ -138,8 +162,13 @@ _CONTENT_TYPES = {
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".gz": "application/gzip",
+    ".js": "text/javascript; charset=utf-8",  # the search page's Pagefind modules
+    ".css": "text/css; charset=utf-8",
+    ".wasm": "application/wasm",
+    **{f".{f.suffix}": f.content_type for f in CITATION_FORMATS},
 }
-_DATA_SUFFIXES = frozenset({".ttl", ".nt", ".jsonld", ".json", ".gz"})
+_DATA_SUFFIXES = frozenset({".ttl", ".nt", ".jsonld", ".json", ".gz",
+                            *(f".{f.suffix}" for f in CITATION_FORMATS)})
 _CORS = {"Access-Control-Allow-Origin": "*",
          "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Vary"}
 
@@ -735,21 +764,11 @@ class _Api:
 # --------------------------------------------------------------------------- the app
 
 
-_SPARQL_FORM = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title></head>
-<body><main><h1>SPARQL endpoint</h1>
-<p>A read-only SPARQL 1.1 Protocol endpoint over the catalogue and the ontology.</p>
-<form method="get" action="sparql"><label for="q">Query</label><br>
-<textarea id="q" name="query" rows="10" cols="80">SELECT ?resource ?title WHERE {
-  ?resource a &lt;http://schema.org/CreativeWork&gt; ;
-            &lt;http://purl.org/dc/terms/title&gt; ?title .
-} LIMIT 10</textarea><br><button type="submit">Run</button></form></main></body></html>
-"""
-
-
 def create_app(
-    site: str | Path,
+    site: str | Path | None = None,
     *,
+    endpoint: str | None = None,
+    graph: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     row_limit: int = DEFAULT_ROW_LIMIT,
     max_query_length: int = DEFAULT_MAX_QUERY_LENGTH,
@@ -770,7 +789,20 @@ def create_app(
     where clients reach the server (default: the catalogue's base IRI): the SPARQL
     endpoint and the OAI-PMH ``baseURL`` are named from it, never from ``Host``.
     *queries* replaces the shipped named queries of the API.
+    With *endpoint* (a SPARQL query URL) and no *site*, records come from the store
+    ``push`` filled (its *graph*, default the default graph): :mod:`csec_ld.remote`.
     """
+    if endpoint is not None:
+        if site is not None:
+            raise UsageError("serve: give a site or --endpoint, not both")
+        from .remote import create_remote_app
+
+        remote_app: Starlette = create_remote_app(endpoint, graph=graph, timeout=timeout,
+                                                  max_query_length=max_query_length,
+                                                  row_limit=row_limit)
+        return remote_app
+    if site is None:
+        raise UsageError("serve: give a site folder (or --endpoint)")
     root = Path(site)
     if not is_site(root):
         raise UsageError(f"{root}: not a site written by `csec-ld publish`")
@@ -782,6 +814,7 @@ def create_app(
                      network="allow" if allow_network_in_queries else "deny")
     withdrawn = read_withdrawn(root)
     api = _Api(sparql.pool, timeout, row_limit, queries)
+    workbench = Workbench(root, sparql, api)  # the HTML pages; queries run through the pool
     catalog_nt = root / "catalog.nt"
     data_mtime = catalog_nt.stat().st_mtime if catalog_nt.is_file() else time.time()
 
@@ -822,8 +855,9 @@ def create_app(
     def served_links(rel: str, body: bytes) -> bytes:
         """Where the site is served away from its base (``--public-url``, e.g. staging),
         the links harvesters follow point at the served origin: the change feed's pages,
-        the Hydra pages and the sitemaps (whose URLs must be on the sitemap's host). The
-        IRIs of the records in them stay what they are: identifiers, not links."""
+        the event stream's, the Hydra pages and the sitemaps (whose URLs must be on the
+        sitemap's host). The IRIs of the records in them stay what they are: identifiers,
+        not links."""
         if not moved:
             return body
         assert site_base is not None
@@ -867,6 +901,8 @@ def create_app(
         else:
             candidates = {"html": f"{stem}/index.html", "ttl": f"{stem}.ttl",
                           "jsonld": f"{stem}.jsonld", "nt": f"{stem}.nt"}
+            if parts[0] == "resource":  # a record: its citation too
+                candidates.update({f.suffix: f"{stem}.{f.suffix}" for f in CITATION_FORMATS})
         media = dict(VARIANTS)
         return {media[k]: v for k, v in candidates.items() if files.get(v) is not None}
 
@@ -891,9 +927,9 @@ def create_app(
             if len(parts) <= 1:
                 offered = variants([])  # the home page is the catalogue too
                 return negotiated(request, offered)
-            return serve_file(request, rel)
+            return serve_file(request, rel, page_links(request))
         if "." in last:
-            return serve_file(request, "/".join(parts))
+            return serve_file(request, "/".join(parts), page_links(request))
         offered = variants(parts)
         if not offered:
             return _error(404, "not found")
@@ -942,7 +978,51 @@ def create_app(
                           + ", ".join(offered), headers)
         rel = offered[chosen]
         headers["Content-Location"] = url(rel)
+        record_id = record_of(request)
+        if record_id is not None:  # a record's IRI: its signposts too
+            sign = signposts(record_id, landing_page=chosen == "text/html")
+            headers["Link"] = ", ".join(x for x in (links, sign) if x)
         return serve_file(request, rel, headers)
+
+    signpost_cache: dict[tuple[str, bool], tuple[str, str]] = {}
+    record_base = dataset_iri[: -len("dataset")] if dataset_iri else None
+
+    def record_of(request: Request) -> str | None:
+        """The id of the record whose IRI or HTML page *request* asks for, or None."""
+        parts = request.url.path.split("/")[1:]
+        if len(parts) == 2 and parts[0] == "resource" and "." not in parts[1]:
+            return parts[1] or None
+        if len(parts) == 3 and parts[0] == "resource" and parts[2] in ("", "index.html"):
+            return parts[1] or None
+        return None
+
+    def page_links(request: Request) -> dict[str, str] | None:
+        """The ``Link`` header of a record's HTML page (its signposts), or None."""
+        record_id = record_of(request)
+        sign = signposts(record_id, landing_page=True) if record_id is not None else ""
+        return {"Link": sign} if sign else None
+
+    def signposts(record_id: str, *, landing_page: bool) -> str:
+        """The FAIR Signposting links of a record (see :mod:`csec_ld.signposting`), from
+        its N-Triples file; "" if it has none."""
+        f = files.get(f"resource/{record_id}.nt")
+        if f is None or record_base is None:
+            return ""
+        key = (record_id, landing_page)
+        cached = signpost_cache.get(key)
+        if cached is not None and cached[0] == f.etag:
+            return cached[1]
+        try:
+            triples = list(pyoxigraph.parse(f.body, format=RdfFormat.N_TRIPLES))
+        except SyntaxError:
+            return ""  # not a file publish wrote: no signposts rather than an error
+        links = record_signposts(f"{record_base}resource/{record_id}", triples,
+                                 DATA_FORMATS, landing_page=landing_page)
+        if len(signpost_cache) >= 10_000:
+            signpost_cache.clear()
+        value = link_header(links)
+        signpost_cache[key] = (f.etag, value)
+        return value
 
     async def sparql_endpoint(request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -954,43 +1034,31 @@ def create_app(
         bad = check_request(request)
         if bad:
             return bad
-        params: list[tuple[str, str]] = urllib.parse.parse_qsl(
-            request.url.query, keep_blank_values=True)
-        if request.method == "POST":
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > max_query_length:
-                    return _error(413, f"the request body is longer than {max_query_length} "
-                                  "bytes", _CORS)
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                return _error(400, "the request body is not UTF-8", _CORS)
-            if ctype == "application/sparql-update":
-                return _error(403, "this endpoint is read-only: updates are refused", _CORS)
-            if ctype == "application/x-www-form-urlencoded":
-                params += urllib.parse.parse_qsl(text, keep_blank_values=True)
-            elif ctype == "application/sparql-query":
-                params.append(("query", text))
-            else:
-                return _error(415, "POST a query as application/sparql-query or "
-                              "application/x-www-form-urlencoded", _CORS)
-        if any(name in ("update", "using-graph-uri", "using-named-graph-uri")
-               for name, _ in params):
-            return _error(403, "this endpoint is read-only: updates are refused", _CORS)
+        try:
+            params = await read_query_request(request, max_query_length)
+        except RequestError as exc:
+            return _error(exc.status, str(exc), _CORS)
         queries = [v for k, v in params if k == "query"]
         if not queries:
             wants_html = negotiate(request.headers.get("accept"),
                                    ["application/sparql-results+json", "text/html"])
             if request.method == "GET" and wants_html == "text/html":
-                return Response(_SPARQL_FORM, media_type="text/html; charset=utf-8")
+                return await workbench.sparql_page(prefix(request), None, [], dict(params))
             return _error(400, "missing the 'query' parameter", _CORS)
         if len(queries) > 1:
             return _error(400, "give exactly one 'query' parameter", _CORS)
         query = queries[0]
         graphs = [v for k, v in params if k == "default-graph-uri"]
+        # ?format= picks a result format by name or media type (the workbench's downloads).
+        formats = [v for k, v in params if k == "format"]
+        if len(formats) > 1 or any(download_media(f) is None for f in formats):
+            return _error(400, "give at most one 'format', one of "
+                          + ", ".join(sorted({*SPARQL_DOWNLOADS["table"],
+                                              *SPARQL_DOWNLOADS["graph"]})), _CORS)
+        if not formats and negotiate(request.headers.get("accept"),
+                                     [*(m for m, _ in _RESULT_FORMATS + _GRAPH_FORMATS),
+                                      "text/html"]) == "text/html":
+            return await workbench.sparql_page(prefix(request), query, graphs, {})
         try:
             check_nesting(query)
             for g in graphs:
@@ -1011,6 +1079,12 @@ def create_app(
             return _error(500, str(exc), _CORS)
         offered = _GRAPH_FORMATS if result.kind == "graph" else _RESULT_FORMATS
         chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
+        if formats:
+            chosen = download_media(formats[0], result.kind)
+            if chosen is None:
+                named = SPARQL_DOWNLOADS["graph" if result.kind == "graph" else "table"]
+                return _error(400, f"format {formats[0]!r} does not fit this query's result "
+                              f"(use one of {', '.join(named)})", _CORS)
         headers = {**_CORS, "Vary": "Accept"}
         if chosen is None:
             return _error(406, "none of the result formats is acceptable: "
@@ -1123,6 +1197,28 @@ def create_app(
         body = (await anyio.to_thread.run_sync(format_result, answer.result, key)).encode()
         return api_response(request, body, media, headers)
 
+    async def queries_index(request: Request) -> Response:
+        bad = check_request(request)
+        if bad:
+            return bad
+        if not request.url.path.endswith("/"):
+            return Response(status_code=308, headers={"Location": prefix(request) + "queries/"})
+        return workbench.queries_page(prefix(request))
+
+    async def query_form(request: Request) -> Response:
+        bad = check_request(request)
+        if bad:
+            return bad
+        pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
+        return await workbench.query_page(prefix(request), request.path_params["name"], pairs)
+
+    async def api_openapi_page(request: Request) -> Response:
+        bad = check_request(request)
+        if bad:
+            return bad
+        doc = json.loads(api_documents(prefix(request))[1])
+        return workbench.openapi_page(prefix(request), doc)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return _error(404, "not found")
 
@@ -1154,6 +1250,10 @@ def create_app(
         Route("/api/queries", api_list, methods=api_methods),
         Route("/api/queries/{name}", api_query, methods=api_methods),
         Route("/api/openapi.json", api_openapi, methods=api_methods),
+        Route("/api/openapi.html", api_openapi_page, methods=["GET"]),
+        Route("/queries", queries_index, methods=["GET"]),
+        Route("/queries/", queries_index, methods=["GET"]),
+        Route("/queries/{name}", query_form, methods=["GET"]),
         Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
     ]
     @contextlib.asynccontextmanager
@@ -1259,11 +1359,18 @@ def serve(
     memory_mb: int = DEFAULT_MEMORY_MB,
     allow_network_in_queries: bool = False,
     catalog: str | Path | None = None,
+    queries: dict[str, NamedQuery] | None = None,
+    store_endpoint: str | None = None,
+    graph: str | None = None,
 ) -> None:
     """Serve a site (or sources, published first) on *host*:*port* until interrupted.
 
+    With *store_endpoint* (a SPARQL query URL of a store ``push`` filled, its *graph*)
+    and no site, record IRIs and data files come from the store (:mod:`csec_ld.remote`).
+
     With *store* (an embedded store filled by ``csec-ld load``), ``/sparql`` and the
     query API answer from it instead of a store made from the site's dump.
+    *queries* replaces the shipped named queries (``queries_with(DIR)`` adds a user's).
     *public_url* (default ``http://HOST:PORT/``) is where clients reach the server.
     """
     import uvicorn
@@ -1277,13 +1384,22 @@ def serve(
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        if store_endpoint is not None:
+            if site_or_sources:
+                raise UsageError("--endpoint: serves from the store alone; give no site "
+                                 "or sources")
+            uvicorn.run(create_app(endpoint=store_endpoint, graph=graph, timeout=timeout,
+                                   max_query_length=max_query_length, row_limit=row_limit),
+                        host=host, port=port, log_level=log_level)
+            return
         with prepare_site(site_or_sources, base=base, validate=validate,
                           sparql_endpoint=endpoint, catalog=catalog) as site:
             app = create_app(site, timeout=timeout, row_limit=row_limit,
                              max_query_length=max_query_length, store=store,
                              public_url=public_url, workers=workers, queue=queue,
                              memory_mb=memory_mb,
-                             allow_network_in_queries=allow_network_in_queries)
+                             allow_network_in_queries=allow_network_in_queries,
+                             queries=queries)
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         if previous is not None:

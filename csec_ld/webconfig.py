@@ -14,8 +14,9 @@ Both configurations do what ``csec-ld serve`` does with the site's files:
 * every extension-less IRI (``/resource/{id}``, ``/type/{id}``, ``/topic/{id}``,
   ``/country/{A3}``, ``/agent/{id}``, ``/project/{id}``, ``/catalog``, the home page)
   negotiates among the variants that exist (``{iri}/index.html``, ``{iri}.ttl``,
-  ``.jsonld``, ``.nt``) by ``Accept`` with q-values, with ``Vary: Accept``,
-  ``Content-Location`` and one ``Link: <...>; rel="alternate"; type=...`` per variant;
+  ``.jsonld``, ``.nt``; a record's citation ``.bib``, ``.ris``, ``.csljson`` too) by
+  ``Accept`` with q-values, with ``Vary: Accept``, ``Content-Location`` and one
+  ``Link: <...>; rel="alternate"; type=...`` per variant;
   nothing acceptable gives 406;
 * a withdrawn record answers 410: its tombstone page to clients that take HTML, its
   line of text to the others;
@@ -23,6 +24,11 @@ Both configurations do what ``csec-ld serve`` does with the site's files:
 * ``catalog.nt`` (``.ttl``, ``.jsonld``) is sent as its precompressed ``.gz`` twin to
   clients that accept gzip; ``catalog.nt.gz`` is ``application/gzip`` at its own URL;
 * dotfiles and the configuration files themselves are never served (404).
+
+FAIR Signposting (:mod:`csec_ld.signposting`) is not sent as headers here: its links differ
+per record (its DOI, class and licence), which would take one ``map`` entry per record; the
+record pages carry them as ``<link>`` elements, which level 1 allows, and ``serve`` sends
+them as headers too.
 
 Neither server parses q-values by itself in a way we can use (nginx has no negotiation;
 Apache's mod_negotiation needs a type map per IRI and weighs ``*/*`` differently), so
@@ -47,6 +53,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .citations import CITATION_FORMATS
 
 __all__ = [
     "FORMATS",
@@ -101,12 +109,15 @@ FORMATS: tuple[Format, ...] = (
     Format("ttl", "text/turtle", ("application/x-turtle",)),
     Format("jsonld", "application/ld+json", ("application/json",)),
     Format("nt", "application/n-triples"),
+    # a record's citation: only records have these files
+    *(Format(f.suffix, f.media) for f in CITATION_FORMATS),
 )
 _PLAIN = Format("plain", "text/plain")
 #: File suffix of each variant, relative to the IRI's path.
-_SUFFIX = {"html": "/index.html", "ttl": ".ttl", "jsonld": ".jsonld", "nt": ".nt"}
+_SUFFIX = {"html": "/index.html", "ttl": ".ttl", "jsonld": ".jsonld", "nt": ".nt",
+           **{f.suffix: f".{f.suffix}" for f in CITATION_FORMATS}}
 #: Files that get ``Access-Control-Allow-Origin: *`` (``serve``'s data suffixes).
-_CORS_SUFFIXES = ("ttl", "nt", "jsonld", "json", "gz")
+_CORS_SUFFIXES = ("ttl", "nt", "jsonld", "json", "gz", *(f.suffix for f in CITATION_FORMATS))
 #: The dumps that have a ``.gz`` twin.
 _DUMP_SUFFIXES = ("ttl", "nt", "jsonld")
 _EXPOSE = "ETag, Last-Modified, Content-Location, Link, Vary"
@@ -125,6 +136,7 @@ _CONTENT_TYPES = {
     "xml": "application/xml; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
     "gz": "application/gzip",
+    **{f.suffix: f.content_type for f in CITATION_FORMATS},
 }
 
 
@@ -270,8 +282,9 @@ def _program() -> tuple[Step, ...]:
             ("location", location))))
     # 5. A withdrawn record (it has a text in GONE_FOLDER) is gone, in every format:
     #    its page if the client takes HTML (and not text/plain more), else its text.
+    data = "|".join(re.escape(_SUFFIX[f.key]) for f in FORMATS if f.key != "html")
     steps.append(Match("{R}", f"^({_SEGMENTS})resource/([^/.]+)"
-                              r"(?:/|/index\.html|\.html|\.ttl|\.jsonld|\.nt)?$", (
+                              rf"(?:/|/index\.html|\.html|{data})?$", (
         ("g_test", "{1}" + GONE_FOLDER + "/{2}.txt"),
         ("g_text", "{P}{1}" + GONE_FOLDER + "/{2}.txt"),
         ("g_page", "{P}{1}resource/{2}/index.html"))))
@@ -361,7 +374,7 @@ def nginx_config(base: str = "") -> str:
         "}",
         "default_type application/octet-stream;",
         "charset utf-8;",
-        "charset_types text/turtle text/plain application/xml;  # and text/html",
+        "charset_types " + " ".join(_CHARSET_TYPES) + ";  # and text/html",
         "index index.html;",
         "gzip on;",
         "gzip_vary on;",
@@ -446,6 +459,9 @@ def nginx_config(base: str = "") -> str:
     return "\n".join(out)
 
 
+#: The types nginx sends with ``; charset=utf-8`` (as ``serve`` does; text/html always).
+_CHARSET_TYPES = sorted(media.split(";")[0] for media in _CONTENT_TYPES.values()
+                        if "charset" in media and not media.startswith("text/html"))
 _NGINX_TYPES = {
     **{ext: media.replace("; charset=utf-8", "") for ext, media in _CONTENT_TYPES.items()},
     "jsonl": "application/jsonl",

@@ -72,6 +72,11 @@ MORE_ACCEPT = [
     "",
     ",,application/n-triples,,",
     "application/*",
+    # a record's citation (csec_ld.citations.CITATION_FORMATS)
+    "application/x-bibtex",
+    "application/x-research-info-systems;q=0.9, application/vnd.citationstyles.csl+json",
+    "application/vnd.citationstyles.csl+json;q=0.5, text/html;q=0.4",
+    "application/x-bibtex;q=0.2, application/*;q=0.3",
 ]
 #: Where nginx and Apache answer otherwise than ``serve`` (README, "known differences"):
 #: (Accept, serve's choice, the web servers' choice). A rule reads one q per range:
@@ -82,7 +87,7 @@ KNOWN_DIFFERENCES = [
     ("text/turtle;q=0.1, text/turtle;q=0.9, text/html;q=0.5", "text/turtle", "text/html"),
 ]
 WITHDRAWN_PATHS = [GONE, GONE + "/", GONE + "/index.html", GONE + ".ttl", GONE + ".jsonld",
-                   GONE + ".nt"]
+                   GONE + ".nt", GONE + ".bib", GONE + ".ris", GONE + ".csljson"]
 WITHDRAWN_ACCEPT = [None, "text/html", "text/turtle", "application/ld+json",
                     "application/n-triples", "application/xhtml+xml,text/html;q=0.9,*/*;q=0.8",
                     "image/png", "text/plain, text/html;q=0.5", "text/html, text/plain"]
@@ -465,7 +470,8 @@ def test_known_differences(web: dict[str, str], serve: dict[str, str], accept: s
 @pytest.mark.parametrize(
     "path",
     ["/", "/type/", f"/resource/{RECORD}/", f"/resource/{RECORD}/index.html", "/catalog.ttl",
-     f"/resource/{RECORD}.nt", "/agent/ilo.jsonld", "/sitemap.xml", "/robots.txt",
+     f"/resource/{RECORD}.nt", f"/resource/{RECORD}.bib", f"/resource/{RECORD}.ris",
+     f"/resource/{RECORD}.csljson", "/agent/ilo.jsonld", "/sitemap.xml", "/robots.txt",
      "/context/1.0.jsonld", "/void.ttl", "/no-such-page", "/resource/no-such-record",
      "/source", "/source/", "/changes", "/changes/index.json"],
 )
@@ -560,3 +566,17 @@ def test_apache_under_an_alias(apache: dict[str, str], serve: dict[str, str], pa
                                accept: str) -> None:
     got = answer(apache["root"] + ALIAS + path, accept, prefix=ALIAS)
     assert got == served(serve["sub"], path, accept)
+
+
+@pytest.mark.parametrize("path", [f"/resource/{RECORD}", f"/resource/{RECORD}/"])
+def test_signposting_in_the_page_as_serve_sends_it(web: dict[str, str], serve: dict[str, str],
+                                                   path: str) -> None:
+    """nginx and Apache send no signposting headers (a Link per record would be one map
+    entry per record): the record page's <link> elements carry the same signposts as
+    the Link headers of ``serve``, as the PyPI signposting client reads them."""
+    signposting = pytest.importorskip("signposting")
+    in_page = signposting.find_signposting_html(web["root"] + path)
+    in_headers = signposting.find_signposting_http(serve["root"] + path)
+    assert in_page.citeAs is not None and in_page.describedBy and in_page.types
+    drop = lambda s: {(str(x.rel), str(x.target), x.type) for x in s}  # noqa: E731 - no context
+    assert drop(in_page) == drop(in_headers)

@@ -31,12 +31,15 @@ from . import (
               help="SHACL shapes to validate with (default: the shipped shapes).")
 @click.option("--sparql-endpoint", metavar="URL",
               help="The SPARQL endpoint to name in void.ttl and on the home page.")
+@click.option("--full", is_flag=True,
+              help="Rebuild every page, even of records unchanged since the site was written "
+              "(by default only what changed is redone; the site is the same either way).")
 @workers_option
 @quiet_option
 @reports_errors
 def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog: Path | None,
             no_validate: bool, shapes: Path | None, sparql_endpoint: str | None,
-            workers: int | None, quiet: bool) -> None:
+            workers: int | None, quiet: bool, full: bool) -> None:
     """Validate the records and write a static linked-data site.
 
     SOURCES are record files or folders (default: data/). The site holds a page
@@ -44,6 +47,8 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog:
     and project, the catalogue dumps, void.ttl, a paged JSON-LD catalogue,
     sitemap.xml and robots.txt. A withdrawn record gets a tombstone page only.
     Nothing is written if a record has a problem or violates the shapes.
+    Into a site it wrote before, only the records that changed are redone
+    (--full: all of them).
 
     Example: csec-ld publish data/ -o site/ && csec-ld serve site/
     """
@@ -53,9 +58,10 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog:
         result = run_publish(list(sources) or ["data"], out_dir, base=base,
                              validate=not no_validate, shapes=shapes,
                              sparql_endpoint=sparql_endpoint, workers=workers,
-                             on_progress=advance, catalog=catalog)
+                             on_progress=advance, catalog=catalog, full=full)
     withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
-    click.echo(f"{result.records} records{withdrawn}, {result.triples} triples, "
+    reused = f", {result.reused} unchanged" if result.reused else ""
+    click.echo(f"{result.records} records{withdrawn}{reused}, {result.triples} triples, "
                f"{len(result.files)} files → {out_dir}/")
 
 
@@ -90,11 +96,21 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog:
 @click.option("--allow-network-in-queries", is_flag=True,
               help="Run queries even where workers cannot be cut off from the network "
               "(no libseccomp): SERVICE could then reach any URL. Not for public servers.")
+@click.option("--queries", "queries_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Add the documented .rq files of DIR to the named queries (API and pages).")
+@click.option("--endpoint", "store_endpoint", metavar="QUERY_URL",
+              help="Serve record IRIs and data files from the SPARQL store `csec-ld push` "
+              "filled (its query URL, e.g. http://localhost:7878/query), with no site folder.")
+@click.option("--graph", metavar="IRI",
+              help="With --endpoint: the named graph `push --graph` filled (default: the "
+              "default graph).")
 @reports_errors
 def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
           catalog: Path | None, no_validate: bool, timeout: float, row_limit: int,
           max_query_length: int, store: Path | None, public_url: str | None, workers: int,
-          queue: int, memory_mb: int, allow_network_in_queries: bool) -> None:
+          queue: int, memory_mb: int, allow_network_in_queries: bool,
+          queries_dir: Path | None, store_endpoint: str | None = None,
+          graph: str | None = None) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
 
@@ -105,12 +121,15 @@ def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | N
 
     Example: csec-ld serve site/ --port 8080 --public-url https://csec.example.org/
     """
+    from ..query import queries_with
     from ..server import serve as run_serve
 
+    named = queries_with(queries_dir)  # a bad .rq file stops here, before the server starts
     click.echo(f"serving on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql, "
                f"queries: http://{host}:{port}/api/queries); Ctrl-C stops", err=True)
     run_serve(list(site_or_sources) or None, host=host, port=port, base=base,
               validate=not no_validate, timeout=timeout, row_limit=row_limit,
               max_query_length=max_query_length, store=store, public_url=public_url,
               workers=workers, queue=queue, memory_mb=memory_mb,
-              allow_network_in_queries=allow_network_in_queries, catalog=catalog)
+              allow_network_in_queries=allow_network_in_queries, catalog=catalog,
+              queries=named, store_endpoint=store_endpoint, graph=graph)

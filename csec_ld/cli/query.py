@@ -13,8 +13,9 @@ from ..http import format_size, parse_size
 from ..query import (
     GRAPH_FORMATS,
     TABLE_FORMATS,
+    NamedQuery,
     load_query_file,
-    named_queries,
+    queries_with,
     query_and_format,
     resolve_query,
 )
@@ -52,9 +53,9 @@ class _Size(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def _listing() -> str:
+def _listing(queries: dict[str, NamedQuery]) -> str:
     lines = []
-    for q in named_queries().values():
+    for q in queries.values():
         lines.append(f"{q.name}\n  {q.summary}")
         for p in q.parameters:
             lines.append(f"  -p {p.describe()}" + (f": {p.help}" if p.help else ""))
@@ -69,6 +70,8 @@ def _listing() -> str:
 @click.option("-e", "--sparql", metavar="QUERY",
               help="Run this SPARQL text instead of a named query.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
+@click.option("--queries", "queries_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Add the documented .rq files of DIR to the named queries (checked first).")
 @click.option("--show", is_flag=True,
               help="Print the query with its parameters bound; do not run it.")
 @click.option("--data", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
@@ -95,7 +98,8 @@ def _listing() -> str:
 def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
           show: bool, data: tuple[Path, ...], catalog: Path | None, store: Path | None,
           endpoint: str | None, timeout: float, max_response_size: int,
-          fmt: str | None, width: int | None, no_truncate: bool, graph: str | None) -> None:
+          fmt: str | None, width: int | None, no_truncate: bool, graph: str | None,
+          queries_dir: Path | None) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
@@ -104,14 +108,19 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
     CSEC_LD_ENDPOINT_PASSWORD. --timeout covers the endpoint's whole answer, and
     an answer larger than --max-response-size is refused.
 
+    \b
     Example: csec-ld query by-country -p country=PHL -f csv
+             csec-ld query --queries my-queries/ my-query -p since=2010
     """
+    available = queries_with(queries_dir)  # the shipped queries, and DIR's (checked)
     if list_queries:
-        click.echo(_listing(), nl=False)
+        click.echo(_listing(available), nl=False)
         return
     if bool(query) == bool(sparql):
         raise UsageError("give a query name or FILE.rq, or -e 'SELECT ...' (see --list)")
-    if query and (query.endswith(".rq") or _is_file(query)):
+    if query and query in available:
+        named = available[query]
+    elif query and (query.endswith(".rq") or _is_file(query)):
         named = load_query_file(query)
     else:
         named = resolve_query(query or sparql or "")

@@ -110,6 +110,14 @@ class SchemaOrgProfile(Profile):
                 parent = iri(ctx.registry.agents[agent.part_of].iri)
                 prop = "parentOrganization" if agent.kind == "organization" else "isPartOf"
                 yield Triple(node, iri(S + prop), parent)
+        # The record's type (additionalType) and topics (about) as defined terms with
+        # their labels: so that a page's JSON-LD names every node it points at.
+        by_iri = {c.iri: c for c in (*ctx.vocab.types, *ctx.vocab.topics)}
+        for concept_iri in sorted(used.concepts):
+            node = iri(concept_iri)
+            yield Triple(node, RDF_TYPE, iri(S + "DefinedTerm"))
+            for lang, text in sorted(by_iri[concept_iri].labels.items()):
+                yield Triple(node, name, Literal(text, language=lang))
 
     def catalog(self, ctx: Context, record_ids: Iterable[str]) -> Iterator[Triple]:
         cat = ctx.catalog
