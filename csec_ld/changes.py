@@ -126,7 +126,27 @@ def record_changes(record: Record) -> list[Change]:
     return out
 
 
-class ChangeFeed:
+class PagedFeed:
+    """What the change feed and the event stream share: the catalogue, where the feed's
+    folder (:attr:`folder`) is served, and the size of its pages."""
+
+    folder = FOLDER
+
+    def __init__(self, catalog: Catalog, base_url: str | None = None, *,
+                 page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.catalog = catalog
+        self.base_url = base_url or catalog.base
+        if not self.base_url.endswith("/"):
+            self.base_url += "/"
+        self.page_size = page_size
+
+    def url(self, name: str) -> str:
+        return f"{self.base_url}{self.folder}/{name}"
+
+
+class ChangeFeed(PagedFeed):
     """Collect records' changes, then write the feed's documents.
 
     *base_url* is where the site is served (default: the catalogue's base IRI);
@@ -136,13 +156,7 @@ class ChangeFeed:
     def __init__(
         self, catalog: Catalog, base_url: str | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        self.catalog = catalog
-        self.base_url = base_url or catalog.base
-        if not self.base_url.endswith("/"):
-            self.base_url += "/"
-        self.page_size = page_size
+        super().__init__(catalog, base_url, page_size=page_size)
         self.changes: list[Change] = []
 
     def add(self, record: Record) -> None:
@@ -151,9 +165,6 @@ class ChangeFeed:
     def add_changes(self, changes: Iterable[Change]) -> None:
         """Activities found elsewhere (by :func:`record_changes`, in a worker process)."""
         self.changes.extend(changes)
-
-    def url(self, name: str) -> str:
-        return f"{self.base_url}{FOLDER}/{name}"
 
     def _activity(self, change: Change) -> dict[str, Any]:
         iri = self.catalog.record_iri(change.record_id)

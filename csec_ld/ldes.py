@@ -45,7 +45,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from .changes import Change, write_pages
+from .changes import Change, PagedFeed, write_pages
 from .sources import Catalog
 
 __all__ = ["DEFAULT_PAGE_SIZE", "FOLDER", "LDES_MEDIA_TYPE", "EventStream", "write_event_stream"]
@@ -71,22 +71,18 @@ def _timestamp(change: Change) -> str:
     return str(Literal(change.published, datatype=_XSD_DATETIME))
 
 
-class EventStream:
+class EventStream(PagedFeed):
     """Collect change entries, then write the stream's Turtle documents.
 
     *base_url* is where the site is served (default: the catalogue's base IRI); the
     stream lives at ``{base_url}ldes/``.
     """
 
+    folder = FOLDER
+
     def __init__(self, catalog: Catalog, base_url: str | None = None, *,
                  page_size: int = DEFAULT_PAGE_SIZE) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        self.catalog = catalog
-        self.base_url = base_url or catalog.base
-        if not self.base_url.endswith("/"):
-            self.base_url += "/"
-        self.page_size = page_size
+        super().__init__(catalog, base_url, page_size=page_size)
         self._latest: dict[str, Change] = {}
 
     def add_changes(self, changes: Iterable[Change]) -> None:
@@ -95,9 +91,6 @@ class EventStream:
             known = self._latest.get(change.record_id)
             if known is None or (change.date, change.order) > (known.date, known.order):
                 self._latest[change.record_id] = change
-
-    def url(self, name: str) -> str:
-        return f"{self.base_url}{FOLDER}/{name}"
 
     @property
     def stream_iri(self) -> str:
