@@ -726,7 +726,7 @@ def labels(engine: Engine, iris: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in label_queries(iris):
         for row in engine.query(text):
-            iri, label = row["iri"], row["label"]
+            iri, label = row.get("iri"), row.get("label")  # an endpoint may answer anything
             if isinstance(iri, NamedNode) and isinstance(label, RdfLiteral):
                 key = iri.value
                 found[key] = min(found.get(key, label.value), label.value)

@@ -309,7 +309,7 @@ def other() -> Iterator[Hostile]:
 
 def _query(url: str, sparql: str, *options: str) -> tuple[Result, float]:
     start = time.monotonic()
-    result = CliRunner().invoke(main, ["query", "--endpoint", url, "-q", sparql, *options])
+    result = CliRunner().invoke(main, ["query", "--endpoint", url, "-e", sparql, *options])
     return result, time.monotonic() - start
 
 
@@ -421,7 +421,7 @@ def test_engine_limits_are_keywords(hostile: Hostile) -> None:
         engine.query(ASK)
     with pytest.raises(Exception, match="--max-response-size"):
         RemoteEngine(hostile.base, max_response_size=0)
-    result = CliRunner().invoke(main, ["query", "--endpoint", hostile.base, "-q", ASK,
+    result = CliRunner().invoke(main, ["query", "--endpoint", hostile.base, "-e", ASK,
                                        "--max-response-size", "lots"])
     assert result.exit_code == 2 and "is not a size" in result.stderr
 
