@@ -52,15 +52,18 @@ def main(records: int = 2000, citeproc_records: int = 200) -> None:
         warm = _per_record(items, s.style, fast=True)
         rows.append((s.label, slow, cold, warm))
     rows.append(("both", *(sum(r[i] for r in rows) for i in (1, 2, 3))))
-    print(f"{len(items)} records (citeproc-py: the first {len(sample)}), "
-          f"CPU ms per record (time.process_time)")
-    print(f"{'style':<8} {'citeproc-py':>12} {'fast, cold':>11} {'fast, warm':>11} "
-          f"{'ratio':>7}")
+    print(
+        f"{len(items)} records (citeproc-py: the first {len(sample)}), "
+        f"CPU ms per record (time.process_time)"
+    )
+    print(f"{'style':<8} {'citeproc-py':>12} {'fast, cold':>11} {'fast, warm':>11} {'ratio':>7}")
     for label, slow, cold, warm in rows:
         print(f"{label:<8} {slow:>12.3f} {cold:>11.3f} {warm:>11.4f} {slow / warm:>6.0f}x")
     stats = citations._STATS
-    print(f"templates made {stats['templates']}, shapes left to citeproc-py "
-          f"{stats['refused']}; cold = templates made during the run, warm = made already")
+    print(
+        f"templates made {stats['templates']}, shapes left to citeproc-py "
+        f"{stats['refused']}; cold = templates made during the run, warm = made already"
+    )
 
 
 if __name__ == "__main__":

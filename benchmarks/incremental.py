@@ -31,9 +31,24 @@ sys.path.insert(0, str(HERE))
 def _publish(catalogue: Path, site: Path, *extra: str) -> tuple[float, str]:
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}  # this checkout's csec_ld
-    done = subprocess.run([sys.executable, "-m", "csec_ld", "publish", str(catalogue), "-o",
-                           str(site), "--quiet", *extra], check=True, capture_output=True,
-                          text=True, cwd=site.parent, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csec_ld",
+            "publish",
+            str(catalogue),
+            "-o",
+            str(site),
+            "--quiet",
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=site.parent,
+        env=env,
+    )
     return time.perf_counter() - start, done.stdout.strip()
 
 
@@ -51,27 +66,39 @@ def _change_one(records: Path) -> str:
 def _same(a: Path, b: Path) -> bool:
     names_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     names_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    return names_a == names_b and all(
-        (a / n).read_bytes() == (b / n).read_bytes() for n in names_a)
+    return names_a == names_b and all((a / n).read_bytes() == (b / n).read_bytes() for n in names_a)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", default="2000,10000",
-                        help="comma-separated catalogue sizes (default: 2000,10000)")
-    parser.add_argument("--check", action="store_true",
-                        help="compare the incremental site with a full one, file by file")
-    parser.add_argument("-j", "--workers", type=int, default=None,
-                        help="worker processes (default: publish's own choice)")
+    parser.add_argument(
+        "--records",
+        default="2000,10000",
+        help="comma-separated catalogue sizes (default: 2000,10000)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the incremental site with a full one, file by file",
+    )
+    parser.add_argument(
+        "-j",
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: publish's own choice)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the catalogues and sites")
     args = parser.parse_args()
     import synth
 
     extra = [] if args.workers is None else ["-j", str(args.workers)]
     base = Path(tempfile.mkdtemp(prefix="csec-ld-incremental-"))
-    lines = ["| records | full publish (s) | incremental, 1 changed (s) | incremental / full "
-             "| full again, --full (s) | unchanged records reused | identical |",
-             "|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| records | full publish (s) | incremental, 1 changed (s) | incremental / full "
+        "| full again, --full (s) | unchanged records reused | identical |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
     try:
         for n in (int(x) for x in args.records.split(",")):
             cat = base / f"catalogue-{n}"
@@ -81,14 +108,21 @@ def main() -> None:
             print(f"  {n:,}: full publish {full:.2f} s", file=sys.stderr, flush=True)
             changed = _change_one(records)
             inc, summary = _publish(cat, site, *extra)
-            print(f"  {n:,}: {changed} changed, incremental {inc:.2f} s ({summary})",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {n:,}: {changed} changed, incremental {inc:.2f} s ({summary})",
+                file=sys.stderr,
+                flush=True,
+            )
             rebuilt, _ = _publish(cat, again, "--full", *extra)
-            reused = next((part.split()[0] for part in summary.split(", ")
-                           if part.endswith(" unchanged")), "0")
+            reused = next(
+                (part.split()[0] for part in summary.split(", ") if part.endswith(" unchanged")),
+                "0",
+            )
             same = ("yes" if _same(site, again) else "NO") if args.check else "not checked"
-            lines.append(f"| {n:,} | {full:.2f} | {inc:.2f} | {inc / full:.1%} "
-                         f"| {rebuilt:.2f} | {int(reused):,} | {same} |")
+            lines.append(
+                f"| {n:,} | {full:.2f} | {inc:.2f} | {inc / full:.1%} "
+                f"| {rebuilt:.2f} | {int(reused):,} | {same} |"
+            )
             print(lines[-1], flush=True)
             if not args.keep:
                 for folder in (site, again, cat):

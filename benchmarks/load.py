@@ -68,7 +68,7 @@ HEAVY_QUERIES: dict[str, str] = {
     # a case-insensitive regular expression over every object, the matches sorted
     # (0.25 s at 10,000 records, 4 s at 100,000)
     "regex": 'SELECT ?s ?o { ?s ?p ?o FILTER(REGEX(STR(?o), "(a|e|i)[^ ]*(o|u)[^ ]*(x|z|q)", '
-             '"i")) } ORDER BY DESC(STR(?o)) ?s',
+    '"i")) } ORDER BY DESC(STR(?o)) ?s',
 }
 BUNDLED = ROOT / "data"
 PAGE_TIMEOUT = 60.0  # seconds for one record page before it counts as an error
@@ -101,8 +101,11 @@ def prepare_site(n: int, work: Path) -> Path:
     start = time.perf_counter()
     print(f"{n:,} records: publishing {sources} into {site}", file=sys.stderr, flush=True)
     publish([sources], site, validate=False)
-    print(f"{n:,} records: published in {time.perf_counter() - start:.1f} s", file=sys.stderr,
-          flush=True)
+    print(
+        f"{n:,} records: published in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return site
 
 
@@ -135,7 +138,7 @@ def _proc_tree(root: int) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry))
     tree, todo = [], [root]
     while todo:
@@ -156,7 +159,7 @@ def cpu_seconds(root: int) -> float:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 after the name
         total += sum(int(f) for f in fields[11:15])
     return total / _TICK
@@ -181,22 +184,41 @@ class ServerProcess:
     def __init__(self, site: Path, port: int, log: Path, extra: list[str]) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "csec_ld", "serve", str(site), "--host", "127.0.0.1",
-             "--port", str(port), *extra],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "csec_ld",
+                "serve",
+                str(site),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.pid = self.process.pid
 
     def wait_ready(self, path: str, deadline: float) -> None:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}):\n"
-                                   + self.tail())
+                raise RuntimeError(
+                    f"the server exited ({self.process.returncode}):\n" + self.tail()
+                )
             try:
                 if httpx.get(self.base + path, timeout=2).status_code == 200:
                     return
@@ -257,12 +279,22 @@ async def http_clients(n: int, base: str, timeout: float) -> AsyncIterator[list[
     is slow to make: made as the others send, it would delay their answers)."""
     tls = ssl.create_default_context()  # one for all (httpx loads certificates for each)
     async with contextlib.AsyncExitStack() as stack:
-        yield [await stack.enter_async_context(
-            httpx.AsyncClient(base_url=base, timeout=timeout, verify=tls)) for _ in range(n)]
+        yield [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, timeout=timeout, verify=tls)
+            )
+            for _ in range(n)
+        ]
 
 
-async def page_client(client: httpx.AsyncClient, ids: list[str], requests: int, seed: int,
-                      deadline: float, result: Scenario) -> None:
+async def page_client(
+    client: httpx.AsyncClient,
+    ids: list[str],
+    requests: int,
+    seed: int,
+    deadline: float,
+    result: Scenario,
+) -> None:
     rng = random.Random(seed)
     for i in range(requests):
         if time.monotonic() > deadline:
@@ -285,14 +317,21 @@ async def page_client(client: httpx.AsyncClient, ids: list[str], requests: int, 
 async def warm_up(base: str, ids: list[str], clients: int) -> None:
     """A few requests, not counted: the server's caches filled."""
     async with http_clients(clients, base, PAGE_TIMEOUT) as pool:
-        await asyncio.gather(*(page_client(c, ids, 2, -1 - seed, math.inf, Scenario("warm-up"))
-                               for seed, c in enumerate(pool)))
+        await asyncio.gather(
+            *(
+                page_client(c, ids, 2, -1 - seed, math.inf, Scenario("warm-up"))
+                for seed, c in enumerate(pool)
+            )
+        )
 
 
 async def heavy_client(client: httpx.AsyncClient, name: str, result: Scenario) -> None:
     try:
-        r = await client.get("/sparql", params={"query": HEAVY_QUERIES[name]},
-                             headers={"Accept": "application/sparql-results+json"})
+        r = await client.get(
+            "/sparql",
+            params={"query": HEAVY_QUERIES[name]},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         status = str(r.status_code)
     except httpx.HTTPError as exc:
         status = type(exc).__name__
@@ -300,8 +339,9 @@ async def heavy_client(client: httpx.AsyncClient, name: str, result: Scenario) -
     result.heavy_by_query.setdefault(name, Counter())[status] += 1
 
 
-async def watch_memory(server: ServerProcess, max_rss: float, result: Scenario,
-                       stopped: asyncio.Event) -> None:
+async def watch_memory(
+    server: ServerProcess, max_rss: float, result: Scenario, stopped: asyncio.Event
+) -> None:
     """Keep the server's peak RSS; over *max_rss* MB, kill it (and say so)."""
     while not stopped.is_set():
         rss = rss_mb(server.pid)
@@ -315,30 +355,55 @@ async def watch_memory(server: ServerProcess, max_rss: float, result: Scenario,
             await asyncio.wait_for(stopped.wait(), 0.25)
 
 
-async def run_scenario(name: str, server: ServerProcess, ids: list[str], args: argparse.Namespace,
-                       deadline: float, heavy: list[str]) -> Scenario:
-    async with http_clients(args.clients, server.base, PAGE_TIMEOUT) as page_pool, \
-            http_clients(len(heavy), server.base, args.heavy_timeout) as heavy_pool:
-        return await _run_scenario(Scenario(name), server, ids, args, deadline,
-                                   list(zip(heavy_pool, heavy, strict=True)), page_pool)
+async def run_scenario(
+    name: str,
+    server: ServerProcess,
+    ids: list[str],
+    args: argparse.Namespace,
+    deadline: float,
+    heavy: list[str],
+) -> Scenario:
+    async with (
+        http_clients(args.clients, server.base, PAGE_TIMEOUT) as page_pool,
+        http_clients(len(heavy), server.base, args.heavy_timeout) as heavy_pool,
+    ):
+        return await _run_scenario(
+            Scenario(name),
+            server,
+            ids,
+            args,
+            deadline,
+            list(zip(heavy_pool, heavy, strict=True)),
+            page_pool,
+        )
 
 
-async def _run_scenario(result: Scenario, server: ServerProcess, ids: list[str],
-                        args: argparse.Namespace, deadline: float,
-                        heavy: list[tuple[httpx.AsyncClient, str]],
-                        page_pool: list[httpx.AsyncClient]) -> Scenario:
+async def _run_scenario(
+    result: Scenario,
+    server: ServerProcess,
+    ids: list[str],
+    args: argparse.Namespace,
+    deadline: float,
+    heavy: list[tuple[httpx.AsyncClient, str]],
+    page_pool: list[httpx.AsyncClient],
+) -> Scenario:
     stopped = asyncio.Event()
     watcher = asyncio.create_task(watch_memory(server, args.max_rss, result, stopped))
     heavy_tasks = [asyncio.create_task(heavy_client(c, q, result)) for c, q in heavy]
     if heavy_tasks:
         await asyncio.sleep(0.5)  # the queries are running before the pages are asked for
-    pages = [page_client(c, ids, args.requests, seed, deadline, result)
-             for seed, c in enumerate(page_pool)]
+    pages = [
+        page_client(c, ids, args.requests, seed, deadline, result)
+        for seed, c in enumerate(page_pool)
+    ]
     work = asyncio.gather(*pages, *heavy_tasks)
     stop = asyncio.create_task(stopped.wait())
     try:
-        done, _ = await asyncio.wait([work, stop], timeout=max(0.0, deadline - time.monotonic()),
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            [work, stop],
+            timeout=max(0.0, deadline - time.monotonic()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         if not done:
             result.note = result.note or "stopped at --time-limit"
         if not done or stop in done:
@@ -365,9 +430,19 @@ async def _run_scenario(result: Scenario, server: ServerProcess, ids: list[str],
 # --------------------------------------------------------------------------- driver
 
 
-COLUMNS = ["records", "scenario", "requests", "p50 ms", "p99 ms", "max ms", "errors",
-           "heavy answers (200/503/other)", "p99 with heavy / alone",
-           "CPU seconds burned in the 5 s after the last answer", "server peak RSS MB"]
+COLUMNS = [
+    "records",
+    "scenario",
+    "requests",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "errors",
+    "heavy answers (200/503/other)",
+    "p99 with heavy / alone",
+    "CPU seconds burned in the 5 s after the last answer",
+    "server peak RSS MB",
+]
 
 
 def _ms(result: Scenario, p: float | None) -> str:
@@ -400,46 +475,71 @@ def rows(n: int, alone: Scenario, loaded: Scenario | None) -> list[list[str]]:
         if result.cpu_cut is not None:
             cpu += f" (killed after {result.cpu_cut:.1f} s)"
         scenario = result.name + (f" ({result.note})" if result.note else "")
-        out.append([f"{n:,}", scenario, str(result.requests), _ms(result, 50), _ms(result, 99),
-                    _ms(result, None), errors, _counts(result.heavy) if result is loaded else "–",
-                    ratio, cpu, f"{result.peak_rss:,.0f}"])
+        out.append(
+            [
+                f"{n:,}",
+                scenario,
+                str(result.requests),
+                _ms(result, 50),
+                _ms(result, 99),
+                _ms(result, None),
+                errors,
+                _counts(result.heavy) if result is loaded else "–",
+                ratio,
+                cpu,
+                f"{result.peak_rss:,.0f}",
+            ]
+        )
     return out
 
 
 def table(lines: list[list[str]], window: float) -> str:
     header = [c.replace("the 5 s", f"the {window:g} s") for c in COLUMNS]
-    text = ["| " + " | ".join(header) + " |",
-            "|" + "|".join("---:" if i != 1 else "---" for i in range(len(header))) + "|"]
+    text = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if i != 1 else "---" for i in range(len(header))) + "|",
+    ]
     text += ["| " + " | ".join(line) + " |" for line in lines]
     return "\n".join(text)
 
 
-def measure(n: int, args: argparse.Namespace, work: Path, deadline: float
-            ) -> tuple[list[list[str]], dict[str, Counter[str]]]:
+def measure(
+    n: int, args: argparse.Namespace, work: Path, deadline: float
+) -> tuple[list[list[str]], dict[str, Counter[str]]]:
     site = prepare_site(n, work)
     ids = record_ids(site)
     if not ids:
         raise SystemExit(f"{site}: no record pages")
     if time.monotonic() > deadline:
         raise SystemExit("--time-limit reached before serving")
-    server = ServerProcess(site, args.port or _free_port(), work / f"server-{n}.log",
-                           shlex.split(args.serve_args))
+    server = ServerProcess(
+        site, args.port or _free_port(), work / f"server-{n}.log", shlex.split(args.serve_args)
+    )
     try:
-        print(f"{n:,} records: serving {site} (pid {server.pid}, {server.base})",
-              file=sys.stderr, flush=True)
+        print(
+            f"{n:,} records: serving {site} (pid {server.pid}, {server.base})",
+            file=sys.stderr,
+            flush=True,
+        )
         server.wait_ready("/resource/" + urllib.parse.quote(ids[0]), deadline)
         kinds = [k.strip() for k in args.heavy_queries.split(",") if k.strip()]
         heavy = [kinds[i % len(kinds)] for i in range(args.heavy)]
         asyncio.run(warm_up(server.base, ids, args.clients))
         alone = asyncio.run(run_scenario("pages alone", server, ids, args, deadline, []))
-        print(f"{n:,} records: pages alone: {alone.requests} requests", file=sys.stderr,
-              flush=True)
+        print(f"{n:,} records: pages alone: {alone.requests} requests", file=sys.stderr, flush=True)
         loaded = None
         if heavy and server.process.poll() is None and time.monotonic() < deadline:
-            loaded = asyncio.run(run_scenario(f"pages + {args.heavy} heavy SPARQL", server, ids,
-                                              args, deadline, heavy))
-            print(f"{n:,} records: pages + heavy: {loaded.requests} requests, heavy answers "
-                  f"{dict(loaded.heavy)}", file=sys.stderr, flush=True)
+            loaded = asyncio.run(
+                run_scenario(
+                    f"pages + {args.heavy} heavy SPARQL", server, ids, args, deadline, heavy
+                )
+            )
+            print(
+                f"{n:,} records: pages + heavy: {loaded.requests} requests, heavy answers "
+                f"{dict(loaded.heavy)}",
+                file=sys.stderr,
+                flush=True,
+            )
         return rows(n, alone, loaded), (loaded.heavy_by_query if loaded else {})
     finally:
         server.stop()
@@ -447,27 +547,66 @@ def measure(n: int, args: argparse.Namespace, work: Path, deadline: float
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", default="10,100000",
-                        help="comma-separated sizes (the bundled data/ for its own size, 10)")
+    parser.add_argument(
+        "--records",
+        default="10,100000",
+        help="comma-separated sizes (the bundled data/ for its own size, 10)",
+    )
     parser.add_argument("--clients", type=int, default=50, help="record-page clients")
     parser.add_argument("--requests", type=int, default=100, help="record pages per client")
-    parser.add_argument("--heavy", type=int, default=50,
-                        help="heavy SPARQL queries sent at once in the second scenario")
-    parser.add_argument("--heavy-queries", default=",".join(HEAVY_QUERIES),
-                        help=f"which heavy queries, in turn (of {', '.join(HEAVY_QUERIES)})")
-    parser.add_argument("--time-limit", type=float, default=1800.0, metavar="S",
-                        help="bound on the whole run, in seconds")
-    parser.add_argument("--cpu-window", type=float, default=5.0, metavar="S",
-                        help="quiet seconds after a scenario whose server CPU time is read")
-    parser.add_argument("--max-rss", type=float, default=8000.0, metavar="MB",
-                        help="kill the server if its memory grows over this")
-    parser.add_argument("--heavy-timeout", type=float, default=120.0, metavar="S",
-                        help="the heavy clients' own time limit (the server's is --timeout)")
+    parser.add_argument(
+        "--heavy",
+        type=int,
+        default=50,
+        help="heavy SPARQL queries sent at once in the second scenario",
+    )
+    parser.add_argument(
+        "--heavy-queries",
+        default=",".join(HEAVY_QUERIES),
+        help=f"which heavy queries, in turn (of {', '.join(HEAVY_QUERIES)})",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=1800.0,
+        metavar="S",
+        help="bound on the whole run, in seconds",
+    )
+    parser.add_argument(
+        "--cpu-window",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="quiet seconds after a scenario whose server CPU time is read",
+    )
+    parser.add_argument(
+        "--max-rss",
+        type=float,
+        default=8000.0,
+        metavar="MB",
+        help="kill the server if its memory grows over this",
+    )
+    parser.add_argument(
+        "--heavy-timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="the heavy clients' own time limit (the server's is --timeout)",
+    )
     parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
-    parser.add_argument("--serve-args", default="", metavar="ARGS",
-                        help="more options for `csec-ld serve`, e.g. '--timeout 5'")
-    parser.add_argument("--work", type=Path, default=None, metavar="DIR",
-                        help="keep the catalogues and sites here, and reuse them")
+    parser.add_argument(
+        "--serve-args",
+        default="",
+        metavar="ARGS",
+        help="more options for `csec-ld serve`, e.g. '--timeout 5'",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the catalogues and sites here, and reuse them",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.heavy_queries.split(",")) - set(HEAVY_QUERIES)
     if unknown:
@@ -476,9 +615,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from csec_ld import __version__
 
-    print(f"csec-ld {__version__} · {os.cpu_count()} cores · Python {sys.version.split()[0]} · "
-          f"{args.clients} clients × {args.requests} record pages, {args.heavy} heavy queries "
-          f"({args.heavy_queries}) · load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"csec-ld {__version__} · {os.cpu_count()} cores · Python {sys.version.split()[0]} · "
+        f"{args.clients} clients × {args.requests} record pages, {args.heavy} heavy queries "
+        f"({args.heavy_queries}) · load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     work = args.work or Path(tempfile.mkdtemp(prefix="csec-ld-load-"))
     work.mkdir(parents=True, exist_ok=True)
     lines: list[list[str]] = []
@@ -500,8 +642,10 @@ def main(argv: list[str] | None = None) -> None:
     print(table(lines, args.cpu_window))
     for n, counts in by_query.items():
         if counts:
-            print(f"\n{n:,} records, heavy answers by query (200/503/other): " + "; ".join(
-                f"{name} {_counts(c)}" for name, c in counts.items()))
+            print(
+                f"\n{n:,} records, heavy answers by query (200/503/other): "
+                + "; ".join(f"{name} {_counts(c)}" for name, c in counts.items())
+            )
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

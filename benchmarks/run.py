@@ -77,14 +77,18 @@ def _timed(stages: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
     finally:
         stages[name] = time.perf_counter() - start
         CPU[name] = time.process_time() - cpu
-        print(f"  {name}: {stages[name]:.2f} s wall, {CPU[name]:.2f} s CPU", file=sys.stderr,
-              flush=True)
+        print(
+            f"  {name}: {stages[name]:.2f} s wall, {CPU[name]:.2f} s CPU",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 @contextlib.contextmanager
 def _alarm(seconds: int) -> Iterator[None]:
     """Raise TimeoutError in the block after ``seconds`` (0: never). rdflib's and pySHACL's
     evaluators are Python, so the signal interrupts them."""
+
     def too_long(signum: int, frame: Any) -> None:
         raise TimeoutError(f"over {seconds} s")
 
@@ -112,7 +116,8 @@ def step_ours(catalogue: Path, work: Path) -> dict[str, Any]:
     report = _timed(stages, "validate", lambda: validate([catalogue]))
     keys = sorted(
         _result_key(r.focus, r.path, r.component, str(r.severity))
-        for r in report.results if r.source == "shacl" and r.focus and r.component
+        for r in report.results
+        if r.source == "shacl" and r.focus and r.component
     )
     loads = sum(1 for r in report.results if r.source == "load")
 
@@ -202,10 +207,14 @@ def step_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     out = work / "naive"
     out.mkdir(exist_ok=True)
     _timed(stages, "write ttl", lambda: graph.serialize(out / "catalog.ttl", format="turtle"))
-    _timed(stages, "write nt", lambda: graph.serialize(out / "catalog.nt", format="nt",
-                                                       encoding="utf-8"))
-    _timed(stages, "write jsonld", lambda: graph.serialize(out / "catalog.jsonld",
-                                                           format="json-ld"))
+    _timed(
+        stages,
+        "write nt",
+        lambda: graph.serialize(out / "catalog.nt", format="nt", encoding="utf-8"),
+    )
+    _timed(
+        stages, "write jsonld", lambda: graph.serialize(out / "catalog.jsonld", format="json-ld")
+    )
     return {"stages": stages, "cpu": CPU, "shacl": keys, "rss": _peak_mb()}
 
 
@@ -219,12 +228,14 @@ def _report_keys(report: Any) -> list[list[str]]:
     keys = []
     for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
         path = report.value(r, sh.resultPath)
-        keys.append(_result_key(
-            str(report.value(r, sh.focusNode)),
-            compact(str(path)) if isinstance(path, rdflib.URIRef) else None,
-            compact(str(report.value(r, sh.sourceConstraintComponent))),
-            str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1].lower(),
-        ))
+        keys.append(
+            _result_key(
+                str(report.value(r, sh.focusNode)),
+                compact(str(path)) if isinstance(path, rdflib.URIRef) else None,
+                compact(str(report.value(r, sh.sourceConstraintComponent))),
+                str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1].lower(),
+            )
+        )
     return sorted(keys)
 
 
@@ -353,12 +364,19 @@ def step_publish(catalogue: Path, work: Path) -> dict[str, Any]:
         rel = path.relative_to(site).as_posix()
         if rel not in dumps and st.st_size > largest[1]:
             largest = (rel, st.st_size)
-    return {"stages": stages, "rss": _peak_mb(), "files": files, "bytes": size, "disk": disk,
-            "largest": largest}
+    return {
+        "stages": stages,
+        "rss": _peak_mb(),
+        "files": files,
+        "bytes": size,
+        "disk": disk,
+        "largest": largest,
+    }
 
 
-def _rdf_key(focus: Any, path: Any, component: Any, severity: Any, value: Any, message: Any,
-             shape: Any) -> list[Any]:
+def _rdf_key(
+    focus: Any, path: Any, component: Any, severity: Any, value: Any, message: Any, shape: Any
+) -> list[Any]:
     return [focus, path, component, severity, value, message, shape]
 
 
@@ -370,7 +388,8 @@ def step_rdf_ours(dump: Path, work: Path) -> dict[str, Any]:
     report = _timed(stages, "validate", lambda: validate([dump]))
     keys = sorted(
         _rdf_key(r.focus, r.path, r.component, str(r.severity), r.value, r.message, r.shape)
-        for r in report.results if r.source == "shacl"
+        for r in report.results
+        if r.source == "shacl"
     )
     return {"stages": stages, "shacl": keys, "records": report.records, "rss": _peak_mb()}
 
@@ -388,8 +407,13 @@ def step_rdf_naive(dump: Path, work: Path) -> dict[str, Any]:
     report_graph = None  # None: pySHACL was stopped
     limit = int(os.environ.get("CSEC_LD_BENCH_NAIVE_LIMIT", "0"))
     with contextlib.suppress(TimeoutError), _alarm(limit):
-        _conforms, report_graph, _text = _timed(stages, "validate", lambda: pyshacl.validate(
-            graph, shacl_graph=shapes, advanced=True, allow_warnings=True, allow_infos=True))
+        _conforms, report_graph, _text = _timed(
+            stages,
+            "validate",
+            lambda: pyshacl.validate(
+                graph, shacl_graph=shapes, advanced=True, allow_warnings=True, allow_infos=True
+            ),
+        )
     keys = None if report_graph is None else _rdf_report_keys(report_graph)
     return {"stages": stages, "cpu": CPU, "shacl": keys, "rss": _peak_mb()}
 
@@ -409,17 +433,21 @@ def _rdf_report_keys(report: Any) -> list[list[Any]]:
     keys = []
     for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
         value = report.value(r, sh.value)
-        messages = sorted((m for m in report.objects(r, sh.resultMessage)),
-                          key=lambda m: (m.language not in (None, "en"), str(m)))
-        keys.append(_rdf_key(
-            str(report.value(r, sh.focusNode)),
-            iri(report.value(r, sh.resultPath)),
-            iri(report.value(r, sh.sourceConstraintComponent)),
-            str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1].lower(),
-            None if value is None else _sample(str(value)),
-            str(messages[0]) if messages else None,
-            iri(report.value(r, sh.sourceShape)),
-        ))
+        messages = sorted(
+            (m for m in report.objects(r, sh.resultMessage)),
+            key=lambda m: (m.language not in (None, "en"), str(m)),
+        )
+        keys.append(
+            _rdf_key(
+                str(report.value(r, sh.focusNode)),
+                iri(report.value(r, sh.resultPath)),
+                iri(report.value(r, sh.sourceConstraintComponent)),
+                str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1].lower(),
+                None if value is None else _sample(str(value)),
+                str(messages[0]) if messages else None,
+                iri(report.value(r, sh.sourceShape)),
+            )
+        )
     return sorted(keys)
 
 
@@ -441,11 +469,12 @@ STEPS = {
 
 def run_step(step: str, catalogue: Path, work: Path) -> dict[str, Any]:
     """Run one step in a fresh process (its own peak RSS) and return what it printed."""
-    print(f"{time.strftime('%H:%M:%S')} step {step}, {catalogue.name}", file=sys.stderr,
-          flush=True)
+    print(f"{time.strftime('%H:%M:%S')} step {step}, {catalogue.name}", file=sys.stderr, flush=True)
     proc = subprocess.run(  # its progress goes to our stderr as it comes
         [sys.executable, __file__, "--step", step, str(catalogue), str(work)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     if proc.returncode != 0:
         raise SystemExit(f"step {step} failed (exit {proc.returncode}): see its error above")
@@ -459,18 +488,32 @@ def _fmt(seconds: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", default="1000,10000", help="comma-separated sizes")
-    parser.add_argument("--naive-max", type=int, default=100_000,
-                        help="skip the naive pipeline above this many records")
-    parser.add_argument("--naive-limit", type=int, default=0, metavar="SECONDS",
-                        help="stop pySHACL after this long (the table then gives lower bounds)")
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=100_000,
+        help="skip the naive pipeline above this many records",
+    )
+    parser.add_argument(
+        "--naive-limit",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="stop pySHACL after this long (the table then gives lower bounds)",
+    )
     parser.add_argument("--error-rate", type=float, default=0.01)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
-    parser.add_argument("--only", choices=("pipeline", "queries", "publish", "rdf"), default=None,
-                        help="run only the pipeline stages, only the named queries, only "
-                        "publish beside build (on catalogues without errors), or only the "
-                        "validation of an N-Triples dump (rdf)")
-    parser.add_argument("--step", nargs=3, metavar=("STEP", "CATALOGUE", "WORK"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only",
+        choices=("pipeline", "queries", "publish", "rdf"),
+        default=None,
+        help="run only the pipeline stages, only the named queries, only "
+        "publish beside build (on catalogues without errors), or only the "
+        "validation of an N-Triples dump (rdf)",
+    )
+    parser.add_argument(
+        "--step", nargs=3, metavar=("STEP", "CATALOGUE", "WORK"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.step:
         step, catalogue, work = args.step
@@ -524,53 +567,97 @@ def main() -> None:
             stopped = bool(naive and naive["shacl"] is None)
             rows += [
                 ("validate", o["validate"], v.get("validate"), ours, naive, stopped),
-                ("load+map+write (ttl, nt, jsonld)", o["load+map+write"],
-                 (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"])
-                 if v else None, ours, naive, False),
-                ("full pipeline", o["validate"] + o["load+map+write"],
-                 sum(v.values()) if v else None, ours, naive, stopped),
-                ("full pipeline, one pass (`build`: map+validate+write)", o["build"],
-                 sum(v.values()) if v else None, ours, naive, stopped),
+                (
+                    "load+map+write (ttl, nt, jsonld)",
+                    o["load+map+write"],
+                    (v["load+map"] + v["write ttl"] + v["write nt"] + v["write jsonld"])
+                    if v
+                    else None,
+                    ours,
+                    naive,
+                    False,
+                ),
+                (
+                    "full pipeline",
+                    o["validate"] + o["load+map+write"],
+                    sum(v.values()) if v else None,
+                    ours,
+                    naive,
+                    stopped,
+                ),
+                (
+                    "full pipeline, one pass (`build`: map+validate+write)",
+                    o["build"],
+                    sum(v.values()) if v else None,
+                    ours,
+                    naive,
+                    stopped,
+                ),
             ]
         for store, q in (("embedded store, on disk", q_ours), ("in-memory store", q_mem)):
             if not q:
                 continue
-            rows.append((f"load store ({store})", q["stages"]["load store"],
-                         q_naive["stages"]["load store"] if q_naive else None, q, q_naive,
-                         False))
+            rows.append(
+                (
+                    f"load store ({store})",
+                    q["stages"]["load store"],
+                    q_naive["stages"]["load store"] if q_naive else None,
+                    q,
+                    q_naive,
+                    False,
+                )
+            )
             common = sorted(q_naive["times"]) if q_naive else sorted(q["times"])
             label = f"{len(common)} named queries ({store})"
             if q_naive and q_naive["failed"]:
                 label += f" (rdflib failed {', '.join(sorted(q_naive['failed']))})"
-            rows.append((label, sum(q["times"][name] for name in common),
-                         sum(q_naive["times"][name] for name in common) if q_naive else None,
-                         q, q_naive, False))
+            rows.append(
+                (
+                    label,
+                    sum(q["times"][name] for name in common),
+                    sum(q_naive["times"][name] for name in common) if q_naive else None,
+                    q,
+                    q_naive,
+                    False,
+                )
+            )
         before = len(lines)
         for stage, ours_s, naive_s, mine, theirs, lower in rows:
             more = "> " if lower else ""
             ratio = f"{more}{naive_s / ours_s:.1f}×" if naive_s and ours_s else "–"
             rss_n = f"{theirs['rss']:.0f}" if theirs else "–"
-            lines.append(f"| {n:,} | {stage} | {_fmt(ours_s)} | {more}{_fmt(naive_s)} | {ratio} "
-                         f"| {mine['rss']:.0f} | {rss_n} |")
+            lines.append(
+                f"| {n:,} | {stage} | {_fmt(ours_s)} | {more}{_fmt(naive_s)} | {ratio} "
+                f"| {mine['rss']:.0f} | {rss_n} |"
+            )
         if ours and naive and naive["shacl"] is None:
-            lines.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
-                         f"+ {ours['load_errors']} load | pySHACL stopped after "
-                         f"{args.naive_limit} s | not compared | | |")
+            lines.append(
+                f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
+                f"+ {ours['load_errors']} load | pySHACL stopped after "
+                f"{args.naive_limit} s | not compared | | |"
+            )
         elif ours and naive:
             same = ours["shacl"] == naive["shacl"]
-            lines.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
-                         f"+ {ours['load_errors']} load | {len(naive['shacl'])} SHACL | "
-                         f"{'yes' if same else 'NO'} | | |")
+            lines.append(
+                f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
+                f"+ {ours['load_errors']} load | {len(naive['shacl'])} SHACL | "
+                f"{'yes' if same else 'NO'} | | |"
+            )
         if naive:  # one process, one thread: its CPU time is its wall time on an idle core
             c, more = naive["cpu"], "> " if naive["shacl"] is None else ""
-            lines.append(f"| {n:,} | naive CPU time (validate; full pipeline) | | "
-                         f"{more}{_fmt(c['validate'])}; {more}{_fmt(sum(c.values()))} | | | |")
+            lines.append(
+                f"| {n:,} | naive CPU time (validate; full pipeline) | | "
+                f"{more}{_fmt(c['validate'])}; {more}{_fmt(sum(c.values()))} | | | |"
+            )
         if q_ours and q_mem and q_naive:
             common = sorted(q_naive["times"])
-            same_rows = all(q_ours["rows"][q] == q_mem["rows"][q] == q_naive["rows"][q]
-                            for q in common)
-            lines.append(f"| {n:,} | query row counts identical | | | "
-                         f"{'yes' if same_rows else 'NO: ' + str(q_ours['rows'])} | | |")
+            same_rows = all(
+                q_ours["rows"][q] == q_mem["rows"][q] == q_naive["rows"][q] for q in common
+            )
+            lines.append(
+                f"| {n:,} | query row counts identical | | | "
+                f"{'yes' if same_rows else 'NO: ' + str(q_ours['rows'])} | | |"
+            )
         print("\n".join(lines[before:]), flush=True)
     print()
     print("\n".join(lines))
@@ -602,7 +689,8 @@ def _publish_table(sizes: list[int], base: Path) -> None:
         lines.append(
             f"| {n:,} | {b:.2f} | {p:.2f} | {p / b:.2f}× | {built['rss']:.0f} "
             f"| {published['rss']:.0f} | {published['files']:,} | {published['bytes']:,} "
-            f"| {published['disk']:,} | `{name}` ({size:,} bytes) |")
+            f"| {published['disk']:,} | `{name}` ({size:,} bytes) |"
+        )
         print(lines[-1], flush=True)
         import shutil
 
@@ -628,9 +716,23 @@ def _rdf_table(sizes: list[int], base: Path, args: argparse.Namespace) -> None:
         clean = clean_copy(cat, base / f"clean-{n}")  # build stops on records that do not load
         dist = base / f"nt-{n}"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "csec_ld", "build", str(clean), "-o", str(dist),
-                        "--format", "nt", "--no-validate", "--quiet"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "csec_ld",
+                "build",
+                str(clean),
+                "-o",
+                str(dist),
+                "--format",
+                "nt",
+                "--no-validate",
+                "--quiet",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         built = time.perf_counter() - start
         dump = dist / "catalog.nt"
         size = dump.stat().st_size / 1e6
@@ -653,17 +755,23 @@ def _rdf_table(sizes: list[int], base: Path, args: argparse.Namespace) -> None:
         if naive is None:
             pass
         elif stopped:
-            rows.append(f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
-                        f"| pySHACL stopped after {args.naive_limit} s | not compared | | |")
+            rows.append(
+                f"| {n:,} | validation results identical | {len(ours['shacl'])} SHACL "
+                f"| pySHACL stopped after {args.naive_limit} s | not compared | | |"
+            )
         else:
             same = ours["shacl"] == naive["shacl"]
-            rows.append(f"| {n:,} | validation results identical (focus, path, component, "
-                        f"severity, value, message, shape) | {len(ours['shacl'])} SHACL "
-                        f"| {len(naive['shacl'])} SHACL | {'yes' if same else 'NO'} | | |")
+            rows.append(
+                f"| {n:,} | validation results identical (focus, path, component, "
+                f"severity, value, message, shape) | {len(ours['shacl'])} SHACL "
+                f"| {len(naive['shacl'])} SHACL | {'yes' if same else 'NO'} | | |"
+            )
         if naive:
             c = naive["cpu"]
-            rows.append(f"| {n:,} | naive CPU time (parse; pySHACL) | | {_fmt(c['parse'])}; "
-                        f"{more}{_fmt(c['validate'])} | | | |")
+            rows.append(
+                f"| {n:,} | naive CPU time (parse; pySHACL) | | {_fmt(c['parse'])}; "
+                f"{more}{_fmt(c['validate'])} | | | |"
+            )
         print("\n".join(rows), flush=True)
         lines += rows
         import shutil

@@ -49,8 +49,10 @@ def measure(n: int, base: Path, workers: int | None, check: bool) -> dict[str, o
     search = result.search
     assert search is not None
     bundle = result.out_dir / "pagefind"
-    largest = {kind: max((p.stat().st_size for p in bundle.rglob(f"*{kind}")), default=0)
-               for kind in (".pf_meta", ".pf_index", ".pf_fragment", "wasm.en.pagefind")}
+    largest = {
+        kind: max((p.stat().st_size for p in bundle.rglob(f"*{kind}")), default=0)
+        for kind in (".pf_meta", ".pf_index", ".pf_fragment", "wasm.en.pagefind")
+    }
     row: dict[str, object] = {
         "records": n,
         "indexed": search.pages,
@@ -105,8 +107,13 @@ def replicated(n: int, base: Path, seed_records: int) -> dict[str, object]:
     canonicalize(site / PAGEFIND_FOLDER)
     seconds = time.perf_counter() - started
     files = [p for p in (site / PAGEFIND_FOLDER).rglob("*") if p.is_file()]
-    return {"pages": indexed, "words": words, "seconds": round(seconds, 1),
-            "bytes": sum(p.stat().st_size for p in files), "files": len(files)}
+    return {
+        "pages": indexed,
+        "words": words,
+        "seconds": round(seconds, 1),
+        "bytes": sum(p.stat().st_size for p in files),
+        "files": len(files),
+    }
 
 
 def main() -> None:
@@ -115,9 +122,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--check-deterministic", action="store_true")
     parser.add_argument("--keep", type=Path, help="Write the catalogues and sites here.")
-    parser.add_argument("--replicate", type=int, metavar="SEED",
-                        help="Index SIZES record pages copied from a site of SEED records "
-                        "(Pagefind's step alone, for sizes a full publish takes too long for).")
+    parser.add_argument(
+        "--replicate",
+        type=int,
+        metavar="SEED",
+        help="Index SIZES record pages copied from a site of SEED records "
+        "(Pagefind's step alone, for sizes a full publish takes too long for).",
+    )
     args = parser.parse_args()
     if args.replicate:
         with tempfile.TemporaryDirectory(prefix="csec-search-bench-") as tmp:
@@ -125,22 +136,30 @@ def main() -> None:
             print("|---:|---:|---:|---:|---:|")
             for n in args.sizes:
                 r = replicated(n, Path(tmp) / str(n), args.replicate)
-                print(f"| {r['pages']:,} | {r['words']:,} | {r['seconds']} s "
-                      f"| {_mb(int(r['bytes']))} | {r['files']:,} |", flush=True)  # type: ignore[call-overload]
+                print(
+                    f"| {r['pages']:,} | {r['words']:,} | {r['seconds']} s "
+                    f"| {_mb(int(r['bytes']))} | {r['files']:,} |",
+                    flush=True,
+                )  # type: ignore[call-overload]
         return
     with tempfile.TemporaryDirectory(prefix="csec-search-bench-") as tmp:
         base = args.keep or Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
-        print("| records | indexed | words | publish | search step | Pagefind bundle "
-              "| files | file:// index | one search fetches | deterministic |")
+        print(
+            "| records | indexed | words | publish | search step | Pagefind bundle "
+            "| files | file:// index | one search fetches | deterministic |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
         for n in args.sizes:
             r = measure(n, base, args.workers, args.check_deterministic)
-            print(f"| {r['records']:,} | {r['indexed']:,} | {r['words']:,} | {r['publish_s']} s "
-                  f"| {r['search_step_s']} s | {_mb(int(r['pagefind_bytes']))} "  # type: ignore[call-overload]
-                  f"| {r['pagefind_files']:,} | {_mb(int(r['fallback_bytes']))} "  # type: ignore[call-overload]
-                  f"| {_mb(int(r['first_search_bytes']))} "  # type: ignore[call-overload]
-                  f"| {r.get('deterministic', '–')} |", flush=True)
+            print(
+                f"| {r['records']:,} | {r['indexed']:,} | {r['words']:,} | {r['publish_s']} s "
+                f"| {r['search_step_s']} s | {_mb(int(r['pagefind_bytes']))} "  # type: ignore[call-overload]
+                f"| {r['pagefind_files']:,} | {_mb(int(r['fallback_bytes']))} "  # type: ignore[call-overload]
+                f"| {_mb(int(r['first_search_bytes']))} "  # type: ignore[call-overload]
+                f"| {r.get('deterministic', '–')} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

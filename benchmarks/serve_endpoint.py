@@ -48,32 +48,58 @@ class Serve(load.ServerProcess):
     def __init__(self, args: list[str], port: int, log: Path) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "csec_ld", "serve", *args, "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "csec_ld",
+                "serve",
+                *args,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.pid = self.process.pid
 
 
-async def run(bases: list[str], ids: list[str], clients: int, requests: int
-              ) -> tuple[load.Scenario, float]:
+async def run(
+    bases: list[str], ids: list[str], clients: int, requests: int
+) -> tuple[load.Scenario, float]:
     """The scenario's latencies and its wall time, the clients spread over *bases*."""
     result = load.Scenario("pages")
     async with contextlib.AsyncExitStack() as stack:
-        pool = [await stack.enter_async_context(
-            httpx.AsyncClient(base_url=bases[i % len(bases)], timeout=load.PAGE_TIMEOUT))
-            for i in range(clients)]
+        pool = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=bases[i % len(bases)], timeout=load.PAGE_TIMEOUT)
+            )
+            for i in range(clients)
+        ]
         warm = load.Scenario("warm-up")
-        await asyncio.gather(*(load.page_client(c, ids, 2, -1 - i, float("inf"), warm)
-                               for i, c in enumerate(pool)))
+        await asyncio.gather(
+            *(load.page_client(c, ids, 2, -1 - i, float("inf"), warm) for i, c in enumerate(pool))
+        )
         start = time.perf_counter()
-        await asyncio.gather(*(load.page_client(c, ids, requests, i, float("inf"), result)
-                               for i, c in enumerate(pool)))
+        await asyncio.gather(
+            *(
+                load.page_client(c, ids, requests, i, float("inf"), result)
+                for i, c in enumerate(pool)
+            )
+        )
         return result, time.perf_counter() - start
 
 
@@ -82,9 +108,11 @@ def row(name: str, result: load.Scenario, wall: float) -> str:
     errors = sum(result.errors.values())
     if not lat:
         return f"| {name} | {result.requests} | – | – | – | – | {errors} |"
-    return (f"| {name} | {result.requests} | {load.percentile(lat, 50):.1f} | "
-            f"{load.percentile(lat, 99):.1f} | {max(lat):.1f} | {result.requests / wall:.0f} | "
-            f"{errors} |")
+    return (
+        f"| {name} | {result.requests} | {load.percentile(lat, 50):.1f} | "
+        f"{load.percentile(lat, 99):.1f} | {max(lat):.1f} | {result.requests / wall:.0f} | "
+        f"{errors} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,34 +132,49 @@ def main(argv: list[str] | None = None) -> None:
         work.mkdir(parents=True, exist_ok=True)
         site = load.prepare_site(args.records, work)
         ids = load.record_ids(site)
-        sources = (load.BUNDLED if args.records == load.bundled_size()
-                   else work / f"catalogue-{args.records}")
+        sources = (
+            load.BUNDLED
+            if args.records == load.bundled_size()
+            else work / f"catalogue-{args.records}"
+        )
         store = OxigraphServer(Path(tmp) / "oxigraph")
         servers: list[Serve] = []
         try:
             start = time.perf_counter()
             pushed = push([sources], store.store_url, validate=False)
-            print(f"pushed {pushed.triples:,} triples in {time.perf_counter() - start:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"pushed {pushed.triples:,} triples in {time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
             deadline = time.monotonic() + 120
             for i in range(args.instances):
-                servers.append(Serve(["--endpoint", store.query_url], load._free_port(),
-                                     Path(tmp) / f"endpoint-{i}.log"))
+                servers.append(
+                    Serve(
+                        ["--endpoint", store.query_url],
+                        load._free_port(),
+                        Path(tmp) / f"endpoint-{i}.log",
+                    )
+                )
             static = Serve([str(site)], load._free_port(), Path(tmp) / "site.log")
             servers.append(static)
             probe = f"/resource/{ids[0]}.nt"
             for s in servers:
                 s.wait_ready(probe, deadline)
-            lines = ["| server | requests | p50 ms | p99 ms | max ms | requests/s | errors |",
-                     "|---|---:|---:|---:|---:|---:|---:|"]
-            endpoint, wall = asyncio.run(run([s.base for s in servers[:-1]], ids,
-                                             args.clients, args.requests))
-            lines.append(row(f"{args.instances} × serve --endpoint (one oxigraph)",
-                             endpoint, wall))
+            lines = [
+                "| server | requests | p50 ms | p99 ms | max ms | requests/s | errors |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+            ]
+            endpoint, wall = asyncio.run(
+                run([s.base for s in servers[:-1]], ids, args.clients, args.requests)
+            )
+            lines.append(row(f"{args.instances} × serve --endpoint (one oxigraph)", endpoint, wall))
             alone, wall = asyncio.run(run([static.base], ids, args.clients, args.requests))
             lines.append(row("1 × serve SITE", alone, wall))
-            print(f"{args.records:,} records, {args.clients} clients × {args.requests} "
-                  "requests (3/4 text/html, 1/4 text/turtle)")
+            print(
+                f"{args.records:,} records, {args.clients} clients × {args.requests} "
+                "requests (3/4 text/html, 1/4 text/turtle)"
+            )
             print("\n".join(lines))
         finally:
             for s in servers:

@@ -162,9 +162,18 @@ def build(
 
             own = shapes_for_catalogue(sources, catalog, own_shapes)
             shapes = own[0] if own else None
-        return _build(sources, out_dir, formats=formats, profiles=profiles, base=base,
-                      workers=workers, on_progress=on_progress, validate=validate,
-                      shapes=shapes, catalog=catalog)
+        return _build(
+            sources,
+            out_dir,
+            formats=formats,
+            profiles=profiles,
+            base=base,
+            workers=workers,
+            on_progress=on_progress,
+            validate=validate,
+            shapes=shapes,
+            catalog=catalog,
+        )
 
 
 def _build(

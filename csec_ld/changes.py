@@ -109,8 +109,9 @@ def _day(date: PartialDate) -> str:
 
 def record_digest(record: Record) -> str:
     """A hash of the record's content: 16 hex digits of the SHA-256 of its canonical JSON."""
-    text = json.dumps(record_to_dict(record), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    text = json.dumps(
+        record_to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -132,8 +133,9 @@ class PagedFeed:
 
     folder = FOLDER
 
-    def __init__(self, catalog: Catalog, base_url: str | None = None, *,
-                 page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self, catalog: Catalog, base_url: str | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.catalog = catalog
@@ -181,8 +183,12 @@ class ChangeFeed(PagedFeed):
             }
         else:
             obj = {"id": iri, "type": "Document", "name": change.title}
-        return {"id": f"{self.url('index.json')}#{change.key}", "type": change.kind,
-                "published": change.published, "object": obj}
+        return {
+            "id": f"{self.url('index.json')}#{change.key}",
+            "type": change.kind,
+            "published": change.published,
+            "object": obj,
+        }
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """The feed's documents by file name: ``index.json`` and ``page-{n}.json``."""
@@ -225,8 +231,10 @@ class ChangeFeed(PagedFeed):
 
         Pages left from an earlier, longer feed are removed.
         """
-        texts = {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-                 for name, doc in self.documents().items()}
+        texts = {
+            name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+            for name, doc in self.documents().items()
+        }
         return write_pages(Path(out_dir) / FOLDER, texts, "page-*.json", "the change feed")
 
 

@@ -219,12 +219,14 @@ def bibtex(item: Item) -> str:
     fields: list[tuple[str, str]] = []
     if "author" in item:
         # each in braces: an organisation is one name, not "family, given"
-        fields.append(("author", " and ".join("{" + _tex(a["literal"]) + "}"
-                                              for a in item["author"])))
+        fields.append(
+            ("author", " and ".join("{" + _tex(a["literal"]) + "}" for a in item["author"]))
+        )
     fields.append(("title", "{" + _tex(item["title"]) + "}"))  # keep its case
     if "publisher" in item:
-        fields.append(("institution" if kind == "techreport" else "publisher",
-                       _tex(item["publisher"])))
+        fields.append(
+            ("institution" if kind == "techreport" else "publisher", _tex(item["publisher"]))
+        )
     if kind == "techreport":
         fields.append(("type", _tex(item["genre"][:1].upper() + item["genre"][1:])))
     fields.append(("year", str(parts[0])))
@@ -282,8 +284,9 @@ def ris(item: Item) -> str:
 CITATION_FORMATS: tuple[CitationFormat, ...] = (
     CitationFormat("bib", "application/x-bibtex", "BibTeX", bibtex, "bib"),
     CitationFormat("ris", "application/x-research-info-systems", "RIS", ris, "ris"),
-    CitationFormat("csljson", "application/vnd.citationstyles.csl+json", "CSL-JSON", csl_json,
-                   "csl.json"),
+    CitationFormat(
+        "csljson", "application/vnd.citationstyles.csl+json", "CSL-JSON", csl_json, "csl.json"
+    ),
 )
 
 # --------------------------------------------------------------------------- APA, Chicago
@@ -296,11 +299,11 @@ _TAGS = {
     "Italic": ("<i>", "</i>"),
     "Oblique": ("<i>", "</i>"),
     "Bold": ("<b>", "</b>"),
-    "Light": ("<span style=\"font-weight:lighter\">", "</span>"),
+    "Light": ('<span style="font-weight:lighter">', "</span>"),
     "Underline": ("<u>", "</u>"),
     "Superscript": ("<sup>", "</sup>"),
     "Subscript": ("<sub>", "</sub>"),
-    "SmallCaps": ("<span style=\"font-variant:small-caps\">", "</span>"),
+    "SmallCaps": ('<span style="font-variant:small-caps">', "</span>"),
 }
 _MARKS: dict[str, str] = {}
 _FORMATTER = types.ModuleType("csec_ld_citeproc_formatter")
@@ -482,8 +485,17 @@ def cite_box(item: Item) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------- the fast path
 
 #: The texts a template holds a slot for (the CSL item's, :func:`csl_item`).
-_TEXT_VARIABLES = ("title", "genre", "publisher", "abstract", "keyword", "DOI", "ISBN", "ISSN",
-                   "URL")
+_TEXT_VARIABLES = (
+    "title",
+    "genre",
+    "publisher",
+    "abstract",
+    "keyword",
+    "DOI",
+    "ISBN",
+    "ISSN",
+    "URL",
+)
 #: An item with any other key goes to citeproc-py.
 _FAST_KEYS = frozenset({"id", "type", "issued", "language", "author", *_TEXT_VARIABLES})
 #: citeproc-py's ``string.SEAM_PUNCTUATION`` (checked when a template is made): where two
@@ -548,8 +560,12 @@ def _prepare(item: Item) -> Prepared | None:
             if type(value) is not str:
                 return None
             value = _MARKS_RE.sub("\ufffd", value)
-            if not value or value[0].isspace() or value[-1].isspace() \
-                    or ("<" in value and _NOCASE in value.lower()):
+            if (
+                not value
+                or value[0].isspace()
+                or value[-1].isspace()
+                or ("<" in value and _NOCASE in value.lower())
+            ):
                 return None
             texts[key] = value
             edges.append((_edge(value[0]), _edge(value[-1])))
@@ -585,8 +601,11 @@ def _fast(prepared: Prepared, item: Item, style: str) -> str | None:
             return None
         made = _make_template(style, shape)
         # the first real item must agree with citeproc-py too
-        if made is None or _fill(made[0], texts, year, day) != _html(_citeproc_text(item, style)) \
-                or _PROFILES.setdefault(family, made[1]) != made[1]:
+        if (
+            made is None
+            or _fill(made[0], texts, year, day) != _html(_citeproc_text(item, style))
+            or _PROFILES.setdefault(family, made[1]) != made[1]
+        ):
             _REFUSED.add((style, shape))
             _STATS["refused"] += 1
             return None
@@ -600,8 +619,11 @@ def _reduced(shape: Shape, profile: tuple[bool, bool, tuple[int, ...]]) -> Shape
     """The parts of *shape* that its family's entries depend on: the month and the day's
     digits where they are written, the edges of the texts that are written."""
     month, day, written = profile
-    return (shape[5] if month else 0, shape[6] if day else False,
-            tuple(shape[7][i] for i in written))
+    return (
+        shape[5] if month else 0,
+        shape[6] if day else False,
+        tuple(shape[7][i] for i in written),
+    )
 
 
 def _fill(template: tuple[Any, ...], texts: dict[str, str], year: int, day: int) -> str:
@@ -668,16 +690,18 @@ def _placeholder(edges: tuple[str, str], token: str) -> str:
     return f"{edges[0]}q{token} Q{edges[1]}"
 
 
-def _probe(shape: Shape, probe: tuple[int, int, int, int, str]
-           ) -> tuple[Item, dict[str, str], dict[str, str], int, int]:
+def _probe(
+    shape: Shape, probe: tuple[int, int, int, int, str]
+) -> tuple[Item, dict[str, str], dict[str, str], int, int]:
     """An item of *shape* whose texts are placeholders: the item, its texts, their tokens,
     year and day."""
     kind, lang, keys, authors, precision, month, small_day, edges = shape
     base, year, day_small, day_large, rid = probe
     names = [*keys, *(f"author{i}" for i in range(authors))]
     tokens = {name: chr(base + i) for i, name in enumerate(names)}
-    texts = {name: _placeholder(edge, tokens[name])
-             for name, edge in zip(names, edges, strict=True)}
+    texts = {
+        name: _placeholder(edge, tokens[name]) for name, edge in zip(names, edges, strict=True)
+    }
     day = day_small if small_day else day_large
     date = [year, month, day][:precision]
     item: Item = {"id": rid, "type": kind, "issued": {"date-parts": [date]}}
@@ -689,8 +713,9 @@ def _probe(shape: Shape, probe: tuple[int, int, int, int, str]
     return item, texts, tokens, year, day
 
 
-def _make_template(style: str, shape: Shape
-                   ) -> tuple[tuple[Any, ...], tuple[bool, bool, tuple[int, ...]]] | None:
+def _make_template(
+    style: str, shape: Shape
+) -> tuple[tuple[Any, ...], tuple[bool, bool, tuple[int, ...]]] | None:
     """The template of *shape* in *style* (literal HTML and slots) and what the shape's
     family depends on (:func:`_reduced`), or None where the shape's entry is not the same
     for every item of that shape (then citeproc-py formats them)."""
@@ -729,7 +754,7 @@ def _make_template(style: str, shape: Shape
         pos = 0
         pattern = re.compile("|".join(re.escape(s) for s in sorted(slots, key=len, reverse=True)))
         for m in pattern.finditer(out):
-            parts += [out[pos:m.start()], slots[m.group()]]
+            parts += [out[pos : m.start()], slots[m.group()]]
             pos = m.end()
         parts.append(out[pos:])
     if any(type(p) is str and _TOKENS_RE.search(p) for p in parts):
@@ -741,7 +766,7 @@ def _make_template(style: str, shape: Shape
             return None
         if found:
             head, tail = parts[found[0]].split(digits)
-            parts[found[0]:found[0] + 1] = [head, slot, tail]
+            parts[found[0] : found[0] + 1] = [head, slot, tail]
     template = tuple(p for p in parts if p != "")
     # The template must give what citeproc-py gives for other texts, year and day.
     item, texts, _, year, day = _probe(shape, _PROBE_B)
@@ -754,5 +779,8 @@ def _make_template(style: str, shape: Shape
         item["issued"]["date-parts"][0][1] = shape[5] % 12 + 1
         month = filled != _html(_citeproc_text(item, style))
     written = {p[1] for p in template if type(p) is tuple and p[0] == "text"}
-    return template, (month, ("day",) in template,
-                      tuple(i for i, key in enumerate(texts) if key in written))
+    return template, (
+        month,
+        ("day",) in template,
+        tuple(i for i, key in enumerate(texts) if key in written),
+    )

@@ -424,9 +424,13 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
     function call per shape and focus node would cost more than the checks do.
     """
     env: dict[str, Any] = {
-        "raw": raw, "EMPTY": _EMPTY, "NO_VALUES": _NO_VALUES,
-        "equals_failures": _equals_failures, "unique_lang_failures": _unique_lang_failures,
-        "MIN_C": _comp("MinCount"), "MAX_C": _comp("MaxCount"),
+        "raw": raw,
+        "EMPTY": _EMPTY,
+        "NO_VALUES": _NO_VALUES,
+        "equals_failures": _equals_failures,
+        "unique_lang_failures": _unique_lang_failures,
+        "MIN_C": _comp("MinCount"),
+        "MAX_C": _comp("MaxCount"),
     }
     paths: dict[str, str] = {}
 
@@ -473,10 +477,15 @@ def _generate(shapes: list[_Shape], raw: Any) -> Callable[[Iterable[Any], Any, l
         if shape.unique_lang:
             lines.append(f"if {n} > 1: unique_lang_failures({sh}, fkey, {vals}, out, raw)")
         body += lines
-    head = ["def check(focus, index, out):", "    for fkey, fnode in focus:",
-            "        props = index.get(fkey, EMPTY)", "        node_values = (fnode,)"]
-    head += [f"        {var} = props.get({const(path, 'P')}, NO_VALUES)"
-             for path, var in paths.items()]
+    head = [
+        "def check(focus, index, out):",
+        "    for fkey, fnode in focus:",
+        "        props = index.get(fkey, EMPTY)",
+        "        node_values = (fnode,)",
+    ]
+    head += [
+        f"        {var} = props.get({const(path, 'P')}, NO_VALUES)" for path, var in paths.items()
+    ]
     code = "\n".join(head + ["        " + line.replace("\n", "\n        ") for line in body])
     exec(compile(code, "<csec-ld compiled shapes>", "exec"), env)
     return env["check"]
@@ -522,8 +531,12 @@ class StreamPlan:
 def _has_core(shape: _Shape) -> bool:
     """Whether the shape has constraints checked in Python (not only SPARQL ones)."""
     return bool(
-        shape.min_count is not None or shape.max_count is not None or shape.values.tests
-        or shape.equals or shape.unique_lang or shape.ors
+        shape.min_count is not None
+        or shape.max_count is not None
+        or shape.values.tests
+        or shape.equals
+        or shape.unique_lang
+        or shape.ors
     )
 
 
@@ -957,9 +970,7 @@ class Compiled:
         key = tuple(id(sh) for sh in shapes)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = _generate(
-                [sh for sh in shapes if _has_core(sh)], self._raw
-            )
+            plan = self._plans[key] = _generate([sh for sh in shapes if _has_core(sh)], self._raw)
         return plan
 
     def _focus(

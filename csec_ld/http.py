@@ -101,8 +101,9 @@ def parse_size(text: str) -> int:
     if not match:
         raise UsageError(f"{text!r} is not a size (write e.g. 1000, 64K, 16M or 1G)")
     number, unit = match.groups()
-    size = int(float(number) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[
-        (unit or "").upper()])
+    size = int(
+        float(number) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[(unit or "").upper()]
+    )
     if size <= 0:
         raise UsageError(f"{text!r}: the size must be more than 0 bytes")
     return size
@@ -145,8 +146,12 @@ def redirect_allowed(source: httpx.URL, target: httpx.URL) -> bool:
     """
     if _origin(source) == _origin(target):
         return True
-    return (source.scheme, target.scheme) == ("http", "https") and source.host == target.host \
-        and _origin(source)[2] == 80 and _origin(target)[2] == 443
+    return (
+        (source.scheme, target.scheme) == ("http", "https")
+        and source.host == target.host
+        and _origin(source)[2] == 80
+        and _origin(target)[2] == 443
+    )
 
 
 def _redirect_target(response: httpx.Response) -> httpx.URL | None:
@@ -155,23 +160,27 @@ def _redirect_target(response: httpx.Response) -> httpx.URL | None:
     try:
         return response.url.join(response.headers["location"])
     except httpx.InvalidURL as exc:
-        raise StoreError(redact(f"{response.url}: the endpoint redirected to an invalid URL "
-                                f"({clip(str(exc))})")) from exc
+        raise StoreError(
+            redact(f"{response.url}: the endpoint redirected to an invalid URL ({clip(str(exc))})")
+        ) from exc
 
 
 def refuse_foreign_redirect(response: httpx.Response) -> None:
     """An httpx response hook: a redirect to another origin raises :class:`StoreError`."""
     target = _redirect_target(response)
     if target is not None and not redirect_allowed(response.url, target):
-        raise StoreError(redact(
-            f"{response.url}: the endpoint redirected to {clip(str(target), 200)}, another "
-            "origin; refused (csec-ld follows redirects only to the same scheme, host and port, "
-            "or from http to https)"
-        ))
+        raise StoreError(
+            redact(
+                f"{response.url}: the endpoint redirected to {clip(str(target), 200)}, another "
+                "origin; refused (csec-ld follows redirects only to the same scheme, host and "
+                "port, or from http to https)"
+            )
+        )
 
 
-def _next_request(client: httpx.Client, request: httpx.Request,
-                  response: httpx.Response, target: httpx.URL) -> httpx.Request:
+def _next_request(
+    client: httpx.Client, request: httpx.Request, response: httpx.Response, target: httpx.URL
+) -> httpx.Request:
     """The request a redirect asks for, with httpx's rules for the method and body."""
     method = request.method
     if (response.status_code == 303 and method != "HEAD") or (
@@ -186,8 +195,9 @@ def _next_request(client: httpx.Client, request: httpx.Request,
             headers.pop(name, None)
     else:
         content = request.content
-    return client.build_request(method, target, headers=headers, content=content,
-                                extensions=request.extensions)
+    return client.build_request(
+        method, target, headers=headers, content=content, extensions=request.extensions
+    )
 
 
 # --------------------------------------------------------------------------- authentication
@@ -267,13 +277,16 @@ class ChallengeAuth(httpx.Auth):
         if scheme is None:
             if not offered:
                 return  # no challenge: the caller reports the 401
-            raise StoreError(redact(
-                f"{request.url}: the server asks for {', '.join(clip(s, 40) for s in offered)} "
-                "authentication; csec-ld answers Basic and Digest challenges (or sends a "
-                "bearer token: CSEC_LD_ENDPOINT_TOKEN)"
-            ))
-        chosen = httpx.DigestAuth(*credentials) if scheme == "digest" \
-            else httpx.BasicAuth(*credentials)
+            raise StoreError(
+                redact(
+                    f"{request.url}: the server asks for {', '.join(clip(s, 40) for s in offered)} "
+                    "authentication; csec-ld answers Basic and Digest challenges (or sends a "
+                    "bearer token: CSEC_LD_ENDPOINT_TOKEN)"
+                )
+            )
+        chosen = (
+            httpx.DigestAuth(*credentials) if scheme == "digest" else httpx.BasicAuth(*credentials)
+        )
         with self._lock:
             self._chosen[key] = chosen
         flow = chosen.auth_flow(request)
@@ -284,9 +297,11 @@ class ChallengeAuth(httpx.Auth):
         yield from _guarded(flow, request, response)
 
 
-def _guarded(flow: Generator[httpx.Request, httpx.Response, None], request: httpx.Request,
-             response: httpx.Response | None = None,
-             ) -> Generator[httpx.Request, httpx.Response, None]:
+def _guarded(
+    flow: Generator[httpx.Request, httpx.Response, None],
+    request: httpx.Request,
+    response: httpx.Response | None = None,
+) -> Generator[httpx.Request, httpx.Response, None]:
     """Run an httpx auth *flow* (already started when *response* is given); a challenge
     it cannot answer (malformed, an unknown algorithm or qop) is a StoreError."""
     try:
@@ -297,10 +312,12 @@ def _guarded(flow: Generator[httpx.Request, httpx.Response, None], request: http
     except StopIteration:
         return
     except (httpx.ProtocolError, KeyError, NotImplementedError, ValueError) as exc:
-        raise StoreError(redact(
-            f"{request.url}: cannot answer the server's Digest challenge "
-            f"({clip(str(exc) or type(exc).__name__, 100)})"
-        )) from None
+        raise StoreError(
+            redact(
+                f"{request.url}: cannot answer the server's Digest challenge "
+                f"({clip(str(exc) or type(exc).__name__, 100)})"
+            )
+        ) from None
 
 
 # --------------------------------------------------------------------------- time
@@ -367,10 +384,12 @@ class _Decoder:
         elif coding == "deflate":
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
         elif coding not in ("", "identity"):
-            raise StoreError(redact(
-                f"{url}: the endpoint's answer is compressed as {clip(coding, 40)!r}, which "
-                "csec-ld does not read (it asks for gzip or deflate)"
-            ))
+            raise StoreError(
+                redact(
+                    f"{url}: the endpoint's answer is compressed as {clip(coding, 40)!r}, which "
+                    "csec-ld does not read (it asks for gzip or deflate)"
+                )
+            )
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         if self._zlib is None:
@@ -385,8 +404,12 @@ class _Decoder:
                     self._raw_deflate = True
                     self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                     continue
-                raise StoreError(redact(f"{self.url}: the endpoint's {self.coding} answer "
-                                        f"cannot be decoded ({clip(str(exc))})")) from exc
+                raise StoreError(
+                    redact(
+                        f"{self.url}: the endpoint's {self.coding} answer "
+                        f"cannot be decoded ({clip(str(exc))})"
+                    )
+                ) from exc
             if out:
                 self._produced = True
                 yield out
@@ -400,8 +423,9 @@ class _Decoder:
 
     def finish(self) -> None:
         if self._zlib is not None and self._produced and not self._zlib.eof:
-            raise StoreError(redact(f"{self.url}: the endpoint's {self.coding} answer is "
-                                    "truncated"))
+            raise StoreError(
+                redact(f"{self.url}: the endpoint's {self.coding} answer is truncated")
+            )
 
 
 # --------------------------------------------------------------------------- fetch
@@ -462,8 +486,9 @@ def fetch(
     watchdog = _Watchdog(timeout if total else None)
     extensions = {"trace": watchdog.trace}
     try:
-        request = client.build_request(method, url, timeout=timeout, extensions=extensions,
-                                       **kwargs)
+        request = client.build_request(
+            method, url, timeout=timeout, extensions=extensions, **kwargs
+        )
         for _hop in range(MAX_REDIRECTS + 1):
             response = client.send(request, stream=True, follow_redirects=False)
             try:
@@ -476,8 +501,10 @@ def fetch(
             request = _next_request(client, request, response, target)
             if deadline is not None:
                 left = max(deadline - time.monotonic(), 0.001)
-                request.extensions = {**request.extensions, "timeout": httpx.Timeout(left)
-                                      .as_dict()}
+                request.extensions = {
+                    **request.extensions,
+                    "timeout": httpx.Timeout(left).as_dict(),
+                }
         raise StoreError(f"{shown}: more than {MAX_REDIRECTS} redirects; refused")
     except httpx.InvalidURL as exc:  # not an HTTPError
         raise StoreError(redact(f"{shown}: not a usable URL ({clip(str(exc))})")) from exc
@@ -490,12 +517,20 @@ def fetch(
 
 
 def _late(shown: str, timeout: float) -> StoreError:
-    return StoreError(f"{shown}: no answer within {timeout:g} s (the time limit covers the "
-                      "whole answer; use --timeout to wait longer)")
+    return StoreError(
+        f"{shown}: no answer within {timeout:g} s (the time limit covers the "
+        "whole answer; use --timeout to wait longer)"
+    )
 
 
-def _read(response: httpx.Response, shown: str, deadline: float | None, watchdog: _Watchdog,
-          timeout: float, max_size: int) -> Answer:
+def _read(
+    response: httpx.Response,
+    shown: str,
+    deadline: float | None,
+    watchdog: _Watchdog,
+    timeout: float,
+    max_size: int,
+) -> Answer:
     error_page = _is_error_page(response)
     limit = ERROR_BODY_SIZE if error_page else max_size
     coding = response.headers.get("content-encoding", "").strip().lower()

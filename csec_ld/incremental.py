@@ -53,8 +53,16 @@ from .resources import ontology_dir, shapes_dir
 from .serialize import Writer
 from .sources import Catalogue, parse_jsonl, read_raw
 
-__all__ = ["CACHE_FOLDER", "MANIFEST", "MAX_CHANGED", "Fallback", "IncrementalRun",
-           "fingerprint", "noting_writes", "scan"]
+__all__ = [
+    "CACHE_FOLDER",
+    "MANIFEST",
+    "MAX_CHANGED",
+    "Fallback",
+    "IncrementalRun",
+    "fingerprint",
+    "noting_writes",
+    "scan",
+]
 
 #: The site's hidden folder of what the next publish can reuse.
 CACHE_FOLDER = ".csec-ld"
@@ -81,15 +89,19 @@ def _hash_tree(h: Any, path: Path | None) -> None:
     if path is None or not path.exists():
         h.update(b"-\0")
         return
-    files = [path] if path.is_file() else sorted(
-        p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    )
     for p in files:
         h.update(p.relative_to(path).as_posix().encode() + b"\0")
         h.update(p.read_bytes() + b"\0")
 
 
-def fingerprint(catalogue: Catalogue, spec: PipelineSpec, shapes: str | Path | None,
-                **options: Any) -> str:
+def fingerprint(
+    catalogue: Catalogue, spec: PipelineSpec, shapes: str | Path | None, **options: Any
+) -> str:
     """A hash of everything a record's outputs depend on but the record: a change of
     any of it makes the previous site's files unusable."""
     h = hashlib.blake2b(digest_size=20)
@@ -101,8 +113,7 @@ def fingerprint(catalogue: Catalogue, spec: PipelineSpec, shapes: str | Path | N
     except FileNotFoundError:
         _hash_tree(h, None)
     kept = dataclasses.replace(spec, sources=(), site=None, catalog=None)
-    h.update(repr((catalogue.catalog, catalogue.registry, kept,
-                   sorted(options.items()))).encode())
+    h.update(repr((catalogue.catalog, catalogue.registry, kept, sorted(options.items()))).encode())
     return h.hexdigest()
 
 
@@ -181,7 +192,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if isinstance(path, int):
         return
     if (mode is not None and any(c in mode for c in "wax+")) or (
-            mode is None and flags & (os.O_WRONLY | os.O_RDWR)):
+        mode is None and flags & (os.O_WRONLY | os.O_RDWR)
+    ):
         _NOTED.append(os.fsdecode(path))
 
 
@@ -257,9 +269,19 @@ class IncrementalRun:
     With *reuse* false (or no usable manifest), :meth:`chunks` is the pipeline's.
     """
 
-    def __init__(self, catalogue: Catalogue, spec: PipelineSpec, previous: Path, root: Path,
-                 *, reuse: bool, workers: int | None, spool: str | Path,
-                 fingerprint: str, site_chunk: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        spec: PipelineSpec,
+        previous: Path,
+        root: Path,
+        *,
+        reuse: bool,
+        workers: int | None,
+        spool: str | Path,
+        fingerprint: str,
+        site_chunk: Callable[..., Any],
+    ) -> None:
         self.catalogue, self.spec, self.root = catalogue, spec, root
         self.previous, self.workers, self.spool = previous, workers, spool
         self.fingerprint = fingerprint
@@ -291,18 +313,23 @@ class IncrementalRun:
                 cache: dict[str, dict[str, Any]] = {}
                 dumps = set(_DUMP_FILES[:3])
                 parts = int(head["parts"])
-                for line in itertools.chain(handle, *(
-                        _lines(self.previous / _part_name(n)) for n in range(2, parts + 1))):
+                for line in itertools.chain(
+                    handle, *(_lines(self.previous / _part_name(n)) for n in range(2, parts + 1))
+                ):
                     entry = orjson.loads(line)
-                    if not all(isinstance(f, str) and _SAFE_PATH.fullmatch(f)
-                               for f in entry["files"]):
+                    if not all(
+                        isinstance(f, str) and _SAFE_PATH.fullmatch(f) for f in entry["files"]
+                    ):
                         return None
                     ranges = dict(entry["pieces"], **{"source/records.jsonl": entry["src"]})
                     if set(entry["pieces"]) != (dumps if entry["active"] else set()):
                         return None
                     for name, (offset, length) in ranges.items():
-                        if not (isinstance(offset, int) and isinstance(length, int)
-                                and 0 <= offset <= offset + length <= sizes[name]):
+                        if not (
+                            isinstance(offset, int)
+                            and isinstance(length, int)
+                            and 0 <= offset <= offset + length <= sizes[name]
+                        ):
                             return None
                     cache[entry["key"]] = entry
                 return cache
@@ -354,16 +381,14 @@ class IncrementalRun:
         """The changed records through the pipeline: each one's share, on its own."""
         if not raws:
             return []
-        work = [raws[i:i + CHUNK_SIZE] for i in range(0, len(raws), CHUNK_SIZE)]
+        work = [raws[i : i + CHUNK_SIZE] for i in range(0, len(raws), CHUNK_SIZE)]
         workers = 1 if len(work) < 2 else self.workers
         out: list[dict[str, Any]] = []
         # Written aside, and moved into the site in source order with the reused files.
         (self.staging / "resource").mkdir(parents=True)
         spec = dataclasses.replace(self.spec, site=str(self.staging))
-        for chunk in run_chunks(self.catalogue, spec, workers=workers, spool=self.spool,
-                                work=work):
-            if self.catalogue.errors or (chunk.validation is not None
-                                         and chunk.validation.results):
+        for chunk in run_chunks(self.catalogue, spec, workers=workers, spool=self.spool, work=work):
+            if self.catalogue.errors or (chunk.validation is not None and chunk.validation.results):
                 raise Fallback("a changed record has a problem")
             out.extend(_split(chunk))
         if len(out) != len(raws):
@@ -450,8 +475,11 @@ class IncrementalRun:
         n_active = 0
         for number, rec in enumerate(records):
             line: dict[str, Any] = {
-                "id": rec["id"], "files": rec["files"], "triples": rec["triples"],
-                "src": [self._src, rec["src"]], "active": rec["active"],
+                "id": rec["id"],
+                "files": rec["files"],
+                "triples": rec["triples"],
+                "src": [self._src, rec["src"]],
+                "active": rec["active"],
                 "changes": [_fields(next(changes)) for _ in range(rec["changes"])],
                 "cross": rec["cross"] if "cross" in rec else cross.get(number, []),
                 "pieces": {},
@@ -459,8 +487,7 @@ class IncrementalRun:
             self._src += rec["src"]
             if rec["active"]:
                 for fmt in writers:
-                    line["pieces"][f"catalog.{fmt}"] = [offsets[fmt][n_active],
-                                                        rec["lengths"][fmt]]
+                    line["pieces"][f"catalog.{fmt}"] = [offsets[fmt][n_active], rec["lengths"][fmt]]
                 n_active += 1
                 line["entry"] = _fields(next(entries))
                 line["used"] = _used(next(nodes)[2])
@@ -543,16 +570,18 @@ def _split(chunk: Chunk) -> Iterator[dict[str, Any]]:
     from .publish import _WRITERS
 
     for number, rec in enumerate(site.records):
-        share: dict[str, Any] = {"rec": dict(rec, cross=cross.get(number, [])),
-                                 "cross": cross.get(number, []),
-                                 "source": source[src:src + rec["src"]].decode(),
-                                 "changes": [next(changes) for _ in range(rec["changes"])],
-                                 "pieces": {}}
+        share: dict[str, Any] = {
+            "rec": dict(rec, cross=cross.get(number, [])),
+            "cross": cross.get(number, []),
+            "source": source[src : src + rec["src"]].decode(),
+            "changes": [next(changes) for _ in range(rec["changes"])],
+            "pieces": {},
+        }
         src += rec["src"]
         if rec["active"]:
             for fmt in pieces:
                 length = rec["lengths"][fmt]
-                share["pieces"][fmt] = pieces[fmt][at[fmt]:at[fmt] + length]
+                share["pieces"][fmt] = pieces[fmt][at[fmt] : at[fmt] + length]
                 at[fmt] += length + len(_WRITERS[fmt].join([b"", b""]))
             share["entry"] = next(entries)
             share["node"] = next(nodes)
@@ -599,15 +628,15 @@ class _Part:
         return cls(site, 1, rec["triples"], {f: [p] for f, p in share["pieces"].items()})
 
     @classmethod
-    def of_cache(cls, run: list[dict[str, Any]], old: dict[str, IO[bytes]],
-                 site_chunk: Callable[..., Any]) -> _Part:
+    def of_cache(
+        cls, run: list[dict[str, Any]], old: dict[str, IO[bytes]], site_chunk: Callable[..., Any]
+    ) -> _Part:
         src = old["source/records.jsonl"]
         first, last = run[0]["src"], run[-1]["src"]
         if first[0] + sum(e["src"][1] for e in run) == last[0] + last[1]:
             source = os.pread(src.fileno(), last[0] + last[1] - first[0], first[0]).decode()
         else:
-            source = "".join(os.pread(src.fileno(), e["src"][1], e["src"][0]).decode()
-                             for e in run)
+            source = "".join(os.pread(src.fileno(), e["src"][1], e["src"][0]).decode() for e in run)
         site = site_chunk(source=source, records=[])
         pieces: dict[str, list[Any]] = {}
         jsonld = old["catalog.jsonld"]
@@ -616,9 +645,16 @@ class _Part:
         seps = {fmt: len(cls.join([b"", b""])) for fmt, cls in _WRITERS.items()}
         for entry in run:
             site.changes.extend(Change(*_dec(c)) for c in entry["changes"])
-            rec = {"id": entry["id"], "files": entry["files"], "triples": entry["triples"],
-                   "src": entry["src"][1], "active": entry["active"],
-                   "changes": len(entry["changes"]), "cross": entry["cross"], "lengths": {}}
+            rec = {
+                "id": entry["id"],
+                "files": entry["files"],
+                "triples": entry["triples"],
+                "src": entry["src"][1],
+                "active": entry["active"],
+                "changes": len(entry["changes"]),
+                "cross": entry["cross"],
+                "lengths": {},
+            }
             site.records.append(rec)
             if not entry["active"]:
                 site.withdrawn[entry["id"]] = entry["withdrawn"]

@@ -80,8 +80,9 @@ class EventStream(PagedFeed):
 
     folder = FOLDER
 
-    def __init__(self, catalog: Catalog, base_url: str | None = None, *,
-                 page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self, catalog: Catalog, base_url: str | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
         super().__init__(catalog, base_url, page_size=page_size)
         self._latest: dict[str, Change] = {}
 
@@ -118,7 +119,7 @@ class EventStream(PagedFeed):
     def documents(self) -> dict[str, str]:
         """The stream's documents by file name: ``index.ttl`` and ``page-{n}.ttl``."""
         members = self.members()
-        pages = [members[i:i + self.page_size] for i in range(0, len(members), self.page_size)]
+        pages = [members[i : i + self.page_size] for i in range(0, len(members), self.page_size)]
         stream, root = _iri(self.stream_iri), _iri(self.url("index.ttl"))
         policy = _iri(self.url("index.ttl") + "#latest-version")
         title = next((t.value for t in self.catalog.title if t.lang == "en"), "the catalogue")
@@ -154,8 +155,11 @@ class EventStream(PagedFeed):
                     "    tree:path dcterms:modified ;\n"
                     f"    tree:value {_timestamp(pages[n][0])}\n  ] .\n"
                 )
-            parts.append(f"{stream} tree:member "
-                         + ", ".join(_iri(self.member_iri(c)) for c in page) + " .\n")
+            parts.append(
+                f"{stream} tree:member "
+                + ", ".join(_iri(self.member_iri(c)) for c in page)
+                + " .\n"
+            )
             parts.extend(self._member(c) for c in page)
             docs[f"page-{n}.ttl"] = "\n".join(parts)
         return docs
@@ -165,13 +169,19 @@ class EventStream(PagedFeed):
 
         Pages left from an earlier, longer stream are removed.
         """
-        return write_pages(Path(out_dir) / FOLDER, self.documents(), "page-*.ttl",
-                           "the event stream")
+        return write_pages(
+            Path(out_dir) / FOLDER, self.documents(), "page-*.ttl", "the event stream"
+        )
 
 
-def write_event_stream(changes: Iterable[Change], catalog: Catalog, out_dir: str | Path,
-                       base_url: str | None = None, *,
-                       page_size: int = DEFAULT_PAGE_SIZE) -> list[Path]:
+def write_event_stream(
+    changes: Iterable[Change],
+    catalog: Catalog,
+    out_dir: str | Path,
+    base_url: str | None = None,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> list[Path]:
     """Write the event stream of *changes* into ``{out_dir}/ldes/``; the files written.
 
     >>> import tempfile

@@ -413,8 +413,10 @@ def run_chunks(
 
     # *work* instead of the sources' records: those an incremental publish has to redo
     works = raw_chunks(catalogue, chunk_size) if work is None else iter(work)
-    chunks = _chunks_here(catalogue, spec, works) if n <= 1 else _chunks_in_pool(
-        catalogue, spec, n, works, spool
+    chunks = (
+        _chunks_here(catalogue, spec, works)
+        if n <= 1
+        else _chunks_in_pool(catalogue, spec, n, works, spool)
     )
     # This process keeps what every chunk leaves (ids, cross-record keys): hundreds of
     # thousands of objects that the automatic collector scanned again and again (1.8 s
@@ -426,16 +428,20 @@ def run_chunks(
             yield check(chunk)
 
 
-def _chunks_here(catalogue: Catalogue, spec: PipelineSpec, works: Iterable[Work]
-                 ) -> Iterator[Chunk]:
+def _chunks_here(
+    catalogue: Catalogue, spec: PipelineSpec, works: Iterable[Work]
+) -> Iterator[Chunk]:
     worker = ChunkWorker(spec, catalogue)
     for work in works:
         yield worker(work)
 
 
 def _chunks_in_pool(
-    catalogue: Catalogue, spec: PipelineSpec, n: int, works: Iterable[Work],
-    spool: str | Path | None
+    catalogue: Catalogue,
+    spec: PipelineSpec,
+    n: int,
+    works: Iterable[Work],
+    spool: str | Path | None,
 ) -> Iterator[Chunk]:
     context = multiprocessing.get_context()
     # Under fork and spawn this process is the workers' parent; a fork server is theirs.

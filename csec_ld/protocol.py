@@ -43,8 +43,9 @@ async def read_query_request(request: Request, max_length: int) -> list[tuple[st
         elif ctype == "application/sparql-query":
             params.append(("query", text))
         else:
-            raise RequestError(415, "POST a query as application/sparql-query or "
-                               "application/x-www-form-urlencoded")
+            raise RequestError(
+                415, "POST a query as application/sparql-query or application/x-www-form-urlencoded"
+            )
     if any(name in UPDATE_PARAMETERS for name, _ in params):
         raise RequestError(403, _READ_ONLY)
     return params

@@ -138,16 +138,23 @@ WITHDRAWN_INDEX = ".csec-ld-withdrawn.json"
 SOURCE_FOLDER = "source"
 #: The folders of agent and project pages, by registry kind.
 _AGENT_FOLDERS = {"organization": "agent", "person": "agent", "project": "project"}
-_ROLES = (("publishers", "Published"), ("creators", "Authored"),
-          ("contributors", "Contributed to"), ("is_part_of", "Part of it"))
+_ROLES = (
+    ("publishers", "Published"),
+    ("creators", "Authored"),
+    ("contributors", "Contributed to"),
+    ("is_part_of", "Part of it"),
+)
 #: The data formats written beside every page: extension → media type.
 DATA_FORMATS: dict[str, str] = {
     "ttl": "text/turtle",
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
 }
-_WRITERS: dict[str, type[Writer]] = {"ttl": TurtleWriter, "jsonld": JsonLdWriter,
-                                     "nt": NTriplesWriter}
+_WRITERS: dict[str, type[Writer]] = {
+    "ttl": TurtleWriter,
+    "jsonld": JsonLdWriter,
+    "nt": NTriplesWriter,
+}
 _FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
 #: The dumps: file, media type, and whether without and with a gzipped twin (as
 #: ``void.ttl`` lists them: the vocabulary is one too).
@@ -357,14 +364,16 @@ def _graph_turtle(files: list[Path], base_iri: str) -> bytes:
         except (SyntaxError, ValueError) as exc:
             raise ShapesError(f"{path}: cannot read it: {exc}") from exc
         labelled = labelled or bool(_BNODE_LABEL.search(data))
-        pieces.append(f"# ---- {path.name}\n@base <{file_base}> .\n".encode()
-                      + data.rstrip(b"\n") + b"\n")
+        pieces.append(
+            f"# ---- {path.name}\n@base <{file_base}> .\n".encode() + data.rstrip(b"\n") + b"\n"
+        )
     if not labelled:
         return b"\n".join(pieces)
     dataset = pyoxigraph.Dataset()
     for path in files:
-        for t in pyoxigraph.parse(path=str(path), format=RdfFormat.TURTLE,
-                                  base_iri=base_iri + path.name):
+        for t in pyoxigraph.parse(
+            path=str(path), format=RdfFormat.TURTLE, base_iri=base_iri + path.name
+        ):
             dataset.add(pyoxigraph.Quad(t.subject, t.predicate, t.object))
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.UNSTABLE)
     triples = sorted((Triple(q.subject, q.predicate, q.object) for q in dataset), key=_key)
@@ -373,9 +382,11 @@ def _graph_turtle(files: list[Path], base_iri: str) -> bytes:
 
 def _gzip(path: Path) -> Path:
     target = path.with_name(path.name + ".gz")
-    with open(path, "rb") as src, open(target, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-    ) as out:
+    with (
+        open(path, "rb") as src,
+        open(target, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out,
+    ):
         shutil.copyfileobj(src, out)
     return target
 
@@ -395,8 +406,19 @@ def _is_schema(t: Any) -> bool:
 
 # Terms of the official schema.org context that coerce plain strings to IRIs or dates:
 # a plain-string literal must be written as a value object under them.
-_COERCED_TERMS = frozenset({"url", "sameAs", "isPartOf", "license", "datePublished",
-                            "dateModified", "image", "logo", "mainEntityOfPage"})
+_COERCED_TERMS = frozenset(
+    {
+        "url",
+        "sameAs",
+        "isPartOf",
+        "license",
+        "datePublished",
+        "dateModified",
+        "image",
+        "logo",
+        "mainEntityOfPage",
+    }
+)
 _SCHEMA_DATE = SCHEMA + "Date"
 _XSD_STRING = XSD + "string"
 
@@ -425,9 +447,12 @@ def schemaorg_jsonld(triples: Iterable[Any], named: Iterable[Any] = ()) -> dict[
     return {**context, **_jsonld_node(subject, nodes, frozenset())}
 
 
-def _jsonld_node(subject: str, nodes: dict[str, list[Any]], above: frozenset[str],
-                 shared: Callable[[str], dict[str, Any] | None] | None = None
-                 ) -> dict[str, Any]:
+def _jsonld_node(
+    subject: str,
+    nodes: dict[str, list[Any]],
+    above: frozenset[str],
+    shared: Callable[[str], dict[str, Any] | None] | None = None,
+) -> dict[str, Any]:
     """The node object of *subject*, with the nodes it points at inside (those of
     *nodes*, except its own ancestors: a cycle is cut by a bare ``@id``), or else the
     node object *shared* gives for them (made once, for every page that names them)."""
@@ -436,9 +461,9 @@ def _jsonld_node(subject: str, nodes: dict[str, list[Any]], above: frozenset[str
     path = above | {subject}
     for _, predicate, obj in nodes[subject]:
         if predicate.value == _RDF_TYPE:
-            values.setdefault("@type", []).append(_value(obj)[len(SCHEMA):])
+            values.setdefault("@type", []).append(_value(obj)[len(SCHEMA) :])
             continue
-        term = predicate.value[len(SCHEMA):]
+        term = predicate.value[len(SCHEMA) :]
         value: Any
         if isinstance(obj, NamedNode):
             if obj.value in nodes and obj.value not in path:
@@ -466,8 +491,20 @@ def _jsonld_node(subject: str, nodes: dict[str, list[Any]], above: frozenset[str
 # --------------------------------------------------------------------------- view models
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _human_date(d: PartialDate) -> str:
@@ -525,8 +562,13 @@ class PublishResult:
 class _Site:
     """Everything one publish run needs: the catalogue, templates, and the index."""
 
-    def __init__(self, catalogue: Catalogue, root: Path, sparql_endpoint: str | None,
-                 listing_size: int = LISTING_SIZE) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        root: Path,
+        sparql_endpoint: str | None,
+        listing_size: int = LISTING_SIZE,
+    ) -> None:
         self.catalogue = catalogue
         self.listing_size = listing_size
         self.cat = catalogue.catalog
@@ -571,7 +613,9 @@ class _Site:
     def page_text(self, template: str, rel: Sequence[str], **context: Any) -> str:
         """The text :meth:`render` writes (``serve --endpoint`` serves it from a store)."""
         return self.env.get_template(template).render(
-            root="../" * (len(rel) - 1), catalog=self.cat, catalog_title=self._catalog_title(),
+            root="../" * (len(rel) - 1),
+            catalog=self.cat,
+            catalog_title=self._catalog_title(),
             **context,
         )
 
@@ -591,9 +635,11 @@ class _Site:
         used.add_record(record, self._ctx)
         missing = Used(
             countries={c for c in used.countries if country(c).iri not in self._named},
-            agents={a for a in used.agents
-                    if self.catalogue.registry.agents[a].iri not in self._named},
-            concepts=used.concepts - self._named.keys())
+            agents={
+                a for a in used.agents if self.catalogue.registry.agents[a].iri not in self._named
+            },
+            concepts=used.concepts - self._named.keys(),
+        )
         if missing.countries or missing.agents or missing.concepts:
             for t in self._schema_profile.support(missing, self._ctx):
                 self._named.setdefault(_value(t.subject), []).append(t)
@@ -601,8 +647,10 @@ class _Site:
         if not triples:
             return {"@context": "https://schema.org"}
         subject = _value(triples[0][0])
-        return {"@context": "https://schema.org",
-                **_jsonld_node(subject, {subject: triples}, frozenset(), self._node_object)}
+        return {
+            "@context": "https://schema.org",
+            **_jsonld_node(subject, {subject: triples}, frozenset(), self._node_object),
+        }
 
     def _node_object(self, node: str) -> dict[str, Any] | None:
         """The JSON-LD object of a node records name (shared by their pages), or None."""
@@ -627,16 +675,20 @@ class _Site:
     def _named(self) -> dict[str, list[Triple]]:
         return {}
 
-    def record_page(self, record: Record, block: Sequence[Any],
-                    citation: dict[str, Any] | None = None) -> None:
+    def record_page(
+        self, record: Record, block: Sequence[Any], citation: dict[str, Any] | None = None
+    ) -> None:
         """The record's page; *citation* is its CSL-JSON item (for the cite box)."""
         vocab = self.catalogue.vocab
         rtype = vocab.types.concepts[record.type]
         iri = self.cat.record_iri(record.id)
         countries = [country(c) for c in record.countries]
         identifiers = [Link(str(i), i.iri) for i in record.identifiers]
-        pdfs = [i.iri for i in record.identifiers
-                if i.scheme == "url" and i.iri and i.iri.lower().split("?")[0].endswith(".pdf")]
+        pdfs = [
+            i.iri
+            for i in record.identifiers
+            if i.scheme == "url" and i.iri and i.iri.lower().split("?")[0].endswith(".pdf")
+        ]
         meta: list[tuple[str, str]] = []
         meta.append(("citation_title", record.primary_title))  # crawlers read one title
         for a in record.creators:  # the authors only: a publisher is citation_publisher
@@ -655,20 +707,25 @@ class _Site:
             meta.append(("citation_pdf_url", pdf))
         meta.append(("citation_abstract_html_url", iri))
         self.render(
-            "record.html", ["resource", record.id, "index.html"],
+            "record.html",
+            ["resource", record.id, "index.html"],
             record=record,
             iri=iri,
             title=record.primary_title,
             titles=[Link(t.value, None, t.lang) for t in record.title],
             issued=Link(_human_date(record.issued), record.issued.text),
-            modified=(Link(_human_date(record.modified), record.modified.text)
-                      if record.modified else None),
+            modified=(
+                Link(_human_date(record.modified), record.modified.text)
+                if record.modified
+                else None
+            ),
             type=Link(rtype.label, self.concept_path(rtype)),
             descriptions=[Link(d.value, None, d.lang) for d in record.description],
             countries=[Link(c.name, f"country/{c.alpha3}/") for c in countries],
-            subjects=[Link(vocab.topics.concepts[s].label,
-                           self.concept_path(vocab.topics.concepts[s]))
-                      for s in record.subjects],
+            subjects=[
+                Link(vocab.topics.concepts[s].label, self.concept_path(vocab.topics.concepts[s]))
+                for s in record.subjects
+            ],
             publishers=[self.agent_link(a) for a in record.publishers],
             creators=[self.agent_link(a) for a in record.creators],
             contributors=[self.agent_link(a) for a in record.contributors],
@@ -676,38 +733,57 @@ class _Site:
             languages=[Link(language(x).name) for x in record.languages],
             identifiers=identifiers,
             license=record.license,
-            alternates=[(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                         f"resource/{record.id}.{fmt}") for fmt in DATA_FORMATS],
+            alternates=[
+                (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"resource/{record.id}.{fmt}")
+                for fmt in DATA_FORMATS
+            ],
             jsonld=self.record_jsonld(record, block),
             signposts=record_signposts(iri, block, DATA_FORMATS),
             meta=meta,
-            cite_styles=[(key, label, markupsafe.Markup(text))  # escaped by cite_box
-                         for key, label, text in cite_box(citation or
-                                                          csl_item(record, self.catalogue))],
-            cite_files=[(f.media, f.label, f"resource/{record.id}.{f.suffix}",
-                         f"{record.id}.{f.download}") for f in CITATION_FORMATS],
+            cite_styles=[
+                (key, label, markupsafe.Markup(text))  # escaped by cite_box
+                for key, label, text in cite_box(citation or csl_item(record, self.catalogue))
+            ],
+            cite_files=[
+                (f.media, f.label, f"resource/{record.id}.{f.suffix}", f"{record.id}.{f.download}")
+                for f in CITATION_FORMATS
+            ],
         )
         lastmod = record.modified or record.issued
         first = record.title[0]
         en = next((t for t in record.title if t.lang == "en"), first)
         agents = tuple((name, a) for name, _ in _ROLES for a in getattr(record, name))
-        self.entries.append(Entry(
-            record.id, en.value, en.lang, record.issued, str(record.issued.year), record.type,
-            record.countries, record.subjects, lastmod.text, agents))
+        self.entries.append(
+            Entry(
+                record.id,
+                en.value,
+                en.lang,
+                record.issued,
+                str(record.issued.year),
+                record.type,
+                record.countries,
+                record.subjects,
+                lastmod.text,
+                agents,
+            )
+        )
 
     def tombstone_page(self, record: Record) -> None:
         """The page left at a withdrawn record's IRI: its title and when it was withdrawn."""
         assert record.withdrawn is not None
         self.render(
-            "tombstone.html", ["resource", record.id, "index.html"],
+            "tombstone.html",
+            ["resource", record.id, "index.html"],
             iri=self.cat.record_iri(record.id),
             title=record.primary_title,
             titles=[Link(t.value, None, t.lang) for t in record.title],
             withdrawn=Link(_human_date(record.withdrawn), record.withdrawn.text),
             issued=Link(_human_date(record.issued), record.issued.text),
         )
-        self.withdrawn[record.id] = {"withdrawn": record.withdrawn.text,
-                                     "title": record.primary_title}
+        self.withdrawn[record.id] = {
+            "withdrawn": record.withdrawn.text,
+            "title": record.primary_title,
+        }
 
     # -- listings
 
@@ -728,14 +804,18 @@ class _Site:
         out = []
         for e in entries:
             href, label = types[e.type]
-            countries = ", ".join(f'<a href="{root}country/{c}/">{names[c]}</a>'
-                                  for c in e.countries)
-            out.append(markupsafe.Markup(
-                f'<tr>\n<td><a href="{root}resource/{e.id}/" lang="{esc(e.title_lang)}" '
-                f'dir="auto">{esc(e.title)}</a></td>\n'
-                f'<td><time datetime="{esc(e.issued.text)}">{esc(e.year)}</time></td>\n'
-                f'<td><a href="{root}{href}">{label}</a></td>\n'
-                f"<td>{countries}</td>\n</tr>\n"))
+            countries = ", ".join(
+                f'<a href="{root}country/{c}/">{names[c]}</a>' for c in e.countries
+            )
+            out.append(
+                markupsafe.Markup(
+                    f'<tr>\n<td><a href="{root}resource/{e.id}/" lang="{esc(e.title_lang)}" '
+                    f'dir="auto">{esc(e.title)}</a></td>\n'
+                    f'<td><time datetime="{esc(e.issued.text)}">{esc(e.year)}</time></td>\n'
+                    f'<td><a href="{root}{href}">{label}</a></td>\n'
+                    f"<td>{countries}</td>\n</tr>\n"
+                )
+            )
         return out
 
     @functools.cached_property
@@ -766,69 +846,116 @@ class _Site:
         for n in range(1, pages + 1):
             start = (n - 1) * size
             chunk = entries[start : start + size]
-            rel = ([*segments, "index.html"] if n == 1
-                   else [*segments, "page", str(n), "index.html"])
-            yield rel, Pager(n, pages, start + 1, start + len(chunk), total,
-                             href(n - 1), href(n + 1)), chunk
+            rel = [*segments, "index.html"] if n == 1 else [*segments, "page", str(n), "index.html"]
+            yield (
+                rel,
+                Pager(n, pages, start + 1, start + len(chunk), total, href(n - 1), href(n + 1)),
+                chunk,
+            )
 
-    def listings(self, country_blocks: dict[str, list[Triple]],
-                 concept_triples: dict[str, list[Triple]]) -> list[tuple[str, str]]:
+    def listings(
+        self, country_blocks: dict[str, list[Triple]], concept_triples: dict[str, list[Triple]]
+    ) -> list[tuple[str, str]]:
         """Home, scheme and concept pages; returns (site path, lastmod) for the sitemap."""
         sitemap: list[tuple[str, str]] = []
         entries = self.ordered_entries()
         index = _ListingIndex(self, entries)
-        trees = {"type": self.concept_tree(self.types, "type", index.by_type),
-                 "topic": self.concept_tree(self.topics, "topic", index.by_topic)}
+        trees = {
+            "type": self.concept_tree(self.types, "type", index.by_type),
+            "topic": self.concept_tree(self.topics, "topic", index.by_topic),
+        }
         countries = self._country_counts(index.by_country)
         latest = _latest(e.lastmod for e in entries)
         for rel, pager, chunk in self.paged("", entries):
-            self.render("home.html", rel, rows=self.rows(chunk, rel), pager=pager,
-                        caption=pager.summary, types=trees["type"], topics=trees["topic"],
-                        countries=countries, count=len(entries),
-                        sparql_endpoint=self.sparql_endpoint,
-                        jsonld=self.home_jsonld() if pager.number == 1 else None)
+            self.render(
+                "home.html",
+                rel,
+                rows=self.rows(chunk, rel),
+                pager=pager,
+                caption=pager.summary,
+                types=trees["type"],
+                topics=trees["topic"],
+                countries=countries,
+                count=len(entries),
+                sparql_endpoint=self.sparql_endpoint,
+                jsonld=self.home_jsonld() if pager.number == 1 else None,
+            )
         sitemap.append(("", latest))
-        for kind, scheme, label in (("type", self.types, "Resource types"),
-                                    ("topic", self.topics, "Topics")):
+        for kind, scheme, label in (
+            ("type", self.types, "Resource types"),
+            ("topic", self.topics, "Topics"),
+        ):
             self.render("scheme.html", [kind, "index.html"], heading=label, items=trees[kind])
             sitemap.append((f"{kind}/", latest))
             selected_by = index.by_type if kind == "type" else index.by_topic
             for concept in scheme:
                 selected = selected_by.get(concept.id, [])
-                broader = [Link(scheme.concepts[b].label, f"{kind}/{b}/")
-                           for b in concept.broader if b in scheme.concepts]
-                narrower = [Link(c.label, f"{kind}/{c.id}/") for c in scheme
-                            if concept.id in c.broader]
-                alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                               f"{kind}/{concept.id}.{fmt}") for fmt in DATA_FORMATS]
+                broader = [
+                    Link(scheme.concepts[b].label, f"{kind}/{b}/")
+                    for b in concept.broader
+                    if b in scheme.concepts
+                ]
+                narrower = [
+                    Link(c.label, f"{kind}/{c.id}/") for c in scheme if concept.id in c.broader
+                ]
+                alternates = [
+                    (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"{kind}/{concept.id}.{fmt}")
+                    for fmt in DATA_FORMATS
+                ]
                 for rel, pager, chunk in self.paged(f"{kind}/{concept.id}/", selected):
-                    self.render("listing.html", rel,
-                                heading=concept.label, kind=kind,
-                                kind_label="Resource type" if kind == "type" else "Topic",
-                                iri=concept.iri, definition=concept.definition,
-                                broader=broader, narrower=narrower, rows=self.rows(chunk, rel),
-                                pager=pager, caption=pager.summary, alternates=alternates)
+                    self.render(
+                        "listing.html",
+                        rel,
+                        heading=concept.label,
+                        kind=kind,
+                        kind_label="Resource type" if kind == "type" else "Topic",
+                        iri=concept.iri,
+                        definition=concept.definition,
+                        broader=broader,
+                        narrower=narrower,
+                        rows=self.rows(chunk, rel),
+                        pager=pager,
+                        caption=pager.summary,
+                        alternates=alternates,
+                    )
                 for fmt in DATA_FORMATS:
-                    _write_blocks(site_path(self.root, kind, f"{concept.id}.{fmt}"), fmt,
-                                  [concept_triples.get(concept.iri, [])])
-                sitemap.append((f"{kind}/{concept.id}/",
-                                _latest(e.lastmod for e in selected)))
-        self.render("scheme.html", ["country", "index.html"], heading="Countries",
-                    items=countries)
+                    _write_blocks(
+                        site_path(self.root, kind, f"{concept.id}.{fmt}"),
+                        fmt,
+                        [concept_triples.get(concept.iri, [])],
+                    )
+                sitemap.append((f"{kind}/{concept.id}/", _latest(e.lastmod for e in selected)))
+        self.render("scheme.html", ["country", "index.html"], heading="Countries", items=countries)
         sitemap.append(("country/", latest))
         for code in sorted(index.by_country):
             c = country(code)
             selected = index.by_country[code]
-            alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                           f"country/{code}.{fmt}") for fmt in DATA_FORMATS]
+            alternates = [
+                (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"country/{code}.{fmt}")
+                for fmt in DATA_FORMATS
+            ]
             for rel, pager, chunk in self.paged(f"country/{code}/", selected):
-                self.render("listing.html", rel, heading=c.name,
-                            kind="country", kind_label="Country", iri=c.iri, definition=None,
-                            broader=[], narrower=[], rows=self.rows(chunk, rel), pager=pager,
-                            caption=pager.summary, alternates=alternates)
+                self.render(
+                    "listing.html",
+                    rel,
+                    heading=c.name,
+                    kind="country",
+                    kind_label="Country",
+                    iri=c.iri,
+                    definition=None,
+                    broader=[],
+                    narrower=[],
+                    rows=self.rows(chunk, rel),
+                    pager=pager,
+                    caption=pager.summary,
+                    alternates=alternates,
+                )
             for fmt in DATA_FORMATS:
-                _write_blocks(site_path(self.root, "country", f"{code}.{fmt}"), fmt,
-                              [country_blocks.get(c.iri, [])])
+                _write_blocks(
+                    site_path(self.root, "country", f"{code}.{fmt}"),
+                    fmt,
+                    [country_blocks.get(c.iri, [])],
+                )
             sitemap.append((f"country/{code}/", _latest(e.lastmod for e in selected)))
         sitemap += self.agent_pages(index, latest)
         return sitemap
@@ -845,8 +972,9 @@ class _Site:
         rdf_type = NamedNode(_RDF_TYPE)
         main = [Triple(ds, rdf_type, s("Dataset"))]
         main += [Triple(ds, s("name"), Literal(t.value, language=t.lang)) for t in cat.title]
-        main += [Triple(ds, s("description"), Literal(t.value, language=t.lang))
-                 for t in cat.description]
+        main += [
+            Triple(ds, s("description"), Literal(t.value, language=t.lang)) for t in cat.description
+        ]
         main.append(Triple(ds, s("url"), NamedNode(self.base)))
         named: list[Triple] = []
         if cat.publisher:
@@ -855,15 +983,20 @@ class _Site:
             named += self._agent_triples(cat.publisher)
         if cat.license:
             main.append(Triple(ds, s("license"), NamedNode(cat.license)))
-        files = [(name + ".gz", "application/gzip") if gz else (name, media)
-                 for name, media, zipped in _DUMPS for gz in zipped]
+        files = [
+            (name + ".gz", "application/gzip") if gz else (name, media)
+            for name, media, zipped in _DUMPS
+            for gz in zipped
+        ]
         for fname, media in files:
             dist = NamedNode(f"{self.base}{fname}#distribution")
             main.append(Triple(ds, s("distribution"), dist))
-            named += [Triple(dist, rdf_type, s("DataDownload")),
-                      Triple(dist, s("contentUrl"), NamedNode(self.base + fname)),
-                      Triple(dist, s("encodingFormat"), Literal(media)),
-                      Triple(dist, s("name"), Literal(fname))]
+            named += [
+                Triple(dist, rdf_type, s("DataDownload")),
+                Triple(dist, s("contentUrl"), NamedNode(self.base + fname)),
+                Triple(dist, s("encodingFormat"), Literal(media)),
+                Triple(dist, s("name"), Literal(fname)),
+            ]
         return schemaorg_jsonld(main, named)
 
     def _agent_triples(self, agent_id: str) -> list[Triple]:
@@ -881,32 +1014,46 @@ class _Site:
         mapper.used.agents.update(registry.agents)
         blocks = {_value(b[0].subject): b for b in list(mapper.support())[:-1] if b}
         sitemap: list[tuple[str, str]] = []
-        for folder, heading in (("agent", "Organisations and people"),
-                                ("project", "Projects and series")):
+        for folder, heading in (
+            ("agent", "Organisations and people"),
+            ("project", "Projects and series"),
+        ):
             agents = [a for a in registry if _AGENT_FOLDERS.get(a.kind, "agent") == folder]
-            items = [{"link": Link(a.name, self.agent_path(a.id)),
-                      "count": len(index.by_agent.get(a.id, [])), "children": []}
-                     for a in sorted(agents, key=lambda a: (a.name.casefold(), a.id))]
+            items = [
+                {
+                    "link": Link(a.name, self.agent_path(a.id)),
+                    "count": len(index.by_agent.get(a.id, [])),
+                    "children": [],
+                }
+                for a in sorted(agents, key=lambda a: (a.name.casefold(), a.id))
+            ]
             self.render("scheme.html", [folder, "index.html"], heading=heading, items=items)
             sitemap.append((f"{folder}/", latest))
             for agent in agents:
                 mentions = index.by_agent.get(agent.id, [])
                 parent = registry.get(agent.part_of) if agent.part_of else None
-                parts = [Link(a.name, self.agent_path(a.id)) for a in registry
-                         if a.part_of == agent.id]
-                alternates = [(fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt],
-                               f"{folder}/{agent.id}.{fmt}") for fmt in DATA_FORMATS]
+                parts = [
+                    Link(a.name, self.agent_path(a.id)) for a in registry if a.part_of == agent.id
+                ]
+                alternates = [
+                    (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"{folder}/{agent.id}.{fmt}")
+                    for fmt in DATA_FORMATS
+                ]
                 for rel, pager, chunk in self.paged(self.agent_path(agent.id), mentions):
                     self.render(
-                        "agent.html", rel,
+                        "agent.html",
+                        rel,
                         agent=agent,
                         kind_label={"organization": "Organisation", "person": "Person"}.get(
-                            agent.kind, "Project or series"),
+                            agent.kind, "Project or series"
+                        ),
                         iri=agent.iri,
                         parent=Link(parent.name, self.agent_path(parent.id)) if parent else None,
                         parts=parts,
-                        roles=[(label, self.rows((e for e, roles in chunk if role in roles), rel))
-                               for role, label in _ROLES],
+                        roles=[
+                            (label, self.rows((e for e, roles in chunk if role in roles), rel))
+                            for role, label in _ROLES
+                        ],
                         count=len(mentions),
                         pager=pager,
                         alternates=alternates,
@@ -916,12 +1063,12 @@ class _Site:
                     data.append(blocks.get(parent.iri, []))  # so the parent has a name
                 for fmt in DATA_FORMATS:
                     _write_blocks(site_path(self.root, folder, f"{agent.id}.{fmt}"), fmt, data)
-                sitemap.append((f"{folder}/{agent.id}/",
-                                _latest(e.lastmod for e, _ in mentions)))
+                sitemap.append((f"{folder}/{agent.id}/", _latest(e.lastmod for e, _ in mentions)))
         return sitemap
 
-    def concept_tree(self, scheme: Any, kind: str,
-                     selected: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+    def concept_tree(
+        self, scheme: Any, kind: str, selected: dict[str, list[Entry]]
+    ) -> list[dict[str, Any]]:
         """The scheme as a tree of items (link, count, children): a walk from the concepts
         without a broader one, each concept under every ``skos:broader`` parent it has,
         children sorted by label."""
@@ -934,9 +1081,11 @@ class _Site:
 
         def item(concept: Concept, path: frozenset[str]) -> dict[str, Any]:
             reached.add(concept.id)
-            return {"link": Link(concept.label, f"{kind}/{concept.id}/"),
-                    "count": len(selected.get(concept.id, [])),
-                    "children": walk(concept.id, path | {concept.id})}
+            return {
+                "link": Link(concept.label, f"{kind}/{concept.id}/"),
+                "count": len(selected.get(concept.id, [])),
+                "children": walk(concept.id, path | {concept.id}),
+            }
 
         def walk(parent: str | None, path: frozenset[str]) -> list[dict[str, Any]]:
             below = sorted(children.get(parent, []), key=lambda c: (c.label.casefold(), c.id))
@@ -950,9 +1099,10 @@ class _Site:
         return tree
 
     def _country_counts(self, by_country: dict[str, list[Entry]]) -> list[dict[str, Any]]:
-        return [{"link": Link(country(c).name, f"country/{c}/"), "count": len(es),
-                 "children": []}
-                for c, es in sorted(by_country.items(), key=lambda kv: country(kv[0]).name)]
+        return [
+            {"link": Link(country(c).name, f"country/{c}/"), "count": len(es), "children": []}
+            for c, es in sorted(by_country.items(), key=lambda kv: country(kv[0]).name)
+        ]
 
 
 @dataclass(frozen=True)
@@ -1060,8 +1210,13 @@ class _Pager:
         nodes = self._nodes + [_node(b) for b in support[:-1] if b]
         self.pages += 1
         part = self.root / "pages" / f"{self.pages}.part"
-        part.write_text(json.dumps({"catalog": catalog_node, "members": self._members,
-                                    "nodes": nodes}, ensure_ascii=False), encoding="utf-8")
+        part.write_text(
+            json.dumps(
+                {"catalog": catalog_node, "members": self._members, "nodes": nodes},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
         self._mapper, self._nodes, self._members = None, [], []
 
     def finish(self) -> int:
@@ -1069,7 +1224,8 @@ class _Pager:
         if self.pages == 0:  # an empty catalogue still has one (empty) page
             self.pages = 1
             (self.root / "pages" / "1.part").write_text(
-                json.dumps({"catalog": {}, "members": [], "nodes": []}), encoding="utf-8")
+                json.dumps({"catalog": {}, "members": [], "nodes": []}), encoding="utf-8"
+            )
         base = self.catalogue.catalog.base
         cat_iri = self.catalogue.catalog.iri
         for n in range(1, self.pages + 1):
@@ -1096,7 +1252,8 @@ class _Pager:
             doc = {"@context": _hydra_context(), "@graph": [collection, *data["nodes"]]}
             # orjson: json's indented output is its pure-Python encoder (3 s a 10,000 records)
             site_path(self.root, "pages", f"{n}.jsonld").write_bytes(
-                orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+                orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+            )
         return self.pages
 
 
@@ -1166,8 +1323,11 @@ def _void(site: _Site, root: Path, triples: int, records: int) -> bytes:
                 Triple(dist, n(DCAT + "downloadURL"), n(base + fname)),
                 Triple(dist, n(DCAT + "accessURL"), n(base + fname)),
                 Triple(dist, n(DCAT + "mediaType"), n(_IANA + media)),
-                Triple(dist, n(DCAT + "byteSize"),
-                       Literal(str(size), datatype=n(XSD + "nonNegativeInteger"))),
+                Triple(
+                    dist,
+                    n(DCAT + "byteSize"),
+                    Literal(str(size), datatype=n(XSD + "nonNegativeInteger")),
+                ),
                 Triple(dist, n(DCTERMS + "title"), Literal(fname, language="en")),
             ]
             if gz:
@@ -1178,12 +1338,21 @@ def _void(site: _Site, root: Path, triples: int, records: int) -> bytes:
     if site.sparql_endpoint:
         svc = n(site.sparql_endpoint)
         main.append(Triple(ds, n(DCAT + "accessService"), svc))  # dcat:Dataset → service
-        blocks.append(sorted([
-            Triple(svc, T, n(DCAT + "DataService")),
-            Triple(svc, n(DCAT + "endpointURL"), svc),
-            Triple(svc, n(DCAT + "servesDataset"), ds),
-            Triple(svc, n(DCTERMS + "conformsTo"), n("https://www.w3.org/TR/sparql11-protocol/")),
-        ], key=_key))
+        blocks.append(
+            sorted(
+                [
+                    Triple(svc, T, n(DCAT + "DataService")),
+                    Triple(svc, n(DCAT + "endpointURL"), svc),
+                    Triple(svc, n(DCAT + "servesDataset"), ds),
+                    Triple(
+                        svc,
+                        n(DCTERMS + "conformsTo"),
+                        n("https://www.w3.org/TR/sparql11-protocol/"),
+                    ),
+                ],
+                key=_key,
+            )
+        )
     prefixes = {**PREFIXES, "dcat": DCAT, "void": VOID}
     prefixes = dict(sorted(prefixes.items()))
     return _turtle([sorted(main, key=_key), *blocks], prefixes)
@@ -1232,6 +1401,7 @@ class _SourceWriter:
                 if getattr(agent, key):
                     entry[key] = getattr(agent, key)
             registry.setdefault(sections[agent.kind], []).append(entry)
+
         def dump(data: Any) -> str:
             return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88))
 
@@ -1288,12 +1458,19 @@ class SiteWorker:
         chunk, source, changes = self.chunk, len(self.chunk.source), len(self.chunk.changes)
         with noting_writes() as written:
             self.add(record, triples)
-        chunk.records.append({
-            "id": record.id, "active": not record.is_withdrawn, "triples": len(triples),
-            "files": relative_files(written, str(self.site.root)),
-            "lengths": {} if record.is_withdrawn else {f: len(p[-1])
-                                                       for f, p in self.pieces.items()},
-            "src": len(chunk.source[source:].encode()), "changes": len(chunk.changes) - changes})
+        chunk.records.append(
+            {
+                "id": record.id,
+                "active": not record.is_withdrawn,
+                "triples": len(triples),
+                "files": relative_files(written, str(self.site.root)),
+                "lengths": {}
+                if record.is_withdrawn
+                else {f: len(p[-1]) for f, p in self.pieces.items()},
+                "src": len(chunk.source[source:].encode()),
+                "changes": len(chunk.changes) - changes,
+            }
+        )
 
     def add(self, record: Record, triples: list[Any]) -> None:
         """One record, mapped (*triples*; none for a withdrawn record)."""
@@ -1343,14 +1520,18 @@ class SiteWorker:
             subjects = [str(b[0].subject) for b in blocks]
             for key, block in zip(subjects, blocks, strict=True):
                 if key not in self._node_bytes:
-                    self._node_bytes[key] = {fmt: self._lead_next[fmt] + _WRITERS[fmt].render(block)
-                                             for fmt in DATA_FORMATS}
+                    self._node_bytes[key] = {
+                        fmt: self._lead_next[fmt] + _WRITERS[fmt].render(block)
+                        for fmt in DATA_FORMATS
+                    }
             if subjects != nodes:
                 self._nodes_trusted = False
             self._nodes_checked = self._nodes_checked or len(self._node_bytes) >= 8
             if not self._nodes_trusted:
-                return {fmt: b"".join(self._node_bytes[k][fmt] for k in subjects)
-                        for fmt in DATA_FORMATS}
+                return {
+                    fmt: b"".join(self._node_bytes[k][fmt] for k in subjects)
+                    for fmt in DATA_FORMATS
+                }
         if not self._nodes_trusted:
             return self.support_of_own_mapper(used)
         return {fmt: b"".join(self._node_bytes[n][fmt] for n in nodes) for fmt in DATA_FORMATS}
@@ -1359,8 +1540,10 @@ class SiteWorker:
         own = Mapper(self.catalogue)
         own.used.merge(used)
         blocks = [b for b in list(own.support())[:-1] if b]
-        return {fmt: b"".join(self._lead_next[fmt] + _WRITERS[fmt].render(b) for b in blocks)
-                for fmt in DATA_FORMATS}
+        return {
+            fmt: b"".join(self._lead_next[fmt] + _WRITERS[fmt].render(b) for b in blocks)
+            for fmt in DATA_FORMATS
+        }
 
     def _nodes(self, used: Used) -> list[str]:
         """The subjects (N-Triples text) of the blocks :meth:`Mapper.support` gives for
@@ -1397,7 +1580,7 @@ def _frame(fmt: str) -> tuple[bytes, bytes, bytes]:
     head = out.getvalue()
     lead = writer._lead()
     writer.end()
-    return head, lead, out.getvalue()[len(head):]
+    return head, lead, out.getvalue()[len(head) :]
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -1431,8 +1614,13 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
         raise _violations(report.errors("violation"))
 
 
-def publish(sources: Sequence[str | Path] = ("data",), out_dir: str | Path = "site", *,
-            full: bool = False, **options: Any) -> PublishResult:
+def publish(
+    sources: Sequence[str | Path] = ("data",),
+    out_dir: str | Path = "site",
+    *,
+    full: bool = False,
+    **options: Any,
+) -> PublishResult:
     """Validate the records of *sources* and write the static site into *out_dir*
     (the options are :func:`_publish`'s).
 
@@ -1492,9 +1680,15 @@ def _publish(
     result = PublishResult(out)
     with _swapped_folder(out) as root, paused_gc():
         spec = PipelineSpec(
-            tuple(str(s) for s in sources), base, None, tuple(_WRITERS), validate=validate,
-            shapes=None if shapes is None else str(shapes), site=str(root),
-            listing_size=listing_size, catalog=None if catalog is None else str(catalog),
+            tuple(str(s) for s in sources),
+            base,
+            None,
+            tuple(_WRITERS),
+            validate=validate,
+            shapes=None if shapes is None else str(shapes),
+            site=str(root),
+            listing_size=listing_size,
+            catalog=None if catalog is None else str(catalog),
         )
         site = _Site(catalogue, root, sparql_endpoint, listing_size)
         (root / "resource").mkdir()
@@ -1516,9 +1710,18 @@ def _publish(
                 raise OutputError(f"{out}: cannot write here ({exc.strerror})") from exc
             stack.callback(shutil.rmtree, spool, ignore_errors=True)
             reusing = IncrementalRun(
-                catalogue, spec, out, root, reuse=incremental, workers=workers, spool=spool,
-                site_chunk=SiteChunk, fingerprint=fingerprint(
-                    catalogue, spec, shapes, page_size=page_size, endpoint=sparql_endpoint))
+                catalogue,
+                spec,
+                out,
+                root,
+                reuse=incremental,
+                workers=workers,
+                spool=spool,
+                site_chunk=SiteChunk,
+                fingerprint=fingerprint(
+                    catalogue, spec, shapes, page_size=page_size, endpoint=sparql_endpoint
+                ),
+            )
             chunks = reusing.chunks()
             stack.callback(chunks.close)  # on an error, the workers stop first
             for chunk in chunks:
@@ -1544,8 +1747,11 @@ def _publish(
                 result.triples += len(block)
                 for writer in writers.values():
                     writer.block(block)
-                if isinstance(block, list) and block and _value(block[0].subject).startswith(
-                        COUNTRY_BASE):
+                if (
+                    isinstance(block, list)
+                    and block
+                    and _value(block[0].subject).startswith(COUNTRY_BASE)
+                ):
                     country_blocks[_value(block[0].subject)] = block
             _raise_problems(catalogue, stream)
             for writer in writers.values():
@@ -1563,21 +1769,24 @@ def _publish(
             (root / "context.jsonld").write_text(context + "\n", encoding="utf-8")
             (root / "context").mkdir()
             (root / "context" / "1.0.jsonld").write_text(context + "\n", encoding="utf-8")
-            (root / "ontology.ttl").write_bytes(_graph_turtle(_ttl_files(ontology_dir()),
-                                                                    VOCAB_BASE + "ontology/"))
+            (root / "ontology.ttl").write_bytes(
+                _graph_turtle(_ttl_files(ontology_dir()), VOCAB_BASE + "ontology/")
+            )
             try:
                 shapes_folder: Path | None = Path(shapes) if shapes else shapes_dir()
             except FileNotFoundError:
                 shapes_folder = None
-            (root / "shapes.ttl").write_bytes(_graph_turtle(_ttl_files(shapes_folder),
-                                                            VOCAB_BASE + "shapes/"))
+            (root / "shapes.ttl").write_bytes(
+                _graph_turtle(_ttl_files(shapes_folder), VOCAB_BASE + "shapes/")
+            )
             sitemap = site.listings(country_blocks, _concept_triples(site))
             by_id = {e.id: e for e in site.entries}
             urls = [(site.base + path, lastmod) for path, lastmod in sitemap]
             urls += [(site.cat.record_iri(rid), by_id[rid].lastmod) for rid in sorted(by_id)]
             _write_sitemaps(site, urls)
             (root / "robots.txt").write_text(
-                f"User-agent: *\nAllow: /\n\nSitemap: {site.base}sitemap.xml\n", encoding="utf-8")
+                f"User-agent: *\nAllow: /\n\nSitemap: {site.base}sitemap.xml\n", encoding="utf-8"
+            )
         finally:
             concurrent.futures.wait(gzipped)  # not left writing into a folder that goes
         for future in gzipped:
@@ -1585,7 +1794,8 @@ def _publish(
         (root / "void.ttl").write_bytes(_void(site, root, result.triples, result.records))
         (root / WITHDRAWN_INDEX).write_text(
             json.dumps(site.withdrawn, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
         write_event_stream(feed.changes, feed.catalog, root, feed.base_url)  # ldes/
@@ -1623,7 +1833,8 @@ def _write_sitemaps(site: _Site, urls: list[tuple[str, str]]) -> None:
         (site.root / name).write_text(template.render(urls=chunk), encoding="utf-8")
         parts.append((site.base + name, _latest(lm for _, lm in chunk if lm)))
     (site.root / "sitemap.xml").write_text(
-        site.env.get_template("sitemap-index.xml").render(sitemaps=parts), encoding="utf-8")
+        site.env.get_template("sitemap-index.xml").render(sitemaps=parts), encoding="utf-8"
+    )
 
 
 def _concept_triples(site: _Site) -> dict[str, list[Triple]]:
@@ -1641,4 +1852,3 @@ def _concept_triples(site: _Site) -> dict[str, list[Triple]]:
             }
             out[concept.iri] = sorted(triples, key=_key)
     return out
-

@@ -199,9 +199,7 @@ def query_endpoint_for(endpoint: str) -> str:
     >>> query_endpoint_for("http://127.0.0.1:3030/ds/data")
     'http://127.0.0.1:3030/ds/sparql'
     """
-    return _beside(
-        endpoint, "--endpoint", "SPARQL query", {"store": "query", "data": "sparql"}
-    )
+    return _beside(endpoint, "--endpoint", "SPARQL query", {"store": "query", "data": "sparql"})
 
 
 def _check_url(option: str, url: str) -> None:
@@ -671,8 +669,14 @@ def _push(
         _check_url("--endpoint", query_endpoint)
     shown = redact(endpoint)
     with tempfile.TemporaryDirectory(prefix="csec-ld-push-") as tmp:
-        built = build(sources, Path(tmp) / "dist", formats=["nt"], base=base, validate=validate,
-                      catalog=catalog)
+        built = build(
+            sources,
+            Path(tmp) / "dist",
+            formats=["nt"],
+            base=base,
+            validate=validate,
+            catalog=catalog,
+        )
         nt_file = built.files["nt"]
         ontology = _Ontology()
         with _client(timeout, _auth()) as client:

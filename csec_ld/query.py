@@ -70,8 +70,7 @@ __all__ = [
 ]
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
-PARAMETER_TYPES = ("iri", "string", "integer", "date", "year", "country", "concept",
-                   "language")
+PARAMETER_TYPES = ("iri", "string", "integer", "date", "year", "country", "concept", "language")
 TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
 #: Longer strings are rejected rather than sent to a store.
@@ -134,18 +133,18 @@ class NamedQuery:
         for p in self.parameters:
             if p.name == name:
                 return p
-        raise ParameterError(
-            f"{self.name}: unknown parameter {name!r} ({self._allowed()})"
-        )
+        raise ParameterError(f"{self.name}: unknown parameter {name!r} ({self._allowed()})")
 
     def _allowed(self) -> str:
         if not self.parameters:
             if self.path is not None:  # a user's own file: show how to declare one
-                return (f"{self.path} declares no parameters: declare each in its header "
-                        "comment, before the query, as `# param NAME: TYPE[, required]"
-                        "[, multi] — help`, with TYPE one of "
-                        f"{', '.join(PARAMETER_TYPES)} (e.g. `# param country: country, "
-                        "required`); the query uses it as ?NAME")
+                return (
+                    f"{self.path} declares no parameters: declare each in its header "
+                    "comment, before the query, as `# param NAME: TYPE[, required]"
+                    "[, multi] — help`, with TYPE one of "
+                    f"{', '.join(PARAMETER_TYPES)} (e.g. `# param country: country, "
+                    "required`); the query uses it as ?NAME"
+                )
             return "this query takes no parameters"
         return "allowed: " + ", ".join(p.describe() for p in self.parameters)
 
@@ -175,10 +174,13 @@ def _parse_param(name: str, spec: str, where: str) -> Parameter:
     if not bits:
         raise QueryError(f"{where}: parameter {name!r} has no type")
     type_name, _, scheme = bits[0].partition(":")
-    if type_name not in PARAMETER_TYPES or (scheme and (type_name != "concept"
-                                                        or scheme not in ("type", "topic"))):
-        raise QueryError(f"{where}: parameter {name!r}: unknown type {bits[0]!r} "
-                         f"(known: {', '.join(PARAMETER_TYPES)})")
+    if type_name not in PARAMETER_TYPES or (
+        scheme and (type_name != "concept" or scheme not in ("type", "topic"))
+    ):
+        raise QueryError(
+            f"{where}: parameter {name!r}: unknown type {bits[0]!r} "
+            f"(known: {', '.join(PARAMETER_TYPES)})"
+        )
     required, multi = False, False
     default: tuple[str, ...] = ()
     for bit in bits[1:]:
@@ -187,11 +189,10 @@ def _parse_param(name: str, spec: str, where: str) -> Parameter:
         elif bit in ("multi", "multi-valued"):
             multi = True
         elif bit.startswith("default="):
-            default = tuple(v for v in bit[len("default="):].split("|") if v)
+            default = tuple(v for v in bit[len("default=") :].split("|") if v)
         else:
             raise QueryError(f"{where}: parameter {name!r}: cannot read {bit!r}")
-    return Parameter(name, type_name, required, multi, default, help_text.strip(),
-                     scheme or None)
+    return Parameter(name, type_name, required, multi, default, help_text.strip(), scheme or None)
 
 
 def _split_help(spec: str) -> tuple[str, str]:
@@ -269,8 +270,9 @@ def get_query(name: str) -> NamedQuery:
     """The named query *name*; :class:`QueryError` listing the names if there is none."""
     queries = _load_named()
     if name not in queries:
-        raise QueryError(f"unknown query {name!r} (known: {', '.join(queries)}; "
-                         "see `csec-ld query --list`)")
+        raise QueryError(
+            f"unknown query {name!r} (known: {', '.join(queries)}; see `csec-ld query --list`)"
+        )
     return queries[name]
 
 
@@ -305,11 +307,11 @@ def load_queries_dir(directory: str | Path) -> dict[str, NamedQuery]:
     for path in paths:
         name = path.stem
         if not _QUERY_NAME.fullmatch(name):
-            raise UsageError(f"{path}:1: {name!r} cannot be a query name (use letters, digits, "
-                             "'-' and '_')")
+            raise UsageError(
+                f"{path}:1: {name!r} cannot be a query name (use letters, digits, '-' and '_')"
+            )
         if name in builtin:
-            raise UsageError(f"{path}:1: {name!r} is the name of a shipped query; rename the "
-                             "file")
+            raise UsageError(f"{path}:1: {name!r} is the name of a shipped query; rename the file")
         try:
             text = path.read_text(encoding="utf-8")
             query = parse_query_text(text, name, path)
@@ -325,8 +327,9 @@ def load_queries_dir(directory: str | Path) -> dict[str, NamedQuery]:
 def _check_user_query(query: NamedQuery, text: str, path: Path) -> None:
     header = len(_header_lines(text))
     if not query.summary:
-        raise UsageError(f"{path}:1: no '# summary: ...' line: document the query in its "
-                         "header comment")
+        raise UsageError(
+            f"{path}:1: no '# summary: ...' line: document the query in its header comment"
+        )
     try:
         check_query(text)
     except QueryError as exc:
@@ -334,16 +337,25 @@ def _check_user_query(query: NamedQuery, text: str, path: Path) -> None:
         found = re.search(r"at line (\d+), column \d+", message)
         raise UsageError(f"{path}:{found.group(1) if found else header + 1}: {message}") from exc
     for p in query.parameters:
-        line = next((i for i, h in enumerate(_header_lines(text), 1)
-                     if re.match(rf"param\s+{re.escape(p.name)}\s*:", h)), 1)
+        line = next(
+            (
+                i
+                for i, h in enumerate(_header_lines(text), 1)
+                if re.match(rf"param\s+{re.escape(p.name)}\s*:", h)
+            ),
+            1,
+        )
         if not _VARNAME.match(p.name):
             raise UsageError(f"{path}:{line}: {p.name!r} cannot be a SPARQL variable name")
         if not re.search(rf"[?$]{re.escape(p.name)}\b", "\n".join(text.splitlines()[header:])):
-            raise UsageError(f"{path}:{line}: parameter {p.name!r} is not used in the query "
-                             f"(no ?{p.name})")
+            raise UsageError(
+                f"{path}:{line}: parameter {p.name!r} is not used in the query (no ?{p.name})"
+            )
     if query.parameters and _insertion_point(text) is None:
-        raise UsageError(f"{path}:{header + 1}: a query with parameters needs a WHERE {{ ... }} "
-                         "group to bind them in")
+        raise UsageError(
+            f"{path}:{header + 1}: a query with parameters needs a WHERE {{ ... }} "
+            "group to bind them in"
+        )
 
 
 def queries_with(directory: str | Path | None = None) -> dict[str, NamedQuery]:
@@ -392,8 +404,10 @@ def _convert(param: Parameter, value: str) -> Term:
         if _CONTROL.search(value):
             raise _reject(param, value, "a text (control characters are not allowed)")
         if len(value) > MAX_STRING_LENGTH:
-            raise ParameterError(f"parameter {param.name!r}: the text is {len(value)} "
-                                 f"characters long (at most {MAX_STRING_LENGTH})")
+            raise ParameterError(
+                f"parameter {param.name!r}: the text is {len(value)} "
+                f"characters long (at most {MAX_STRING_LENGTH})"
+            )
         if not value.strip():
             raise ParameterError(f"parameter {param.name!r}: the text is empty")
         return RdfLiteral(value)
@@ -432,7 +446,7 @@ def _convert(param: Parameter, value: str) -> Term:
 
 _EXPECTED = {
     "iri": "an absolute IRI (https://..., or prefix:local with a known prefix such as "
-           "resource:, topic:, type:, country:)",
+    "resource:, topic:, type:, country:)",
     "integer": "an integer",
     "year": "a year (YYYY)",
     "date": "a date (YYYY-MM-DD)",
@@ -477,14 +491,15 @@ def _concept_iri(param: Parameter, text: str) -> str:
         if iri is not None:
             if not iri.startswith(scheme.iri + "/"):
                 continue
-            candidate = iri[len(scheme.iri) + 1:]
+            candidate = iri[len(scheme.iri) + 1 :]
         try:
             return scheme.resolve(candidate).iri
         except KeyError:
             continue
     known = sorted(c.id for key in wanted for c in schemes[key])
-    what = {"type": "a resource type", "topic": "a topic"}.get(param.scheme or "",
-                                                               "a topic or resource type")
+    what = {"type": "a resource type", "topic": "a topic"}.get(
+        param.scheme or "", "a topic or resource type"
+    )
     raise ParameterError(
         f"parameter {param.name!r}: {_short(text)} is not {what} of our vocabularies "
         f"(id, label or IRI; known ids: {', '.join(known)})"
@@ -500,8 +515,9 @@ def to_term(param: Parameter, value: Any) -> Term:
     if isinstance(value, NamedNode | RdfLiteral) and param.type in ("iri", "string"):
         value = value.value
     if isinstance(value, bool) or not isinstance(value, str | int | dt.date):
-        raise ParameterError(f"parameter {param.name!r}: expected a text, "
-                             f"not {type(value).__name__}")
+        raise ParameterError(
+            f"parameter {param.name!r}: expected a text, not {type(value).__name__}"
+        )
     if isinstance(value, dt.datetime):
         value = value.date()
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
@@ -554,13 +570,13 @@ def sparql_term(term: Term) -> str:
 # --------------------------------------------------------------------------- binding
 
 _SCAN = re.compile(
-    r'#[^\n]*'                                  # comment
-    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'            # long strings
+    r"#[^\n]*"  # comment
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'  # long strings
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'                     # strings
+    r'|"(?:[^"\\\n]|\\.)*"'  # strings
     r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\s]*>'                      # IRIs
-    r'|(?P<where>\bWHERE\s*\{)',
+    r'|<[^<>"{}|^`\\\s]*>'  # IRIs
+    r"|(?P<where>\bWHERE\s*\{)",
     re.I | re.S,
 )
 
@@ -616,15 +632,17 @@ def bind(query: NamedQuery, values: Mapping[str, Any]) -> str:
                 )
             continue
         if len(given) > 1 and not p.multi:
-            raise ParameterError(f"{query.name}: parameter {p.name!r} takes one value, "
-                                 f"got {len(given)}")
+            raise ParameterError(
+                f"{query.name}: parameter {p.name!r} takes one value, got {len(given)}"
+            )
         bound[p.name] = list(dict.fromkeys(to_term(p, v) for v in given))
     if not query.parameters:
         return query.text
     at = _insertion_point(query.text)
     if at is None:
-        raise QueryError(f"{query.name}: a query with parameters needs a WHERE {{ ... }} "
-                         "group to bind them in")
+        raise QueryError(
+            f"{query.name}: a query with parameters needs a WHERE {{ ... }} group to bind them in"
+        )
     return query.text[:at] + _values(bound, query) + query.text[at:]
 
 
@@ -694,10 +712,10 @@ def compact(iri: str) -> str:
     best = ""
     for prefix, ns in DISPLAY_PREFIXES.items():
         if iri.startswith(ns) and len(ns) > len(DISPLAY_PREFIXES.get(best, "")):
-            local = iri[len(ns):]
+            local = iri[len(ns) :]
             if local and re.fullmatch(r"[\w.-]+", local) and not local.startswith((".", "-")):
                 best = prefix
-    return f"{best}:{iri[len(DISPLAY_PREFIXES[best]):]}" if best else iri
+    return f"{best}:{iri[len(DISPLAY_PREFIXES[best]) :]}" if best else iri
 
 
 _LABEL_QUERY = f"""SELECT ?iri ?label WHERE {{
@@ -714,8 +732,10 @@ def label_queries(iris: Iterable[str], chunk: int = 200) -> list[str]:
     through its query pool; :func:`labels` runs them on an engine.
     """
     wanted = sorted({i for i in iris if not i.startswith(DISPLAY_PREFIXES["resource"])})
-    return [_LABEL_QUERY % " ".join(sparql_term(NamedNode(i)) for i in wanted[at:at + chunk])
-            for at in range(0, len(wanted), chunk)]
+    return [
+        _LABEL_QUERY % " ".join(sparql_term(NamedNode(i)) for i in wanted[at : at + chunk])
+        for at in range(0, len(wanted), chunk)
+    ]
 
 
 def labels(engine: Engine, iris: Iterable[str]) -> dict[str, str]:
@@ -749,8 +769,10 @@ def _display(term: Term | None, names: Mapping[str, str]) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else
-               0 if unicodedata.combining(c) else 1 for c in text)
+    return sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+        for c in text
+    )
 
 
 def _clip(text: str, width: int) -> str:
@@ -786,10 +808,13 @@ def _table(result: Result, names: Mapping[str, str], width: int | None) -> str:
     widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(header)]
     if width is not None:  # no width: the whole of every cell (a pipe, a file)
         widths = _fit(widths, width)
-    lines = [" │ ".join(_clip(h, w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "─┼─".join("─" * w for w in widths)]
-    lines += [" │ ".join(_clip(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in cells]
+    lines = [
+        " │ ".join(_clip(h, w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "─┼─".join("─" * w for w in widths),
+    ]
+    lines += [
+        " │ ".join(_clip(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells
+    ]
     n = len(result.rows)
     lines.append(f"({n} row{'s' if n != 1 else ''})")
     return "\n".join(lines) + "\n"
@@ -802,11 +827,14 @@ def _markdown(result: Result, names: Mapping[str, str]) -> str:
     def cell(text: str) -> str:
         return text.replace("\\", "\\\\").replace("|", "\\|") or " "
 
-    lines = ["| " + " | ".join(result.variables) + " |",
-             "|" + "|".join("---" for _ in result.variables) + "|"]
+    lines = [
+        "| " + " | ".join(result.variables) + " |",
+        "|" + "|".join("---" for _ in result.variables) + "|",
+    ]
     for row in result.rows:
-        lines.append("| " + " | ".join(cell(_display(row.get(v), names))
-                                       for v in result.variables) + " |")
+        lines.append(
+            "| " + " | ".join(cell(_display(row.get(v), names)) for v in result.variables) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -829,8 +857,8 @@ def with_labels(result: Result, names: Mapping[str, str]) -> Result:
         variables.append(v)
         label = f"{v}Label"
         if label not in taken and any(
-                isinstance(t := row.get(v), NamedNode) and t.value in names
-                for row in result.rows):
+            isinstance(t := row.get(v), NamedNode) and t.value in names for row in result.rows
+        ):
             variables.append(label)
             added[v] = label
     if not added:
@@ -898,9 +926,14 @@ def json_term(term: Term) -> dict[str, Any]:
             out["datatype"] = term.datatype.value
         return out
     if isinstance(term, Triple):
-        return {"type": "triple", "value": {"subject": json_term(term.subject),
-                                            "predicate": json_term(term.predicate),
-                                            "object": json_term(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": json_term(term.subject),
+                "predicate": json_term(term.predicate),
+                "object": json_term(term.object),
+            },
+        }
     raise QueryError(f"cannot write {type(term).__name__} values as SPARQL JSON")
 
 
@@ -911,10 +944,12 @@ def _json(result: Result) -> str:
     else:
         doc = {
             "head": {"vars": result.variables},
-            "results": {"bindings": [
-                {k: json_term(v) for k, v in row.items() if v is not None}
-                for row in result.rows
-            ]},
+            "results": {
+                "bindings": [
+                    {k: json_term(v) for k, v in row.items() if v is not None}
+                    for row in result.rows
+                ]
+            },
         }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -923,17 +958,28 @@ def _graph(result: Result, fmt: str) -> str:
     from .serialize import FORMATS
 
     by_subject: dict[str, list[Triple]] = {}
-    for t in sorted(set(result.triples), key=lambda t: (
-            str(t.subject), t.predicate.value != PREFIXES["rdf"] + "type",
-            str(t.predicate), str(t.object))):
+    for t in sorted(
+        set(result.triples),
+        key=lambda t: (
+            str(t.subject),
+            t.predicate.value != PREFIXES["rdf"] + "type",
+            str(t.predicate),
+            str(t.object),
+        ),
+    ):
         by_subject.setdefault(str(t.subject), []).append(t)
     out = io.BytesIO()
     FORMATS[fmt](out).write_all(by_subject[k] for k in sorted(by_subject))
     return out.getvalue().decode("utf-8")
 
 
-def format_result(result: Result, fmt: str | None = None, *, engine: Engine | None = None,
-                  width: int | None = None) -> str:
+def format_result(
+    result: Result,
+    fmt: str | None = None,
+    *,
+    engine: Engine | None = None,
+    width: int | None = None,
+) -> str:
     """*result* as text: ``table`` (labels, fits *width*), ``csv``, ``tsv``, ``json``, ``md``
     for SELECT and ASK; ``ttl``, ``nt``, ``jsonld`` for CONSTRUCT and DESCRIBE.
 
@@ -944,12 +990,15 @@ def format_result(result: Result, fmt: str | None = None, *, engine: Engine | No
     fmt = fmt or ("ttl" if result.kind == "graph" else "table")
     if result.kind == "graph":
         if fmt not in GRAPH_FORMATS:
-            raise UsageError(f"a CONSTRUCT or DESCRIBE result is a graph: use -f "
-                             f"{'|'.join(GRAPH_FORMATS)}, not {fmt!r}")
+            raise UsageError(
+                f"a CONSTRUCT or DESCRIBE result is a graph: use -f "
+                f"{'|'.join(GRAPH_FORMATS)}, not {fmt!r}"
+            )
         return _graph(result, fmt)
     if fmt not in TABLE_FORMATS:
-        raise UsageError(f"a SELECT or ASK result is a table: use -f {'|'.join(TABLE_FORMATS)}, "
-                         f"not {fmt!r}")
+        raise UsageError(
+            f"a SELECT or ASK result is a table: use -f {'|'.join(TABLE_FORMATS)}, not {fmt!r}"
+        )
     iris = [t.value for row in result.rows for t in row.values() if isinstance(t, NamedNode)]
     names = labels(engine, iris) if engine is not None and iris else {}
     if fmt in ("table", "md"):
@@ -974,10 +1023,10 @@ def query_and_format(
         allowed = GRAPH_FORMATS if form == "graph" else TABLE_FORMATS
         if fmt not in allowed:
             kind = "CONSTRUCT/DESCRIBE" if form == "graph" else "SELECT/ASK"
-            raise UsageError(f"-f {fmt} does not fit a {kind} query (use one of "
-                             f"{', '.join(allowed)})")
+            raise UsageError(
+                f"-f {fmt} does not fit a {kind} query (use one of {', '.join(allowed)})"
+            )
     result = engine.query(sparql)
     if not len(result) and on_empty is not None:
         on_empty()
     return format_result(result, fmt, engine=engine, width=width)
-

@@ -88,14 +88,19 @@ KEPT_PAGES = 2048
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 _SCHEMA = "http://schema.org/"
 #: The record predicates whose objects are concepts (its type and topics).
-_CONCEPT_LINKS = frozenset({DCTERMS + "type", DCTERMS + "subject", _SCHEMA + "additionalType",
-                            _SCHEMA + "about"})
+_CONCEPT_LINKS = frozenset(
+    {DCTERMS + "type", DCTERMS + "subject", _SCHEMA + "additionalType", _SCHEMA + "about"}
+)
 #: What the mapper says of a concept in a record's files: ``push`` also sends the
 #: ontology, which says more of the same concepts (definitions, broader, ...).
-_CONCEPT_PREDICATES = frozenset({_RDF_TYPE, _SKOS + "inScheme", _SKOS + "prefLabel",
-                                 _SCHEMA + "name"})
-_AGENT_KINDS = {_SCHEMA + "Project": "project", _SCHEMA + "Person": "person",
-                _SCHEMA + "Organization": "organization"}
+_CONCEPT_PREDICATES = frozenset(
+    {_RDF_TYPE, _SKOS + "inScheme", _SKOS + "prefLabel", _SCHEMA + "name"}
+)
+_AGENT_KINDS = {
+    _SCHEMA + "Project": "project",
+    _SCHEMA + "Person": "person",
+    _SCHEMA + "Organization": "organization",
+}
 
 
 class _Engine(Protocol):
@@ -139,8 +144,14 @@ class RemoteSite:
     *graph* the named graph ``push --graph`` filled (default: the default graph).
     """
 
-    def __init__(self, endpoint: str, *, graph: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, engine: _Engine | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        graph: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        engine: _Engine | None = None,
+    ) -> None:
         if graph is not None:
             try:
                 NamedNode(graph)
@@ -148,8 +159,11 @@ class RemoteSite:
                 raise UsageError(f"--graph: {graph!r} is not an IRI ({exc})") from exc
         self.endpoint = endpoint
         self.graph = graph
-        self.engine: _Engine = engine if engine is not None else RemoteEngine(
-            endpoint, timeout=timeout, default_graph=graph)
+        self.engine: _Engine = (
+            engine
+            if engine is not None
+            else RemoteEngine(endpoint, timeout=timeout, default_graph=graph)
+        )
         self._base: str | None = None
         self._lock = threading.Lock()
         self._rank, self._alone = _rank()
@@ -170,12 +184,15 @@ class RemoteSite:
             return self._base
         found = self.engine.query(  # not under the lock: a slow store holds no one else up
             f"SELECT ?c WHERE {{ ?c <{_HAS_PART}> ?r . "
-            "FILTER(STRENDS(STR(?c), \"/catalog\")) } LIMIT 1")
+            'FILTER(STRENDS(STR(?c), "/catalog")) } LIMIT 1'
+        )
         rows = found.values()
         if not rows or not rows[0].get("c"):
-            raise StoreError(f"{redact(self.endpoint)}: the store holds no catalogue"
-                             + (f" in graph {self.graph}" if self.graph else "")
-                             + " (fill it with `csec-ld push`)")
+            raise StoreError(
+                f"{redact(self.endpoint)}: the store holds no catalogue"
+                + (f" in graph {self.graph}" if self.graph else "")
+                + " (fill it with `csec-ld push`)"
+            )
         with self._lock:
             self._base = str(rows[0]["c"])[: -len("catalog")]
             return self._base
@@ -205,8 +222,9 @@ class RemoteSite:
             nodes.setdefault(str(t.subject), set()).add(t)
         block = self._ordered(own, catalog)
         support = [sorted(nodes[n], key=_sort_key) for n in sorted(nodes)]
-        bodies = {fmt: self._render(fmt, block, support) for fmt in DATA_FORMATS
-                  if only in (None, fmt)}
+        bodies = {
+            fmt: self._render(fmt, block, support) for fmt in DATA_FORMATS if only in (None, fmt)
+        }
         if only not in DATA_FORMATS:
             bodies.update(self._pages(record_id, block, nodes, only))
         return RecordFiles(record_id, bodies)
@@ -224,26 +242,46 @@ class RemoteSite:
         c = str(NamedNode(f"{base}catalog"))
         wanted = " ".join(f"<{p}>" for p in (_TITLE, _DESCRIPTION, _PUBLISHER, _LICENSE))
         found = self.engine.query(
-            f"CONSTRUCT {{ {c} ?p ?o }} WHERE {{ {c} ?p ?o VALUES ?p {{ {wanted} }} }}").triples
+            f"CONSTRUCT {{ {c} ?p ?o }} WHERE {{ {c} ?p ?o VALUES ?p {{ {wanted} }} }}"
+        ).triples
         titles = tuple(_lang_string(t.object) for t in _sorted_objects(found, _TITLE))
         description = tuple(_lang_string(t.object) for t in _sorted_objects(found, _DESCRIPTION))
-        publisher = next((_last(_text(t.object)) for t in found if t.predicate.value == _PUBLISHER),
-                         None)
+        publisher = next(
+            (_last(_text(t.object)) for t in found if t.predicate.value == _PUBLISHER), None
+        )
         license_ = next((_text(t.object) for t in found if t.predicate.value == _LICENSE), None)
-        catalog = Catalog(title=titles or Catalog().title, description=description, base=base,
-                          publisher=publisher, license=license_)
+        catalog = Catalog(
+            title=titles or Catalog().title,
+            description=description,
+            base=base,
+            publisher=publisher,
+            license=license_,
+        )
         with self._lock:
             self._catalog_at = (now, catalog)
         return catalog
 
-    def _pages(self, record_id: str, block: list[Triple], nodes: dict[str, set[Triple]],
-               only: str | None = None) -> dict[str, bytes]:
+    def _pages(
+        self,
+        record_id: str,
+        block: list[Triple],
+        nodes: dict[str, set[Triple]],
+        only: str | None = None,
+    ) -> dict[str, bytes]:
         catalog = self._catalog()
         # Pages cost tens of ms (the cite box): kept by what they are made from, so a
         # kept page is the page those triples give, whichever instance renders it.
-        key = hashlib.sha256(repr((record_id, only, catalog, [str(t) for t in block],
-                                   sorted(str(t) for ts in nodes.values() for t in ts))
-                                  ).encode()).digest()
+        key = hashlib.sha256(
+            repr(
+                (
+                    record_id,
+                    only,
+                    catalog,
+                    [str(t) for t in block],
+                    sorted(str(t) for ts in nodes.values() for t in ts),
+                )
+            ).encode()
+        ).digest()
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
@@ -256,9 +294,14 @@ class RemoteSite:
                 self._kept.popitem(last=False)
         return out
 
-    def _render_pages(self, record_id: str, block: list[Triple],
-                      nodes: dict[str, set[Triple]], catalog: Catalog,
-                      only: str | None) -> dict[str, bytes]:
+    def _render_pages(
+        self,
+        record_id: str,
+        block: list[Triple],
+        nodes: dict[str, set[Triple]],
+        catalog: Catalog,
+        only: str | None,
+    ) -> dict[str, bytes]:
         agents = {}
         for node, triples in nodes.items():
             agent = _agent(node[1:-1], triples)
@@ -281,8 +324,11 @@ class RemoteSite:
     def _ordered(self, triples: Iterable[Triple], catalog: NamedNode) -> list[Triple]:
         """The record's block in the mapper's order (see the module's docstring)."""
         triples = list(triples)
-        parts = {t.predicate.value for t in triples
-                 if t.predicate.value in self._alone and t.object != catalog}
+        parts = {
+            t.predicate.value
+            for t in triples
+            if t.predicate.value in self._alone and t.object != catalog
+        }
         big = len(self._rank) * 4 + 10
 
         def key(t: Triple) -> tuple[int, int, str]:
@@ -334,8 +380,9 @@ def _lang_string(term: Any) -> LangString:
 
 
 def _sorted_objects(triples: Iterable[Triple], predicate: str) -> list[Triple]:
-    return sorted((t for t in triples if t.predicate.value == predicate),
-                  key=lambda t: str(t.object))
+    return sorted(
+        (t for t in triples if t.predicate.value == predicate), key=lambda t: str(t.object)
+    )
 
 
 def _agent(iri_text: str, triples: Iterable[Triple]) -> Agent | None:
@@ -347,16 +394,22 @@ def _agent(iri_text: str, triples: Iterable[Triple]) -> Agent | None:
     kind = next(k for cls, k in _AGENT_KINDS.items() if cls in types)
     one = {t.predicate.value: _text(t.object) for t in triples}
     return Agent(
-        id=_last(iri_text), kind=kind,  # type: ignore[arg-type]
+        id=_last(iri_text),
+        kind=kind,  # type: ignore[arg-type]
         name=one.get(_SCHEMA + "name", _last(iri_text)),
-        alt_names=tuple(sorted(_text(t.object) for t in triples
-                               if t.predicate.value == _SCHEMA + "alternateName")),
+        alt_names=tuple(
+            sorted(
+                _text(t.object) for t in triples if t.predicate.value == _SCHEMA + "alternateName"
+            )
+        ),
         url=one.get(_SCHEMA + "url"),
-        part_of=_last(one[_PART_OF]) if _PART_OF in one else None)
+        part_of=_last(one[_PART_OF]) if _PART_OF in one else None,
+    )
 
 
 def _record(record_id: str, block: list[Triple], catalog: Catalog, vocab: Any) -> Record:
     """The record whose mapping is *block* (its dcterms triples, in the block's order)."""
+
     def objects(name: str) -> list[Any]:
         return [t.object for t in block if t.predicate.value == DCTERMS + name]
 
@@ -364,13 +417,15 @@ def _record(record_id: str, block: list[Triple], catalog: Catalog, vocab: Any) -
         for c in scheme:
             if c.iri == term.value:
                 return str(c.id)
-        raise StoreError(f"{term.value}: a concept the shipped vocabulary does not have "
-                         "(a catalogue's own vocabularies are not served from a store)")
+        raise StoreError(
+            f"{term.value}: a concept the shipped vocabulary does not have "
+            "(a catalogue's own vocabularies are not served from a store)"
+        )
 
     def identifier(text: str) -> Identifier:
         for urn, scheme in (("urn:isbn:", "isbn:"), ("urn:issn:", "issn:")):
             if text.startswith(urn):
-                text = scheme + text[len(urn):]
+                text = scheme + text[len(urn) :]
         return parse_identifier(text)
 
     try:
@@ -390,14 +445,14 @@ def _record(record_id: str, block: list[Triple], catalog: Catalog, vocab: Any) -
             contributors=tuple(_last(o.value) for o in objects("contributor")),
             languages=tuple(language(_last(o.value)).code for o in objects("language")),
             identifiers=tuple(identifier(o.value) for o in objects("identifier")),
-            is_part_of=tuple(_last(o.value) for o in objects("isPartOf")
-                             if o.value != catalog.iri),
+            is_part_of=tuple(_last(o.value) for o in objects("isPartOf") if o.value != catalog.iri),
             license=licence[0].value if licence else None,
             modified=parse_date(modified[0].value) if modified else None,
         )
     except (IndexError, KeyError, ValueError) as exc:
-        raise StoreError(f"{record_id}: the store's triples are not a record csec-ld "
-                         f"mapped ({exc!r})") from exc
+        raise StoreError(
+            f"{record_id}: the store's triples are not a record csec-ld mapped ({exc!r})"
+        ) from exc
 
 
 def _sort_key(t: Triple) -> tuple[str, bool, str, str]:
@@ -434,10 +489,15 @@ _SERVICE = re.compile(r"(?<![\w?$:/#.-])service\s+(?:silent\s+)?[<?$\w]", re.IGN
 _SUFFIXES = ("html", *DATA_FORMATS, *(f.suffix for f in CITATION_FORMATS))
 
 
-def create_remote_app(endpoint: str, *, graph: str | None = None,
-                      timeout: float = DEFAULT_TIMEOUT,
-                      max_query_length: int = 16_384, row_limit: int = 10_000,
-                      site: RemoteSite | None = None) -> Any:
+def create_remote_app(
+    endpoint: str,
+    *,
+    graph: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_query_length: int = 16_384,
+    row_limit: int = 10_000,
+    site: RemoteSite | None = None,
+) -> Any:
     """The ASGI app of ``serve --endpoint``: record IRIs and data files from the store.
 
     ``/resource/{id}`` negotiates Turtle, JSON-LD and N-Triples (q-values, ``Vary``,
@@ -458,8 +518,10 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
     from .store import check_query
 
     remote = site if site is not None else RemoteSite(endpoint, graph=graph, timeout=timeout)
-    cors = {"Access-Control-Allow-Origin": "*",
-            "Access-Control-Expose-Headers": "ETag, Content-Location, Link, Vary"}
+    cors = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "ETag, Content-Location, Link, Vary",
+    }
 
     def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
@@ -492,10 +554,15 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
 
     async def resource(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers={
-                **cors, "Allow": "GET, HEAD, OPTIONS",
-                "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-                "Access-Control-Allow-Headers": "Accept, If-None-Match"})
+            return Response(
+                status_code=204,
+                headers={
+                    **cors,
+                    "Allow": "GET, HEAD, OPTIONS",
+                    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                    "Access-Control-Allow-Headers": "Accept, If-None-Match",
+                },
+            )
         if len(request.scope.get("query_string", b"")) > max_query_length:
             return error(414, f"the query string is longer than {max_query_length} bytes")
         found = record_path(request)
@@ -504,13 +571,18 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
         record_id, suffix = found
         headers = dict(cors) if suffix != "html" else {}
         if not suffix:
-            links = ", ".join(f'<{url(record_id, sfx)}>; rel="alternate"; type="{media}"'
-                              for media, sfx in offered.items())
+            links = ", ".join(
+                f'<{url(record_id, sfx)}>; rel="alternate"; type="{media}"'
+                for media, sfx in offered.items()
+            )
             headers = {"Vary": "Accept", "Link": links}
             chosen = negotiate(request.headers.get("accept"), list(offered))
             if chosen is None:
-                return error(406, "none of the available formats is acceptable: "
-                             + ", ".join(offered), headers)
+                return error(
+                    406,
+                    "none of the available formats is acceptable: " + ", ".join(offered),
+                    headers,
+                )
             suffix = offered[chosen]
             headers["Content-Location"] = url(record_id, suffix)
             if suffix != "html":
@@ -526,16 +598,22 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
         inm = request.headers.get("if-none-match")
         if inm is not None and ("*" in inm or etag in [t.strip() for t in inm.split(",")]):
             return Response(status_code=304, headers=headers)
-        return Response(files.bodies[suffix], media_type=CONTENT_TYPES[f".{suffix}"],
-                        headers=headers)
+        return Response(
+            files.bodies[suffix], media_type=CONTENT_TYPES[f".{suffix}"], headers=headers
+        )
 
     async def sparql(request: Request) -> Response:
         """``/sparql`` forwarded to the store: queries only, checked here first."""
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers={
-                **cors, "Allow": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Accept, Content-Type"})
+            return Response(
+                status_code=204,
+                headers={
+                    **cors,
+                    "Allow": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Headers": "Accept, Content-Type",
+                },
+            )
         if len(request.scope.get("query_string", b"")) > max_query_length:
             return error(414, f"the query string is longer than {max_query_length} bytes", cors)
         try:
@@ -544,15 +622,15 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
             return error(exc.status, str(exc), cors)
         names = {k for k, _ in params}
         if names & {"default-graph-uri", "named-graph-uri"}:
-            return error(400, "this endpoint serves one graph: no default-graph-uri or "
-                         "named-graph-uri", cors)
+            return error(
+                400, "this endpoint serves one graph: no default-graph-uri or named-graph-uri", cors
+            )
         queries = [v for k, v in params if k == "query"]
         if len(queries) != 1:
             return error(400, "give exactly one 'query' parameter", cors)
         query = queries[0]
         if _SERVICE.search(query):
-            return error(403, "federated queries (SERVICE) are not allowed on this endpoint",
-                         cors)
+            return error(403, "federated queries (SERVICE) are not allowed on this endpoint", cors)
         try:
             form = check_query(query)
         except QueryError as exc:
@@ -561,18 +639,25 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
         headers = {**cors, "Vary": "Accept"}
         chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
         if chosen is None:
-            return error(406, "none of the result formats is acceptable: "
-                         + ", ".join(m for m, _ in offered), headers)
+            return error(
+                406,
+                "none of the result formats is acceptable: " + ", ".join(m for m, _ in offered),
+                headers,
+            )
         try:
             result = await anyio.to_thread.run_sync(remote.engine.query, query)
         except QueryError as exc:
             return error(400, _one_line(str(exc)), cors)
         except CsecLdError as exc:
             return error(502, f"the store did not answer: {_one_line(str(exc))}", cors)
-        answer = Answer(result.kind, list(result.variables),
-                        [[row.get(v) for v in result.variables] for row in result.rows[:row_limit]],
-                        list(result.triples[:row_limit]), bool(result.boolean),
-                        truncated=max(len(result.rows), len(result.triples)) > row_limit)
+        answer = Answer(
+            result.kind,
+            list(result.variables),
+            [[row.get(v) for v in result.variables] for row in result.rows[:row_limit]],
+            list(result.triples[:row_limit]),
+            bool(result.boolean),
+            truncated=max(len(result.rows), len(result.triples)) > row_limit,
+        )
         if answer.truncated:
             headers.update({"X-Row-Limit": str(row_limit), "X-Results-Truncated": "true"})
         body = await anyio.to_thread.run_sync(_answer_body, answer, dict(offered)[chosen])
@@ -582,8 +667,10 @@ def create_remote_app(endpoint: str, *, graph: str | None = None,
     async def not_found(request: Request, exc: Exception) -> Response:
         return error(404, "not found")
 
-    routes = [Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
-              Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"])]
+    routes = [
+        Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
+        Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
+    ]
     app = Starlette(routes=routes, exception_handlers={404: not_found})
     app.state.remote = remote
     return app

@@ -104,8 +104,10 @@ _OPENERS = frozenset("({[")
 # brackets are counted wherever they are, so a quirk of this scan can only make it
 # refuse a query, never let a deeper one through.
 _OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|' r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    r'"(?:[^"\\\n\r]|\\.)*"|' r"'(?:[^'\\\n\r]|\\.)*'|"
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
+    r'"(?:[^"\\\n\r]|\\.)*"|'
+    r"'(?:[^'\\\n\r]|\\.)*'|"
     r'<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*',
     re.S,
 )
@@ -122,7 +124,7 @@ def nesting_depth(sparql: str) -> int:
     depth = deepest = 0
     pos = 0
     for match in _OPAQUE.finditer(sparql):
-        depth, deepest = _scan(sparql[pos:match.start()], depth, deepest, closers=True)
+        depth, deepest = _scan(sparql[pos : match.start()], depth, deepest, closers=True)
         depth, deepest = _scan(match.group(), depth, deepest, closers=False)
         pos = match.end()
     depth, deepest = _scan(sparql[pos:], depth, deepest, closers=True)
@@ -145,8 +147,9 @@ def check_nesting(sparql: str) -> None:
     """:class:`Refused` (400) if brackets nest deeper than :data:`MAX_NESTING`."""
     depth = nesting_depth(sparql)
     if depth > MAX_NESTING:
-        raise Refused(400, f"the query nests brackets {depth} deep; at most {MAX_NESTING} "
-                      "are allowed")
+        raise Refused(
+            400, f"the query nests brackets {depth} deep; at most {MAX_NESTING} are allowed"
+        )
 
 
 # --------------------------------------------------------------------------- the sandbox
@@ -171,8 +174,9 @@ def _deny_network() -> None:
     if seccomp is None:
         raise OSError("libseccomp is not available")
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
-    rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket",
-                   seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+    rules.add_rule(
+        seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX)
+    )
     # socketpair and io_uring's socket opcode do not reach the network; connect()
     # needs a socket, which the rule above refuses.
     rules.load()
@@ -349,8 +353,9 @@ class _Worker:
     def __init__(self, ctx: Any, limits: _Limits, start_timeout: float) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, limits), daemon=True,
-                                   name="csec-ld-query")
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, limits), daemon=True, name="csec-ld-query"
+        )
         self.process.start()
         child.close()
         if not parent.poll(start_timeout):
@@ -360,8 +365,9 @@ class _Worker:
             hello = parent.recv()
         except (EOFError, OSError):
             self.kill()
-            raise StoreError(f"the query worker died at start (exit code "
-                             f"{self.process.exitcode})") from None
+            raise StoreError(
+                f"the query worker died at start (exit code {self.process.exitcode})"
+            ) from None
         if hello[0] != "ready":
             self.kill()
             raise StoreError(hello[1])
@@ -406,7 +412,8 @@ class QueryPool:
             raise UsageError(
                 "the SPARQL endpoint needs libseccomp (Linux) to keep queries off the "
                 "network; install it (Debian: libseccomp2), or serve without it at your "
-                "own risk with --allow-network-in-queries")
+                "own risk with --allow-network-in-queries"
+            )
         self.store = str(store)
         self.size = workers
         self.queue = queue
@@ -414,15 +421,23 @@ class QueryPool:
         self.limits = _Limits(self.store, network, memory_mb, 10)
         self._ctx = multiprocessing.get_context("forkserver")
         with contextlib.suppress(Exception):
-            self._ctx.set_forkserver_preload(["csec_ld.sandbox", "csec_ld.pipeline",
-                                              "csec_ld.store", "csec_ld.query", "pyoxigraph"])
+            self._ctx.set_forkserver_preload(
+                [
+                    "csec_ld.sandbox",
+                    "csec_ld.pipeline",
+                    "csec_ld.store",
+                    "csec_ld.query",
+                    "pyoxigraph",
+                ]
+            )
         self._idle: deque[_Worker] = deque()
         self._running = 0
         self._waiting = 0
         self._slots: anyio.Semaphore | None = None
         self._closed = False
         self._finalizer = weakref.finalize(
-            self, _shutdown, self._idle, Path(self.store) if owns_store else None)
+            self, _shutdown, self._idle, Path(self.store) if owns_store else None
+        )
         # Start one worker now: a store or sandbox that cannot work fails at start-up.
         self._idle.append(self._spawn())
 
@@ -476,7 +491,8 @@ class QueryPool:
             done = True
         except TimeoutError:
             raise TimeLimit(
-                f"the query ran longer than the time limit ({self.timeout:g} s)") from None
+                f"the query ran longer than the time limit ({self.timeout:g} s)"
+            ) from None
         finally:
             if done and worker.alive():
                 self._idle.append(worker)
@@ -490,11 +506,17 @@ class QueryPool:
         if status == "refused":
             raise Refused(reply[1], reply[2])
         if status == "memory":
-            raise TimeLimit(f"the query needs more memory than this endpoint allows "
-                            f"({self.limits.memory_mb} MB)")
+            raise TimeLimit(
+                f"the query needs more memory than this endpoint allows "
+                f"({self.limits.memory_mb} MB)"
+            )
         name, message = reply[1], reply[2]
-        known = {"ParameterError": ParameterError, "QueryError": QueryError,
-                 "UsageError": QueryError, "StoreError": StoreError}
+        known = {
+            "ParameterError": ParameterError,
+            "QueryError": QueryError,
+            "UsageError": QueryError,
+            "StoreError": StoreError,
+        }
         if name in known:
             raise known[name](message)
         raise _evaluation_error(OSError(message))
@@ -503,11 +525,16 @@ class QueryPool:
         worker.process.join(5)
         code = worker.process.exitcode
         if code in (-signal.SIGSEGV, -signal.SIGBUS):
-            return Refused(400, "the query is too complex for the SPARQL parser (it overflowed "
-                           "its stack): simplify or un-nest it")
+            return Refused(
+                400,
+                "the query is too complex for the SPARQL parser (it overflowed "
+                "its stack): simplify or un-nest it",
+            )
         if code in (-signal.SIGABRT, -signal.SIGKILL):
-            return TimeLimit(f"the query needs more memory than this endpoint allows "
-                             f"({self.limits.memory_mb} MB)")
+            return TimeLimit(
+                f"the query needs more memory than this endpoint allows "
+                f"({self.limits.memory_mb} MB)"
+            )
         return StoreError(f"the query worker stopped (exit code {code})")
 
     def close(self) -> None:
@@ -540,7 +567,7 @@ def remove_stale_stores(tmp: Path | None = None) -> list[Path]:
     root = Path(tmp or tempfile.gettempdir())
     removed = []
     for path in root.glob(STORE_PREFIX + "*"):
-        pid_text = path.name[len(STORE_PREFIX):].split("-", 1)[0]
+        pid_text = path.name[len(STORE_PREFIX) :].split("-", 1)[0]
         if pid_text.isdigit() and not _pid_alive(int(pid_text)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)

@@ -142,8 +142,14 @@ def build_search(site: _Site, root: Path, *, binary: Path | None = None) -> Sear
     if len(records) <= FILE_SEARCH_LIMIT:
         fallback = _write_fallback(root, records)
         result.fallback_bytes = sum((root / f).stat().st_size for f in fallback)
-    site.render("search.html", ["search.html"], filters=result.filters, labels=FILTERS,
-                fallback=fallback, count=len(records))
+    site.render(
+        "search.html",
+        ["search.html"],
+        filters=result.filters,
+        labels=FILTERS,
+        fallback=fallback,
+        count=len(records),
+    )
     result.pages, result.words = _run_pagefind(binary, root)
     out = root / PAGEFIND_FOLDER
     canonicalize(out)
@@ -196,13 +202,18 @@ def _records(site: _Site, root: Path) -> Iterator[_Hit]:
                 "language": [language(x).name for x in rec.get("languages", [])],
             }
             # what Pagefind reads of a record page: its texts, filter values and agents
-            agents = [registry.agents[a].name for role in _AGENT_FIELDS
-                      for a in rec.get(role, []) if a in registry.agents]
+            agents = [
+                registry.agents[a].name
+                for role in _AGENT_FIELDS
+                for a in rec.get(role, [])
+                if a in registry.agents
+            ]
             texts = [t for _, t in titles + descriptions]
             texts += [v for vs in values.values() for v in vs] + agents
             words = dict.fromkeys(w.casefold() for text in texts for w in _WORD.findall(text))
-            yield _Hit(f"resource/{rec['id']}/", titles[0][1], titles[0][0], values,
-                       " ".join(words))
+            yield _Hit(
+                f"resource/{rec['id']}/", titles[0][1], titles[0][0], values, " ".join(words)
+            )
 
 
 def _filter_values(records: list[_Hit]) -> dict[str, list[tuple[str, int]]]:
@@ -233,14 +244,19 @@ def _write_fallback(root: Path, records: list[_Hit]) -> list[str]:
 
     def flush() -> None:
         name = f"{FALLBACK_FOLDER}/records-{len(names) + 1}.js"
-        text = ("window.csecSearch = window.csecSearch || [];\n"
-                "window.csecSearch.push(\n" + ",\n".join(rows) + "\n);\n")
+        text = (
+            "window.csecSearch = window.csecSearch || [];\n"
+            "window.csecSearch.push(\n" + ",\n".join(rows) + "\n);\n"
+        )
         (root / name).write_text(text, encoding="utf-8")
         names.append(name)
 
     for h in records:
-        row = json.dumps([h.path, h.title, h.title_lang, [h.values[f] for f in FILTERS],
-                          h.words], ensure_ascii=False, separators=(",", ":"))
+        row = json.dumps(
+            [h.path, h.title, h.title_lang, [h.values[f] for f in FILTERS], h.words],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         if rows and size + len(row) > FALLBACK_FILE_BYTES:
             flush()
             rows, size = [], 0
@@ -259,19 +275,26 @@ _INDEXED = re.compile(r"Indexed (\d[\d,]*) (pages?|words?)")
 
 def _run_pagefind(binary: Path, root: Path) -> tuple[int, int]:
     """Run Pagefind on the record pages of *root*; (pages, words) it indexed."""
-    command = [str(binary), "--site", str(root), "--glob", PAGEFIND_GLOB,
-               "--output-subdir", PAGEFIND_FOLDER]
+    command = [
+        str(binary),
+        "--site",
+        str(root),
+        "--glob",
+        PAGEFIND_GLOB,
+        "--output-subdir",
+        PAGEFIND_FOLDER,
+    ]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+        )
     except OSError as exc:
         raise OutputError(f"search index: cannot run {binary} ({exc.strerror})") from exc
     if done.returncode != 0:
         lines = [x.strip() for x in (done.stderr + done.stdout).splitlines() if x.strip()]
         last = lines[-1] if lines else f"exit status {done.returncode}"
         raise OutputError(f"search index: Pagefind failed: {last}")
-    found = {kind.rstrip("s"): int(n.replace(",", ""))
-             for n, kind in _INDEXED.findall(done.stdout)}
+    found = {kind.rstrip("s"): int(n.replace(",", "")) for n, kind in _INDEXED.findall(done.stdout)}
     for path in (root / PAGEFIND_FOLDER).iterdir():
         if _UNUSED.fullmatch(path.name):
             path.unlink()
@@ -308,8 +331,9 @@ def canonicalize(folder: Path) -> None:
         meta_path.unlink()
         _encode_file(folder / f"pagefind.{new_meta}.pf_meta", meta)
         info["hash"] = new_meta
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
-                          encoding="utf-8")
+    entry_path.write_text(
+        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
 
 
 def _name(lang: str, value: Any, digits: int) -> str:
@@ -376,7 +400,7 @@ def _uncbor(data: bytes, pos: int) -> tuple[Any, int]:
         n = info
     elif info <= 27:
         size = 1 << (info - 24)
-        n = int.from_bytes(data[pos:pos + size], "big")
+        n = int.from_bytes(data[pos : pos + size], "big")
         pos += size
     else:
         raise OutputError(f"search index: unexpected CBOR length {first:#x}")
@@ -385,7 +409,7 @@ def _uncbor(data: bytes, pos: int) -> tuple[Any, int]:
     if major == 1:
         return -1 - n, pos
     if major in (2, 3):
-        raw = data[pos:pos + n]
+        raw = data[pos : pos + n]
         return (bytes(raw) if major == 2 else raw.decode("utf-8")), pos + n
     if major == 4:
         items = []

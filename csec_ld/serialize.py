@@ -263,7 +263,6 @@ _ESCAPES = {
 }
 
 
-
 def _pyoxigraph_turtle(term: Any) -> str:
     """A term's Turtle text as pyoxigraph writes it (with our prefixes)."""
     data = (

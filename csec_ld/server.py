@@ -167,10 +167,13 @@ _CONTENT_TYPES = {
     ".wasm": "application/wasm",
     **{f".{f.suffix}": f.content_type for f in CITATION_FORMATS},
 }
-_DATA_SUFFIXES = frozenset({".ttl", ".nt", ".jsonld", ".json", ".gz",
-                            *(f".{f.suffix}" for f in CITATION_FORMATS)})
-_CORS = {"Access-Control-Allow-Origin": "*",
-         "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Vary"}
+_DATA_SUFFIXES = frozenset(
+    {".ttl", ".nt", ".jsonld", ".json", ".gz", *(f".{f.suffix}" for f in CITATION_FORMATS)}
+)
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Vary",
+}
 
 _RESULT_FORMATS: tuple[tuple[str, QueryResultsFormat | None], ...] = (
     ("application/sparql-results+json", QueryResultsFormat.JSON),
@@ -319,10 +322,18 @@ def _not_modified(request: Request, f: _File) -> bool:
     return False
 
 
-def _file_response(request: Request, f: _File, content_type: str,
-                   headers: dict[str, str] | None = None, body: bytes | None = None) -> Response:
-    h = {"ETag": f.etag, "Last-Modified": email.utils.formatdate(f.mtime, usegmt=True),
-         "Cache-Control": "public, max-age=300"}
+def _file_response(
+    request: Request,
+    f: _File,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> Response:
+    h = {
+        "ETag": f.etag,
+        "Last-Modified": email.utils.formatdate(f.mtime, usegmt=True),
+        "Cache-Control": "public, max-age=300",
+    }
     h.update(headers or {})
     if _not_modified(request, f):
         return Response(status_code=304, headers=h)
@@ -339,23 +350,43 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 class _Sparql:
     """The read-only endpoint: a pool of sandboxed workers over a store, and its limits."""
 
-    def __init__(self, site: Path, timeout: float, row_limit: int,
-                 store: Path | None = None, *, workers: int = DEFAULT_WORKERS,
-                 queue: int = DEFAULT_QUEUE, memory_mb: int = DEFAULT_MEMORY_MB,
-                 network: str = "deny") -> None:
+    def __init__(
+        self,
+        site: Path,
+        timeout: float,
+        row_limit: int,
+        store: Path | None = None,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        queue: int = DEFAULT_QUEUE,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        network: str = "deny",
+    ) -> None:
         owns = store is None
         if store is None:
             # Workers open the store read-only from disk: the site's dump and the
             # ontology go into a fresh store, removed when the server stops.
-            files = [(site / name, fmt) for name, fmt in (("catalog.nt", RdfFormat.N_TRIPLES),
-                                                          ("ontology.ttl", RdfFormat.TURTLE))
-                     if (site / name).is_file()]
+            files = [
+                (site / name, fmt)
+                for name, fmt in (
+                    ("catalog.nt", RdfFormat.N_TRIPLES),
+                    ("ontology.ttl", RdfFormat.TURTLE),
+                )
+                if (site / name).is_file()
+            ]
             store = store_from_files(files)
         elif not store.is_dir():
             raise UsageError(f"{store}: no store here (fill one with `csec-ld load`)")
         try:
-            self.pool = QueryPool(store, workers=workers, queue=queue, timeout=timeout,
-                                  memory_mb=memory_mb, network=network, owns_store=owns)
+            self.pool = QueryPool(
+                store,
+                workers=workers,
+                queue=queue,
+                timeout=timeout,
+                memory_mb=memory_mb,
+                network=network,
+                owns_store=owns,
+            )
         except BaseException as exc:
             if owns:  # the store made for this server goes with it
                 shutil.rmtree(store, ignore_errors=True)
@@ -374,8 +405,11 @@ def _results_body(result: Answer, fmt: QueryResultsFormat | None) -> bytes:
         doc: dict[str, Any] = {"head": {}, "boolean": result.boolean}
     else:
         bindings = [
-            {var: json_term(term) for var, term in zip(result.variables, row, strict=True)
-             if term is not None}
+            {
+                var: json_term(term)
+                for var, term in zip(result.variables, row, strict=True)
+                if term is not None
+            }
             for row in result.rows
         ]
         doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
@@ -418,17 +452,29 @@ def _query_kind(query: NamedQuery) -> str:
         return "select"
 
 
-def _problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None,
-             **extra: Any) -> Response:
+def _problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """An RFC 9457 problem document."""
     doc = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", status_code=status,
-                    media_type=_PROBLEM, headers={**_CORS, **(headers or {})})
+    return Response(
+        json.dumps(doc, ensure_ascii=False, indent=1) + "\n",
+        status_code=status,
+        media_type=_PROBLEM,
+        headers={**_CORS, **(headers or {})},
+    )
 
 
 def _param_doc(p: Parameter) -> dict[str, Any]:
-    return {"name": p.name, "type": p.type_label, "required": p.required, "multi": p.multi,
-            "default": list(p.default), "help": p.help, "schema": _param_schema(p)}
+    return {
+        "name": p.name,
+        "type": p.type_label,
+        "required": p.required,
+        "multi": p.multi,
+        "default": list(p.default),
+        "help": p.help,
+        "schema": _param_schema(p),
+    }
 
 
 def _value_schema(p: Parameter) -> dict[str, Any]:
@@ -449,7 +495,8 @@ def _value_schema(p: Parameter) -> dict[str, Any]:
 
         vocab = load_vocabulary()
         schemes = {"type": [vocab.types], "topic": [vocab.topics]}.get(
-            p.scheme or "", [vocab.topics, vocab.types])
+            p.scheme or "", [vocab.topics, vocab.types]
+        )
         return {"type": "string", "enum": sorted({c.id for s in schemes for c in s})}
     if kind == "country":
         return {"type": "string", "examples": ["PHL", "PH", "Philippines"]}
@@ -519,8 +566,9 @@ def query_examples(query: NamedQuery, base: str = "/") -> list[dict[str, Any]]:
     return out
 
 
-def query_listing(queries: dict[str, NamedQuery], base: str = "/",
-                  kinds: dict[str, str] | None = None) -> dict[str, Any]:
+def query_listing(
+    queries: dict[str, NamedQuery], base: str = "/", kinds: dict[str, str] | None = None
+) -> dict[str, Any]:
     """What ``GET /api/queries`` answers: every named query, its parameters and examples.
 
     Links are relative to *base* (the API's root path).
@@ -528,21 +576,29 @@ def query_listing(queries: dict[str, NamedQuery], base: str = "/",
     items = []
     for q in queries.values():
         kind = (kinds or {}).get(q.name) or _query_kind(q)
-        items.append({
-            "name": q.name,
-            "summary": q.summary,
-            "description": q.description,
-            "kind": kind,
-            "parameters": [_param_doc(p) for p in q.parameters],
-            "formats": _api_formats(kind),
-            "examples": query_examples(q, base),
-            "links": {"self": f"{base}api/queries/{q.name}",
-                      "openapi": f"{base}api/openapi.json#/paths/"
-                                 f"~1api~1queries~1{q.name}"},
-        })
-    return {"queries": items,
-            "links": {"self": f"{base}api/queries", "openapi": f"{base}api/openapi.json",
-                      "sparql": f"{base}sparql"}}
+        items.append(
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "description": q.description,
+                "kind": kind,
+                "parameters": [_param_doc(p) for p in q.parameters],
+                "formats": _api_formats(kind),
+                "examples": query_examples(q, base),
+                "links": {
+                    "self": f"{base}api/queries/{q.name}",
+                    "openapi": f"{base}api/openapi.json#/paths/~1api~1queries~1{q.name}",
+                },
+            }
+        )
+    return {
+        "queries": items,
+        "links": {
+            "self": f"{base}api/queries",
+            "openapi": f"{base}api/openapi.json",
+            "sparql": f"{base}sparql",
+        },
+    }
 
 
 _SPARQL_JSON_SCHEMA: dict[str, Any] = {
@@ -550,13 +606,24 @@ _SPARQL_JSON_SCHEMA: dict[str, Any] = {
     "description": "SPARQL 1.1 Query Results JSON Format",
     "required": ["head"],
     "properties": {
-        "head": {"type": "object", "properties": {
-            "vars": {"type": "array", "items": {"type": "string"}}}},
+        "head": {
+            "type": "object",
+            "properties": {"vars": {"type": "array", "items": {"type": "string"}}},
+        },
         "boolean": {"type": "boolean"},
-        "results": {"type": "object", "required": ["bindings"], "properties": {
-            "bindings": {"type": "array", "items": {
-                "type": "object",
-                "additionalProperties": {"$ref": "#/components/schemas/RdfTerm"}}}}},
+        "results": {
+            "type": "object",
+            "required": ["bindings"],
+            "properties": {
+                "bindings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/RdfTerm"},
+                    },
+                }
+            },
+        },
     },
 }
 _RDF_TERM_SCHEMA: dict[str, Any] = {
@@ -580,10 +647,16 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "parameter": {"type": "string", "description": "the parameter at fault"},
         "expected": {"type": "string", "description": "the parameter's type"},
-        "allowed": {"type": "array", "items": {"type": "object"},
-                    "description": "the parameters the query takes"},
-        "queries": {"type": "array", "items": {"type": "string"},
-                    "description": "the names of the queries"},
+        "allowed": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "the parameters the query takes",
+        },
+        "queries": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the names of the queries",
+        },
         "formats": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -595,7 +668,9 @@ def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
     examples = query_examples(q)
     for p in q.parameters:
         param: dict[str, Any] = {
-            "name": p.name, "in": "query", "required": p.required,
+            "name": p.name,
+            "in": "query",
+            "required": p.required,
             "description": (p.help + " " if p.help else "") + f"({p.describe()})",
             "schema": _param_schema(p),
             "x-csec-ld-type": p.type_label,
@@ -607,14 +682,21 @@ def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
         for ex in examples:
             values = [v for k, v in ex.get("params", []) if k == p.name]
             if values:
-                param["example"] = ([_typed(p, v) for v in values] if p.multi
-                                    else _typed(p, values[0]))
+                param["example"] = (
+                    [_typed(p, v) for v in values] if p.multi else _typed(p, values[0])
+                )
                 break
         params.append(param)
     if not any(p.name == _FORMAT_PARAM for p in q.parameters):
-        params.append({"name": _FORMAT_PARAM, "in": "query", "required": False,
-                       "description": "The result format (overrides the Accept header).",
-                       "schema": {"type": "string", "enum": list(formats)}})
+        params.append(
+            {
+                "name": _FORMAT_PARAM,
+                "in": "query",
+                "required": False,
+                "description": "The result format (overrides the Accept header).",
+                "schema": {"type": "string", "enum": list(formats)},
+            }
+        )
     content: dict[str, Any] = {}
     for media in formats.values():
         if media == "application/sparql-results+json":
@@ -627,29 +709,44 @@ def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
     description = q.description
     if examples:
         description += "\n\nExamples:\n\n" + "\n".join(
-            f"- `{ex['url']}`" for ex in examples if "url" in ex)
-    return {"get": {
-        "operationId": q.name,
-        "summary": q.summary or q.name,
-        "description": description.strip(),
-        "tags": ["queries"],
-        "parameters": params,
-        "responses": {
-            "200": {"description": ("the graph" if kind == "graph" else "the result table")
-                    + " (format by Accept or ?format=)", "content": content},
-            "304": {"description": "not modified (If-None-Match)"},
-            "400": {"description": "a bad, unknown or missing parameter", **problem},
-            "406": {"description": "none of the formats is acceptable", **problem},
-            "414": {"description": "the query string is longer than the server's limit "
-                    "(16,384 bytes by default, counted percent-encoded)", **problem},
-            "503": {"description": "the query ran longer than the time limit, needed more "
-                    "memory than allowed, or every worker is busy (see Retry-After)", **problem},
-        },
-    }}
+            f"- `{ex['url']}`" for ex in examples if "url" in ex
+        )
+    return {
+        "get": {
+            "operationId": q.name,
+            "summary": q.summary or q.name,
+            "description": description.strip(),
+            "tags": ["queries"],
+            "parameters": params,
+            "responses": {
+                "200": {
+                    "description": ("the graph" if kind == "graph" else "the result table")
+                    + " (format by Accept or ?format=)",
+                    "content": content,
+                },
+                "304": {"description": "not modified (If-None-Match)"},
+                "400": {"description": "a bad, unknown or missing parameter", **problem},
+                "406": {"description": "none of the formats is acceptable", **problem},
+                "414": {
+                    "description": "the query string is longer than the server's limit "
+                    "(16,384 bytes by default, counted percent-encoded)",
+                    **problem,
+                },
+                "503": {
+                    "description": "the query ran longer than the time limit, needed more "
+                    "memory than allowed, or every worker is busy (see Retry-After)",
+                    **problem,
+                },
+            },
+        }
+    }
 
 
-def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str | None = None,
-                     kinds: dict[str, str] | None = None) -> dict[str, Any]:
+def openapi_document(
+    queries: dict[str, NamedQuery] | None = None,
+    server: str | None = None,
+    kinds: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """An OpenAPI 3.1 description of the named-query API, from the queries' headers.
 
     One path per query (``/api/queries/{name}``), each parameter with its schema
@@ -661,13 +758,23 @@ def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str |
     """
     queries = named_queries() if queries is None else queries
     paths: dict[str, Any] = {
-        "/api/queries": {"get": {
-            "operationId": "listQueries",
-            "summary": "The named queries, their parameters and examples",
-            "tags": ["queries"],
-            "responses": {"200": {"description": "the list", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/QueryList"}}}}},
-        }},
+        "/api/queries": {
+            "get": {
+                "operationId": "listQueries",
+                "summary": "The named queries, their parameters and examples",
+                "tags": ["queries"],
+                "responses": {
+                    "200": {
+                        "description": "the list",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/QueryList"}
+                            }
+                        },
+                    }
+                },
+            }
+        },
     }
     for name in sorted(queries):
         kind = (kinds or {}).get(name) or _query_kind(queries[name])
@@ -683,18 +790,26 @@ def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str |
                 "are checked against their type and bound as RDF terms (never pasted into "
                 "the query). Repeat a multi-valued parameter (`?country=PHL&country=PRY`). "
                 "Results as SPARQL JSON, CSV or TSV (a CONSTRUCT query: Turtle, JSON-LD, "
-                "N-Triples), chosen by `Accept` or `?format=`. Arbitrary SPARQL: `/sparql`."),
+                "N-Triples), chosen by `Accept` or `?format=`. Arbitrary SPARQL: `/sparql`."
+            ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "paths": paths,
-        "components": {"schemas": {
-            "SparqlResults": _SPARQL_JSON_SCHEMA,
-            "RdfTerm": _RDF_TERM_SCHEMA,
-            "Problem": _PROBLEM_SCHEMA,
-            "QueryList": {"type": "object", "required": ["queries"], "properties": {
-                "queries": {"type": "array", "items": {"type": "object"}},
-                "links": {"type": "object"}}},
-        }},
+        "components": {
+            "schemas": {
+                "SparqlResults": _SPARQL_JSON_SCHEMA,
+                "RdfTerm": _RDF_TERM_SCHEMA,
+                "Problem": _PROBLEM_SCHEMA,
+                "QueryList": {
+                    "type": "object",
+                    "required": ["queries"],
+                    "properties": {
+                        "queries": {"type": "array", "items": {"type": "object"}},
+                        "links": {"type": "object"},
+                    },
+                },
+            }
+        },
         "tags": [{"name": "queries", "description": "Named SPARQL queries"}],
     }
     if server:  # the paths are relative to it; "/" is the default anyway
@@ -705,19 +820,26 @@ def openapi_document(queries: dict[str, NamedQuery] | None = None, server: str |
 class _Api:
     """The named-query API over the server's store."""
 
-    def __init__(self, pool: QueryPool, timeout: float, row_limit: int,
-                 queries: dict[str, NamedQuery] | None = None) -> None:
+    def __init__(
+        self,
+        pool: QueryPool,
+        timeout: float,
+        row_limit: int,
+        queries: dict[str, NamedQuery] | None = None,
+    ) -> None:
         self.pool = pool
         self.queries = named_queries() if queries is None else dict(queries)
         self.kinds = {name: _query_kind(q) for name, q in self.queries.items()}
         #: what a 400 lists: each query's parameters, as ``GET /api/queries`` gives them
-        self.allowed = {name: [_param_doc(p) for p in q.parameters]
-                        for name, q in self.queries.items()}
+        self.allowed = {
+            name: [_param_doc(p) for p in q.parameters] for name, q in self.queries.items()
+        }
         self.timeout = timeout
         self.row_limit = row_limit
 
-    def check(self, query: NamedQuery, pairs: list[tuple[str, str]]
-              ) -> tuple[dict[str, list[str]], str | None] | Response:
+    def check(
+        self, query: NamedQuery, pairs: list[tuple[str, str]]
+    ) -> tuple[dict[str, list[str]], str | None] | Response:
         """The parameter values and the ``format`` of a request, or a 400 problem."""
         allowed = self.allowed.get(query.name, [])
         names = {p.name: p for p in query.parameters}
@@ -728,32 +850,52 @@ class _Api:
                 fmt.append(value)
             elif key not in names:
                 listed = ", ".join(p.describe() for p in query.parameters) or "none"
-                return _problem(400, "Unknown parameter",
-                                f"{query.name}: unknown parameter {key!r} (allowed: {listed})",
-                                parameter=key, allowed=allowed)
+                return _problem(
+                    400,
+                    "Unknown parameter",
+                    f"{query.name}: unknown parameter {key!r} (allowed: {listed})",
+                    parameter=key,
+                    allowed=allowed,
+                )
             elif value != "":  # an empty value counts as not given, as in the CLI
                 values.setdefault(key, []).append(value)
         for p in query.parameters:
             given = values.get(p.name, [])
             if not given and p.required and not p.default:
-                return _problem(400, "Missing parameter",
-                                f"{query.name}: missing required parameter {p.name!r} "
-                                f"({p.describe()}): give it as ?{p.name}=VALUE",
-                                parameter=p.name, expected=p.type_label, allowed=allowed)
+                return _problem(
+                    400,
+                    "Missing parameter",
+                    f"{query.name}: missing required parameter {p.name!r} "
+                    f"({p.describe()}): give it as ?{p.name}=VALUE",
+                    parameter=p.name,
+                    expected=p.type_label,
+                    allowed=allowed,
+                )
             if len(given) > 1 and not p.multi:
-                return _problem(400, "Too many values",
-                                f"{query.name}: parameter {p.name!r} takes one value, "
-                                f"got {len(given)}",
-                                parameter=p.name, expected=p.type_label, allowed=allowed)
+                return _problem(
+                    400,
+                    "Too many values",
+                    f"{query.name}: parameter {p.name!r} takes one value, got {len(given)}",
+                    parameter=p.name,
+                    expected=p.type_label,
+                    allowed=allowed,
+                )
             for value in given:
                 try:
                     to_term(p, value)  # the CLI's own check: run_query binds the same way
                 except ParameterError as exc:
-                    return _problem(400, "Bad parameter value", str(exc), parameter=p.name,
-                                    expected=p.type_label, allowed=allowed)
+                    return _problem(
+                        400,
+                        "Bad parameter value",
+                        str(exc),
+                        parameter=p.name,
+                        expected=p.type_label,
+                        allowed=allowed,
+                    )
         if len(fmt) > 1:
-            return _problem(400, "Too many values", "give at most one 'format'",
-                            parameter=_FORMAT_PARAM)
+            return _problem(
+                400, "Too many values", "give at most one 'format'", parameter=_FORMAT_PARAM
+            )
         return values, (fmt[0] if fmt else None)
 
     async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> Answer:
@@ -797,9 +939,13 @@ def create_app(
             raise UsageError("serve: give a site or --endpoint, not both")
         from .remote import create_remote_app
 
-        remote_app: Starlette = create_remote_app(endpoint, graph=graph, timeout=timeout,
-                                                  max_query_length=max_query_length,
-                                                  row_limit=row_limit)
+        remote_app: Starlette = create_remote_app(
+            endpoint,
+            graph=graph,
+            timeout=timeout,
+            max_query_length=max_query_length,
+            row_limit=row_limit,
+        )
         return remote_app
     if site is None:
         raise UsageError("serve: give a site folder (or --endpoint)")
@@ -809,9 +955,16 @@ def create_app(
     files = _Files(root)
     dataset_iri = _void_dataset(root)
     public = _public_base(public_url, dataset_iri)
-    sparql = _Sparql(root, timeout, row_limit, Path(store) if store else None,
-                     workers=workers, queue=queue, memory_mb=memory_mb,
-                     network="allow" if allow_network_in_queries else "deny")
+    sparql = _Sparql(
+        root,
+        timeout,
+        row_limit,
+        Path(store) if store else None,
+        workers=workers,
+        queue=queue,
+        memory_mb=memory_mb,
+        network="allow" if allow_network_in_queries else "deny",
+    )
     withdrawn = read_withdrawn(root)
     api = _Api(sparql.pool, timeout, row_limit, queries)
     workbench = Workbench(root, sparql, api)  # the HTML pages; queries run through the pool
@@ -825,8 +978,9 @@ def create_app(
 
     def check_api_request(request: Request) -> Response | None:
         if len(request.scope.get("query_string", b"")) > max_query_length:
-            return _problem(414, "URI too long",
-                            f"the query string is longer than {max_query_length} bytes")
+            return _problem(
+                414, "URI too long", f"the query string is longer than {max_query_length} bytes"
+            )
         return None
 
     def segments(request: Request) -> list[str] | Response:
@@ -887,20 +1041,29 @@ def create_app(
         if body is not f.body:
             tag = hashlib.sha256(body).hexdigest()[:32]
             f = _File(body, f'W/"{tag}"', f.mtime)
-        return _file_response(request, f, _CONTENT_TYPES.get(suffix, "application/octet-stream"),
-                              headers, body)
+        return _file_response(
+            request, f, _CONTENT_TYPES.get(suffix, "application/octet-stream"), headers, body
+        )
 
     def variants(parts: list[str]) -> dict[str, str]:
         """media type → file, for an extension-less path (a record, concept or list IRI)."""
         stem = "/".join(parts)
         if stem in ("", "catalog"):
-            candidates = {"html": "index.html", "ttl": "catalog.ttl",
-                          "jsonld": "catalog.jsonld", "nt": "catalog.nt"}
+            candidates = {
+                "html": "index.html",
+                "ttl": "catalog.ttl",
+                "jsonld": "catalog.jsonld",
+                "nt": "catalog.nt",
+            }
         elif stem in ("ontology", "shapes", "void"):
             candidates = {"ttl": f"{stem}.ttl"}
         else:
-            candidates = {"html": f"{stem}/index.html", "ttl": f"{stem}.ttl",
-                          "jsonld": f"{stem}.jsonld", "nt": f"{stem}.nt"}
+            candidates = {
+                "html": f"{stem}/index.html",
+                "ttl": f"{stem}.ttl",
+                "jsonld": f"{stem}.jsonld",
+                "nt": f"{stem}.nt",
+            }
             if parts[0] == "resource":  # a record: its citation too
                 candidates.update({f.suffix: f"{stem}.{f.suffix}" for f in CITATION_FORMATS})
         media = dict(VARIANTS)
@@ -908,10 +1071,15 @@ def create_app(
 
     async def resource(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers={
-                **_CORS, "Allow": "GET, HEAD, OPTIONS",
-                "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-                "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since"})
+            return Response(
+                status_code=204,
+                headers={
+                    **_CORS,
+                    "Allow": "GET, HEAD, OPTIONS",
+                    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                    "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since",
+                },
+            )
         bad = check_request(request)
         if bad:
             return bad
@@ -956,11 +1124,16 @@ def create_app(
         headers = {**_CORS, "Vary": "Accept", "Cache-Control": "public, max-age=300"}
         page = files.get(f"resource/{record_id}/index.html")
         if chosen == "text/html" and page is not None:
-            return Response(page.body, status_code=410, media_type=_CONTENT_TYPES[".html"],
-                            headers=headers)
+            return Response(
+                page.body, status_code=410, media_type=_CONTENT_TYPES[".html"], headers=headers
+            )
         title = info.get("title", record_id)
-        return _error(410, f'"{title}" was withdrawn from the catalogue on '
-                      f"{info.get('withdrawn', '?')}: it has no data any more", headers)
+        return _error(
+            410,
+            f'"{title}" was withdrawn from the catalogue on '
+            f"{info.get('withdrawn', '?')}: it has no data any more",
+            headers,
+        )
 
     def url(rel: str) -> str:
         """The URL path of a site file (a folder's, for its index page)."""
@@ -970,12 +1143,14 @@ def create_app(
         """The variant of *offered* (media type → file) that the request's Accept prefers."""
         chosen = negotiate(request.headers.get("accept"), list(offered))
 
-        links = ", ".join(f'<{url(rel)}>; rel="alternate"; type="{media}"'
-                          for media, rel in offered.items())
+        links = ", ".join(
+            f'<{url(rel)}>; rel="alternate"; type="{media}"' for media, rel in offered.items()
+        )
         headers = {"Vary": "Accept", "Link": links}
         if chosen is None:
-            return _error(406, "none of the available formats is acceptable: "
-                          + ", ".join(offered), headers)
+            return _error(
+                406, "none of the available formats is acceptable: " + ", ".join(offered), headers
+            )
         rel = offered[chosen]
         headers["Content-Location"] = url(rel)
         record_id = record_of(request)
@@ -1016,8 +1191,9 @@ def create_app(
             triples = list(pyoxigraph.parse(f.body, format=RdfFormat.N_TRIPLES))
         except SyntaxError:
             return ""  # not a file publish wrote: no signposts rather than an error
-        links = record_signposts(f"{record_base}resource/{record_id}", triples,
-                                 DATA_FORMATS, landing_page=landing_page)
+        links = record_signposts(
+            f"{record_base}resource/{record_id}", triples, DATA_FORMATS, landing_page=landing_page
+        )
         if len(signpost_cache) >= 10_000:
             signpost_cache.clear()
         value = link_header(links)
@@ -1026,11 +1202,16 @@ def create_app(
 
     async def sparql_endpoint(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers={
-                **_CORS, "Allow": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Accept, Content-Type",
-                "Access-Control-Max-Age": "600"})
+            return Response(
+                status_code=204,
+                headers={
+                    **_CORS,
+                    "Allow": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Headers": "Accept, Content-Type",
+                    "Access-Control-Max-Age": "600",
+                },
+            )
         bad = check_request(request)
         if bad:
             return bad
@@ -1040,8 +1221,9 @@ def create_app(
             return _error(exc.status, str(exc), _CORS)
         queries = [v for k, v in params if k == "query"]
         if not queries:
-            wants_html = negotiate(request.headers.get("accept"),
-                                   ["application/sparql-results+json", "text/html"])
+            wants_html = negotiate(
+                request.headers.get("accept"), ["application/sparql-results+json", "text/html"]
+            )
             if request.method == "GET" and wants_html == "text/html":
                 return await workbench.sparql_page(prefix(request), None, [], dict(params))
             return _error(400, "missing the 'query' parameter", _CORS)
@@ -1052,12 +1234,20 @@ def create_app(
         # ?format= picks a result format by name or media type (the workbench's downloads).
         formats = [v for k, v in params if k == "format"]
         if len(formats) > 1 or any(download_media(f) is None for f in formats):
-            return _error(400, "give at most one 'format', one of "
-                          + ", ".join(sorted({*SPARQL_DOWNLOADS["table"],
-                                              *SPARQL_DOWNLOADS["graph"]})), _CORS)
-        if not formats and negotiate(request.headers.get("accept"),
-                                     [*(m for m, _ in _RESULT_FORMATS + _GRAPH_FORMATS),
-                                      "text/html"]) == "text/html":
+            return _error(
+                400,
+                "give at most one 'format', one of "
+                + ", ".join(sorted({*SPARQL_DOWNLOADS["table"], *SPARQL_DOWNLOADS["graph"]})),
+                _CORS,
+            )
+        if (
+            not formats
+            and negotiate(
+                request.headers.get("accept"),
+                [*(m for m, _ in _RESULT_FORMATS + _GRAPH_FORMATS), "text/html"],
+            )
+            == "text/html"
+        ):
             return await workbench.sparql_page(prefix(request), query, graphs, {})
         try:
             check_nesting(query)
@@ -1069,8 +1259,11 @@ def create_app(
         except Refused as exc:
             return _error(exc.status, str(exc), _CORS)
         except Busy as exc:
-            return _error(503, f"the endpoint is busy ({exc}): try again shortly",
-                          {**_CORS, "Retry-After": "5"})
+            return _error(
+                503,
+                f"the endpoint is busy ({exc}): try again shortly",
+                {**_CORS, "Retry-After": "5"},
+            )
         except TimeLimit as exc:
             return _error(503, str(exc), {**_CORS, "Retry-After": "60"})
         except QueryError as exc:
@@ -1083,12 +1276,19 @@ def create_app(
             chosen = download_media(formats[0], result.kind)
             if chosen is None:
                 named = SPARQL_DOWNLOADS["graph" if result.kind == "graph" else "table"]
-                return _error(400, f"format {formats[0]!r} does not fit this query's result "
-                              f"(use one of {', '.join(named)})", _CORS)
+                return _error(
+                    400,
+                    f"format {formats[0]!r} does not fit this query's result "
+                    f"(use one of {', '.join(named)})",
+                    _CORS,
+                )
         headers = {**_CORS, "Vary": "Accept"}
         if chosen is None:
-            return _error(406, "none of the result formats is acceptable: "
-                          + ", ".join(m for m, _ in offered), headers)
+            return _error(
+                406,
+                "none of the result formats is acceptable: " + ", ".join(m for m, _ in offered),
+                headers,
+            )
         if result.truncated:
             headers["X-Row-Limit"] = str(sparql.row_limit)
             headers["X-Results-Truncated"] = "true"
@@ -1099,11 +1299,16 @@ def create_app(
         return Response(body, media_type=media, headers=headers)
 
     def api_preflight() -> Response:
-        return Response(status_code=204, headers={
-            **_CORS, "Allow": "GET, HEAD, OPTIONS",
-            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-            "Access-Control-Allow-Headers": "Accept, If-None-Match",
-            "Access-Control-Max-Age": "600"})
+        return Response(
+            status_code=204,
+            headers={
+                **_CORS,
+                "Allow": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers": "Accept, If-None-Match",
+                "Access-Control-Max-Age": "600",
+            },
+        )
 
     def prefix(request: Request) -> str:
         """The app's root path: API links are root-relative, so no Host header reaches them."""
@@ -1114,13 +1319,15 @@ def create_app(
         """The query list and the OpenAPI document (they change only with the code)."""
         listing = query_listing(api.queries, base, api.kinds)
         openapi = openapi_document(api.queries, base, api.kinds)
+
         def dump(doc: dict[str, Any]) -> bytes:
             return json.dumps(doc, ensure_ascii=False, indent=1).encode() + b"\n"
 
         return dump(listing), dump(openapi)
 
-    def api_response(request: Request, body: bytes, media: str,
-                     headers: dict[str, str] | None = None) -> Response:
+    def api_response(
+        request: Request, body: bytes, media: str, headers: dict[str, str] | None = None
+    ) -> Response:
         """*body* with a weak ETag of its content (the data cannot change while served)."""
         f = _File(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"', data_mtime)
         if media.startswith("text/"):
@@ -1152,11 +1359,15 @@ def create_app(
         name = request.path_params["name"]
         query = api.queries.get(name)
         if query is None:
-            return _problem(404, "Unknown query",
-                            f"there is no query {name!r} (known: {', '.join(api.queries)})",
-                            queries=list(api.queries))
-        checked = api.check(query, urllib.parse.parse_qsl(request.url.query,
-                                                          keep_blank_values=True))
+            return _problem(
+                404,
+                "Unknown query",
+                f"there is no query {name!r} (known: {', '.join(api.queries)})",
+                queries=list(api.queries),
+            )
+        checked = api.check(
+            query, urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
+        )
         if isinstance(checked, Response):
             return checked
         values, fmt = checked
@@ -1167,30 +1378,44 @@ def create_app(
         if fmt is not None:
             key = fmt if fmt in formats else by_media.get(fmt)
             if key is None:
-                return _problem(400, "Unknown format",
-                                f"{name}: format {fmt!r} is not one of {', '.join(formats)}",
-                                parameter=_FORMAT_PARAM, formats=list(formats))
+                return _problem(
+                    400,
+                    "Unknown format",
+                    f"{name}: format {fmt!r} is not one of {', '.join(formats)}",
+                    parameter=_FORMAT_PARAM,
+                    formats=list(formats),
+                )
             media = formats[key] if fmt in formats else fmt
         else:
             chosen = negotiate(request.headers.get("accept"), list(by_media))
             if chosen is None:
-                return _problem(406, "Not acceptable",
-                                "none of the result formats is acceptable: "
-                                + ", ".join(by_media), formats=list(by_media))
+                return _problem(
+                    406,
+                    "Not acceptable",
+                    "none of the result formats is acceptable: " + ", ".join(by_media),
+                    formats=list(by_media),
+                )
             key, media = by_media[chosen], chosen
         try:
             answer = await api.run(query, values)
         except Busy as exc:
-            return _problem(503, "Busy", f"the endpoint is busy ({exc}): try again shortly",
-                            headers={"Retry-After": "5"})
+            return _problem(
+                503,
+                "Busy",
+                f"the endpoint is busy ({exc}): try again shortly",
+                headers={"Retry-After": "5"},
+            )
         except TimeLimit as exc:
             return _problem(503, "Time limit", str(exc), headers={"Retry-After": "60"})
         except ParameterError as exc:
             return _problem(400, "Bad parameter value", str(exc))
         except (QueryError, Refused, StoreError) as exc:
             return _problem(500, "Query failed", str(exc))
-        headers = {"Vary": "Accept", "Link": f'<{prefix(request)}api/openapi.json>; '
-                   'rel="service-desc"; type="application/vnd.oai.openapi+json;version=3.1"'}
+        headers = {
+            "Vary": "Accept",
+            "Link": f"<{prefix(request)}api/openapi.json>; "
+            'rel="service-desc"; type="application/vnd.oai.openapi+json;version=3.1"',
+        }
         if answer.truncated:
             headers["X-Row-Limit"] = str(api.row_limit)
             headers["X-Results-Truncated"] = "true"
@@ -1231,8 +1456,9 @@ def create_app(
     def oai_for() -> Any:
         with oai_lock:
             if not oai_endpoints:
-                repo = OaiRepository(open_catalog([oai_sources]), public + "oai",
-                                     page_size=oai_page_size)
+                repo = OaiRepository(
+                    open_catalog([oai_sources]), public + "oai", page_size=oai_page_size
+                )
                 oai_endpoints.append(oai_endpoint(repo))
             return oai_endpoints[0]
 
@@ -1256,6 +1482,7 @@ def create_app(
         Route("/queries/{name}", query_form, methods=["GET"]),
         Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         try:
@@ -1263,8 +1490,12 @@ def create_app(
         finally:
             sparql.pool.close()
 
-    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)],
-                    exception_handlers={404: not_found}, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(GZipMiddleware, minimum_size=500)],
+        exception_handlers={404: not_found},
+        lifespan=lifespan,
+    )
     app.state.pool = sparql.pool
     return app
 
@@ -1273,10 +1504,15 @@ def _public_base(public_url: str | None, dataset_iri: str | None) -> str:
     """Where clients reach the server, ending in ``/``: *public_url*, else the base IRI."""
     if public_url:
         parts = urllib.parse.urlsplit(public_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-                or parts.fragment:
-            raise UsageError(f"--public-url: {public_url!r} is not an http(s) URL without "
-                             "query or fragment")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
+            raise UsageError(
+                f"--public-url: {public_url!r} is not an http(s) URL without query or fragment"
+            )
         return public_url.rstrip("/") + "/"
     if dataset_iri:
         return dataset_iri[: -len("dataset")]
@@ -1336,8 +1572,14 @@ def prepare_site(
             raise SourceNotFoundError(f"{p}: no such file or folder")
     with tempfile.TemporaryDirectory(prefix="csec-ld-serve-") as tmp:
         out = Path(tmp) / "site"
-        publish(paths, out, base=base, validate=validate, sparql_endpoint=sparql_endpoint,
-                catalog=catalog)
+        publish(
+            paths,
+            out,
+            base=base,
+            validate=validate,
+            sparql_endpoint=sparql_endpoint,
+            catalog=catalog,
+        )
         yield out
 
 
@@ -1386,20 +1628,36 @@ def serve(
     try:
         if store_endpoint is not None:
             if site_or_sources:
-                raise UsageError("--endpoint: serves from the store alone; give no site "
-                                 "or sources")
-            uvicorn.run(create_app(endpoint=store_endpoint, graph=graph, timeout=timeout,
-                                   max_query_length=max_query_length, row_limit=row_limit),
-                        host=host, port=port, log_level=log_level)
+                raise UsageError("--endpoint: serves from the store alone; give no site or sources")
+            uvicorn.run(
+                create_app(
+                    endpoint=store_endpoint,
+                    graph=graph,
+                    timeout=timeout,
+                    max_query_length=max_query_length,
+                    row_limit=row_limit,
+                ),
+                host=host,
+                port=port,
+                log_level=log_level,
+            )
             return
-        with prepare_site(site_or_sources, base=base, validate=validate,
-                          sparql_endpoint=endpoint, catalog=catalog) as site:
-            app = create_app(site, timeout=timeout, row_limit=row_limit,
-                             max_query_length=max_query_length, store=store,
-                             public_url=public_url, workers=workers, queue=queue,
-                             memory_mb=memory_mb,
-                             allow_network_in_queries=allow_network_in_queries,
-                             queries=queries)
+        with prepare_site(
+            site_or_sources, base=base, validate=validate, sparql_endpoint=endpoint, catalog=catalog
+        ) as site:
+            app = create_app(
+                site,
+                timeout=timeout,
+                row_limit=row_limit,
+                max_query_length=max_query_length,
+                store=store,
+                public_url=public_url,
+                workers=workers,
+                queue=queue,
+                memory_mb=memory_mb,
+                allow_network_in_queries=allow_network_in_queries,
+                queries=queries,
+            )
             uvicorn.run(app, host=host, port=port, log_level=log_level)
     finally:
         if previous is not None:

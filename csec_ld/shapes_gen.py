@@ -119,6 +119,7 @@ def catalogue_shapes(vocab: Vocabulary, folder: Path) -> Path:
 
     Returns *folder* (give it as the shapes folder).
     """
+
     def escaped(text: str) -> str:  # inside a Turtle string
         return text.replace("\\", "\\\\").replace('"', '\\"')
 

@@ -105,22 +105,23 @@ def record_signposts(
             continue  # only the record's IRIs are links
         value = o.value
         if predicate == _RDF_TYPE and value.startswith(SCHEMA):
-            types.append(_SCHEMA_HTTPS + value[len(SCHEMA):])
+            types.append(_SCHEMA_HTTPS + value[len(SCHEMA) :])
         elif predicate == _SAME_AS:
             same_as.append(value)
         elif predicate == _LICENSE:
             licenses.append(value)
         elif predicate == _URL and value.lower().split("?")[0].endswith(".pdf"):
             pdfs.append(value)
-    cite_as = next((v for prefix in _PID_PREFIXES for v in sorted(same_as)
-                    if v.startswith(prefix)), record_iri)
+    cite_as = next(
+        (v for prefix in _PID_PREFIXES for v in sorted(same_as) if v.startswith(prefix)), record_iri
+    )
     links = [Signpost("cite-as", cite_as)]
-    links += [Signpost("describedby", f"{record_iri}.{ext}", media)
-              for ext, media in formats.items()]
+    links += [
+        Signpost("describedby", f"{record_iri}.{ext}", media) for ext, media in formats.items()
+    ]
     links += [Signpost("type", t) for t in sorted(set(types))]
     if landing_page:
         links.append(Signpost("type", LANDING_PAGE_TYPE))
     links += [Signpost("license", v) for v in sorted(set(licenses))[:1]]
     links += [Signpost("item", v, "application/pdf") for v in sorted(set(pdfs))]
     return [link for link in links if _SAFE_TARGET.fullmatch(link.href)]
-

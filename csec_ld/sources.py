@@ -587,7 +587,9 @@ def parse_jsonl(path: Path, first: int, lines: list[bytes]) -> Iterator[RawRecor
         except UnicodeDecodeError as exc:
             yield RecordError(
                 f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-                path=path, line=number)
+                path=path,
+                line=number,
+            )
             continue
         if not line.strip():
             continue

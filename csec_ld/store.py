@@ -201,8 +201,9 @@ def check_query(sparql: str) -> QueryForm:
 
     depth = nesting_depth(sparql)
     if depth > MAX_NESTING:  # the engine's parser would overflow its stack (a crash)
-        raise QueryError(f"the query nests brackets {depth} deep; at most {MAX_NESTING} are "
-                         "allowed")
+        raise QueryError(
+            f"the query nests brackets {depth} deep; at most {MAX_NESTING} are allowed"
+        )
     global _EMPTY_STORE
     if _EMPTY_STORE is None:
         _EMPTY_STORE = pyoxigraph.Store()
@@ -210,8 +211,9 @@ def check_query(sparql: str) -> QueryForm:
         return _from_pyoxigraph(_EMPTY_STORE.query(sparql)).kind
     except SyntaxError as exc:
         if _UPDATE.match(sparql):
-            raise QueryError("csec-ld runs queries (SELECT, ASK, CONSTRUCT, DESCRIBE), "
-                             "not SPARQL updates") from exc
+            raise QueryError(
+                "csec-ld runs queries (SELECT, ASK, CONSTRUCT, DESCRIBE), not SPARQL updates"
+            ) from exc
         raise QueryError(_syntax_message(exc)) from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"the query cannot be run: {exc}") from exc
@@ -250,8 +252,9 @@ class _PyoxigraphEngine(Engine):
         check_query(sparql)
         try:
             if self.default_graph is not None:
-                return _from_pyoxigraph(self.store.query(
-                    sparql, default_graph=pyoxigraph.NamedNode(self.default_graph)))
+                return _from_pyoxigraph(
+                    self.store.query(sparql, default_graph=pyoxigraph.NamedNode(self.default_graph))
+                )
             return _from_pyoxigraph(self.store.query(sparql))
         except SyntaxError as exc:
             raise QueryError(_syntax_message(exc)) from exc
@@ -385,8 +388,10 @@ _REFUSED_GRAPH_FORMATS = {"application/rdf+xml": "RDF/XML", "application/ld+json
 # What is not markup in a document, blanked out before its nesting is measured.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _TURTLE_SKIP = re.compile(
-    rb'"""(?:[^"\\]|\\.|"(?!""))*"""|' rb"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    rb'"[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"|' rb"'[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'|"
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    rb"'''(?:[^'\\]|\\.|'(?!''))*'''|"
+    rb'"[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"|'
+    rb"'[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'|"
     rb'<[^<>"{}|^`\\\s]*>|#[^\n\r]*',
     re.S,
 )
@@ -408,8 +413,7 @@ def _nesting(content: bytes, fmt: QueryResultsFormat | RdfFormat) -> int:
             return 0
         brackets = _JSON_STRING.sub(b"", content).translate(None, _NOT_JSON_BRACKETS)
         return (max(accumulate(_JSON_STEPS[b] for b in brackets), default=0) - 5) // 2
-    if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TURTLE,
-               QueryResultsFormat.TSV):
+    if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TURTLE, QueryResultsFormat.TSV):
         if content.count(b"<<") <= MAX_NESTING:
             return 0
         marks = _TRIPLE_TERM.findall(_TURTLE_SKIP.sub(b" ", content))
@@ -432,10 +436,15 @@ class RemoteEngine(Engine):
 
     name = "endpoint"
 
-    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 auth: httpx.Auth | None = None,
-                 max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
-                 default_graph: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        auth: httpx.Auth | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        default_graph: str | None = None,
+    ) -> None:
         if not re.match(r"^https?://", url):
             raise UsageError(f"--endpoint: {redact(url)!r} is not an http(s) URL")
         if timeout <= 0:
@@ -447,8 +456,9 @@ class RemoteEngine(Engine):
         self.timeout = timeout
         self.max_response_size = max_response_size
         self.default_graph = default_graph
-        self._client = _client(timeout, auth if auth is not None else _credentials(),
-                               keepalive=False)
+        self._client = _client(
+            timeout, auth if auth is not None else _credentials(), keepalive=False
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -463,11 +473,19 @@ class RemoteEngine(Engine):
             if form == "graph"
             else "application/sparql-results+json, application/sparql-results+xml;q=0.8"
         )
-        answer = fetch(self._client, "POST", self.url, timeout=self.timeout,
-                       max_size=self.max_response_size, shown=self.shown,
-                       data={"query": sparql, **({"default-graph-uri": self.default_graph}
-                                                 if self.default_graph else {})},
-                       headers={"Accept": accept})
+        answer = fetch(
+            self._client,
+            "POST",
+            self.url,
+            timeout=self.timeout,
+            max_size=self.max_response_size,
+            shown=self.shown,
+            data={
+                "query": sparql,
+                **({"default-graph-uri": self.default_graph} if self.default_graph else {}),
+            },
+            headers={"Accept": accept},
+        )
         self._check_status(answer)
         if answer.truncated:
             raise StoreError(
@@ -498,8 +516,9 @@ class RemoteEngine(Engine):
             )
         if status >= 300:
             cls = QueryError if status == 400 else StoreError
-            raise cls(redact(f"{self.shown}: the endpoint answered HTTP {status}: "
-                             f"{clip(answer.text)}"))
+            raise cls(
+                redact(f"{self.shown}: the endpoint answered HTTP {status}: {clip(answer.text)}")
+            )
 
     def _parse(self, form: QueryForm, answer: Answer) -> Result:
         ctype = answer.media_type
@@ -521,11 +540,15 @@ class RemoteEngine(Engine):
                 )
             fmt = results_format
         if fmt == QueryResultsFormat.XML and (b"<!DOCTYPE" in content or b"<!ENTITY" in content):
-            raise StoreError(f"{self.shown}: the endpoint's XML answer declares a DOCTYPE; "
-                             "refused (entities are not read)")
+            raise StoreError(
+                f"{self.shown}: the endpoint's XML answer declares a DOCTYPE; "
+                "refused (entities are not read)"
+            )
         if _nesting(content, fmt) > MAX_NESTING:
-            raise StoreError(f"{self.shown}: the endpoint's answer nests triple terms deeper "
-                             f"than {MAX_NESTING} levels; refused")
+            raise StoreError(
+                f"{self.shown}: the endpoint's answer nests triple terms deeper "
+                f"than {MAX_NESTING} levels; refused"
+            )
         try:
             if isinstance(fmt, RdfFormat):
                 triples = [q.triple for q in pyoxigraph.parse(content, format=fmt)]
@@ -536,8 +559,9 @@ class RemoteEngine(Engine):
             # The traceback's frames hold pyoxigraph's parser, which must be dropped on
             # this thread (pyo3 objects are "unsendable"), not by a later collection.
             traceback.clear_frames(exc.__traceback__)
-            raise StoreError(f"{self.shown}: cannot read the endpoint's answer: "
-                             f"{clip(str(exc))}") from exc
+            raise StoreError(
+                f"{self.shown}: cannot read the endpoint's answer: {clip(str(exc))}"
+            ) from exc
 
 
 def open_engine(
@@ -560,21 +584,23 @@ def open_engine(
     >>> open_engine(data=["data"]).name
     'in-process'
     """
-    chosen = [n for n, v in (("--data", data), ("--store", store), ("--endpoint", endpoint))
-              if v]
+    chosen = [n for n, v in (("--data", data), ("--store", store), ("--endpoint", endpoint)) if v]
     if len(chosen) > 1:
         raise UsageError(f"choose one of --data, --store and --endpoint (got {', '.join(chosen)})")
     if catalog is not None and chosen and chosen[0] != "--data":
         raise UsageError(f"--catalog describes the records of --data, not those of {chosen[0]}")
     if graph is not None:
         if not chosen or chosen[0] == "--data":
-            raise UsageError("--graph names a graph of --store or --endpoint; records and "
-                             "dumps of --data are loaded into the default graph")
+            raise UsageError(
+                "--graph names a graph of --store or --endpoint; records and "
+                "dumps of --data are loaded into the default graph"
+            )
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", graph):
             raise UsageError(f"--graph: {clip(graph, 80)!r} is not an absolute IRI")
     if endpoint:
-        return RemoteEngine(endpoint, timeout=timeout, max_response_size=max_response_size,
-                            default_graph=graph)
+        return RemoteEngine(
+            endpoint, timeout=timeout, max_response_size=max_response_size, default_graph=graph
+        )
     if store:
         engine = EmbeddedEngine(store)
         engine.default_graph = graph
@@ -597,15 +623,20 @@ def named_graph_hint(engine: Engine) -> str | None:
     try:
         if engine.query(_HAS_CATALOGUE).boolean:
             return None  # the catalogue is there: nothing matched, that is all
-        graphs = [g.value for row in engine.query(_CATALOGUE_GRAPHS)
-                  if isinstance(g := row.get("g"), pyoxigraph.NamedNode)]
+        graphs = [
+            g.value
+            for row in engine.query(_CATALOGUE_GRAPHS)
+            if isinstance(g := row.get("g"), pyoxigraph.NamedNode)
+        ]
     except (QueryError, StoreError):
         return None  # a hint is not worth an error of its own
     if not graphs:
         return None
-    return (f"the default graph holds no catalogue, but the named graph <{graphs[0]}> does"
-            + (f" (and {len(graphs) - 1} more)" if len(graphs) > 1 else "")
-            + f": add --graph {graphs[0]}")
+    return (
+        f"the default graph holds no catalogue, but the named graph <{graphs[0]}> does"
+        + (f" (and {len(graphs) - 1} more)" if len(graphs) > 1 else "")
+        + f": add --graph {graphs[0]}"
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -618,8 +649,9 @@ def _read_rdf(path: Path) -> Iterator[Triple]:
     base = path.resolve().as_uri()
     try:
         if fmt == RdfFormat.JSON_LD:  # our context is inlined, so the whole document is read
-            quads = pyoxigraph.parse(_inline_our_context(path.read_bytes()), format=fmt,
-                                     base_iri=base)
+            quads = pyoxigraph.parse(
+                _inline_our_context(path.read_bytes()), format=fmt, base_iri=base
+            )
         else:  # streamed: a dump of any size
             quads = pyoxigraph.parse(path=str(path), format=fmt, base_iri=base)
         for quad in quads:
@@ -731,8 +763,14 @@ def load_store(
     with tempfile.TemporaryDirectory(prefix="csec-ld-load-") as tmp:
         files: list[tuple[Path, RdfFormat]] = []
         if record_sources:
-            built = build(record_sources, Path(tmp) / "dist", formats=["nt"], validate=False,
-                          on_progress=on_progress, catalog=catalog)
+            built = build(
+                record_sources,
+                Path(tmp) / "dist",
+                formats=["nt"],
+                validate=False,
+                on_progress=on_progress,
+                catalog=catalog,
+            )
             files.append((built.files["nt"], RdfFormat.N_TRIPLES))
         for i, path in enumerate(rdf_files):
             # Parse (and normalise) before touching the store: a broken file changes nothing.
@@ -764,9 +802,16 @@ def load_store(
     return LoadResult(str(directory), count)
 
 
-def upload_graph(url: str, data: bytes, *, graph: str | None = None, replace: bool = True,
-                 media_type: str = "application/n-triples",
-                 timeout: float = DEFAULT_TIMEOUT, auth: httpx.Auth | None = None) -> None:
+def upload_graph(
+    url: str,
+    data: bytes,
+    *,
+    graph: str | None = None,
+    replace: bool = True,
+    media_type: str = "application/n-triples",
+    timeout: float = DEFAULT_TIMEOUT,
+    auth: httpx.Auth | None = None,
+) -> None:
     """Send RDF to a Graph Store Protocol endpoint (PUT replaces, POST adds).
 
     *url* is the graph store (Oxigraph: ``http://host:7878/store``); the default
@@ -777,20 +822,38 @@ def upload_graph(url: str, data: bytes, *, graph: str | None = None, replace: bo
     shown = redact(url)
     with _client(timeout, auth if auth is not None else _credentials()) as client:
         # timeout per read and write (total=False): an upload may take longer than it.
-        answer = fetch(client, "PUT" if replace else "POST", url, timeout=timeout, total=False,
-                       max_size=ERROR_BODY_SIZE, shown=shown, params=params, content=data,
-                       headers={"Content-Type": media_type})
+        answer = fetch(
+            client,
+            "PUT" if replace else "POST",
+            url,
+            timeout=timeout,
+            total=False,
+            max_size=ERROR_BODY_SIZE,
+            shown=shown,
+            params=params,
+            content=data,
+            headers={"Content-Type": media_type},
+        )
     if answer.status_code >= 300:
-        detail = (f" with an HTML page{_html_summary(answer)}" if _looks_like_html(answer)
-                  else ": " + clip(answer.text))
-        raise StoreError(redact(f"{shown}: the graph store answered HTTP "
-                                f"{answer.status_code}{detail}"))
+        detail = (
+            f" with an HTML page{_html_summary(answer)}"
+            if _looks_like_html(answer)
+            else ": " + clip(answer.text)
+        )
+        raise StoreError(
+            redact(f"{shown}: the graph store answered HTTP {answer.status_code}{detail}")
+        )
 
 
-def upload_catalogue(url: str, sources: Sequence[str | Path] = ("data",), *,
-                     graph: str | None = None, replace: bool = True,
-                     timeout: float = DEFAULT_TIMEOUT,
-                     catalog: str | Path | None = None) -> LoadResult:
+def upload_catalogue(
+    url: str,
+    sources: Sequence[str | Path] = ("data",),
+    *,
+    graph: str | None = None,
+    replace: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    catalog: str | Path | None = None,
+) -> LoadResult:
     """Put the catalogue of *sources* and the ontology into a Graph Store endpoint."""
     triples = sorted(set(catalogue_triples(sources, catalog=catalog)), key=str)
     data = pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""

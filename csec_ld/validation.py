@@ -1079,8 +1079,14 @@ def validate(
     with contextlib.ExitStack() as stack:
         own = shapes_for_catalogue(sources, catalog, stack) if shapes is None else None
         report = _validate(
-            sources, shapes=own[0] if own else shapes, base=base, max_per_shape=max_per_shape,
-            chunk_size=chunk_size, workers=workers, engine=engine, on_progress=on_progress,
+            sources,
+            shapes=own[0] if own else shapes,
+            base=base,
+            max_per_shape=max_per_shape,
+            chunk_size=chunk_size,
+            workers=workers,
+            engine=engine,
+            on_progress=on_progress,
             catalog=catalog,
         )
         if own is not None:
@@ -1102,8 +1108,7 @@ def shapes_for_catalogue(
 
     try:
         record_sources = [
-            s for s in sources
-            if not (Path(s).is_file() and Path(s).suffix.lower() in RDF_SUFFIXES)
+            s for s in sources if not (Path(s).is_file() and Path(s).suffix.lower() in RDF_SUFFIXES)
         ]
         config = _catalog_file(record_sources, [], catalog) if record_sources else None
         if config is None:
@@ -1153,7 +1158,14 @@ def _validate(
         with_records = bool(record_sources and record_files)
         if with_records and engine == "fast" and not rdf_files:
             _stream_records(
-                record_sources, base, shapes, results, report, workers, chunk_size, on_progress,
+                record_sources,
+                base,
+                shapes,
+                results,
+                report,
+                workers,
+                chunk_size,
+                on_progress,
                 catalog=catalog,
             )
         elif rdf_files and engine == "fast" and _streams(loaded_shapes):
@@ -1293,7 +1305,13 @@ def _validate_rdf(
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csec-ld-")))
             mapped = folder / "records.nt"
             if _records_to_ntriples(
-                record_sources, base, mapped, locator, results, report, on_progress,
+                record_sources,
+                base,
+                mapped,
+                locator,
+                results,
+                report,
+                on_progress,
                 catalog=catalog,
             ):
                 inputs.append(_RdfFile(mapped, records=True))

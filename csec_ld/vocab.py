@@ -450,7 +450,8 @@ def _load(
     for given, _, _ in extra:
         part = _read_skos(Path(given))
         named = [
-            name for name, iri in SCHEMES.items()
+            name
+            for name, iri in SCHEMES.items()
             if any(True for _ in part.subjects(_SKOS.inScheme, rdflib.URIRef(iri)))
         ]
         if not named:
@@ -488,8 +489,11 @@ def _read_skos(path: Path) -> rdflib.Graph:
     try:  # pyoxigraph says where the error is; rdflib reads the graph
         import pyoxigraph
 
-        list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE,
-                              base_iri=path.resolve().as_uri()))
+        list(
+            pyoxigraph.parse(
+                data, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
+            )
+        )
     except SyntaxError as exc:
         raise RecordError(
             f"malformed Turtle: {exc.msg}", path=path, line=exc.lineno, field="vocabularies"

@@ -114,8 +114,13 @@ FORMATS: tuple[Format, ...] = (
 )
 _PLAIN = Format("plain", "text/plain")
 #: File suffix of each variant, relative to the IRI's path.
-_SUFFIX = {"html": "/index.html", "ttl": ".ttl", "jsonld": ".jsonld", "nt": ".nt",
-           **{f.suffix: f".{f.suffix}" for f in CITATION_FORMATS}}
+_SUFFIX = {
+    "html": "/index.html",
+    "ttl": ".ttl",
+    "jsonld": ".jsonld",
+    "nt": ".nt",
+    **{f.suffix: f".{f.suffix}" for f in CITATION_FORMATS},
+}
 #: Files that get ``Access-Control-Allow-Origin: *`` (``serve``'s data suffixes).
 _CORS_SUFFIXES = ("ttl", "nt", "jsonld", "json", "gz", *(f.suffix for f in CITATION_FORMATS))
 #: The dumps that have a ``.gz`` twin.
@@ -124,8 +129,9 @@ _EXPOSE = "ETag, Last-Modified, Content-Location, Link, Vary"
 _CACHE = "public, max-age=300"
 _PREFLIGHT_HEADERS = "Accept, If-None-Match, If-Modified-Since"
 _METHODS = "GET, HEAD, OPTIONS"
-_NOT_ACCEPTABLE = ("none of the available formats is acceptable: "
-                   + ", ".join(f.media for f in FORMATS))
+_NOT_ACCEPTABLE = "none of the available formats is acceptable: " + ", ".join(
+    f.media for f in FORMATS
+)
 #: Content types, as ``serve`` sends them.
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -181,13 +187,18 @@ _OTHER = r"(?:;(?!\s*q\s*=)[^,;]*)*"
 _QVALUE = r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)"
 # a q-value, captured in canonical form: {1}{2}{3}{4}{5} is "1", "0", or "0" and the
 # digits of its fraction without trailing zeros (0.5 -> "05", 0.050 -> "005")
-_QCANON = (r"(?:(1)(?:\.0{0,3})?|(0)(?:\.(?:([0-9][0-9][1-9])|([0-9][1-9])0?|([1-9])0{0,2}"
-           r"|0{0,3}))?)")
+_QCANON = (
+    r"(?:(1)(?:\.0{0,3})?|(0)(?:\.(?:([0-9][0-9][1-9])|([0-9][1-9])0?|([1-9])0{0,2}"
+    r"|0{0,3}))?)"
+)
 _Q = "{1}{2}{3}{4}{5}"
 # canonical q-values "A:B", A > B: at their first difference A's digit is the larger,
 # or B is a proper prefix of A ("" is no q at all, below every value)
-_GT = ("^([0-9]*)(?:" + "|".join(f"{d}[0-9]*:\\1[0-{d - 1}]" for d in range(1, 10))
-       + r"|[0-9]+:\1(?![0-9]))[0-9]*$")
+_GT = (
+    "^([0-9]*)(?:"
+    + "|".join(f"{d}[0-9]*:\\1[0-{d - 1}]" for d in range(1, 10))
+    + r"|[0-9]+:\1(?![0-9]))[0-9]*$"
+)
 _EMPTY = "^$"
 _SEGMENTS = r"/?(?:[^/.][^/]*/)*"  # any folders above (no dot-segments, no dotfiles)
 
@@ -200,8 +211,19 @@ def _member(media: str, *, with_q: bool) -> str:
     return head + r"\s*(?:,|$)"
 
 
-_VALID = (r"(?:^|,)\s*(?!\*/[^*])" + _TOKEN + "/" + _TOKEN + _WS + _OTHER
-          + r"(?:;\s*q\s*=\s*" + _QVALUE + _WS + _OTHER + r")?\s*(?:,|$)")
+_VALID = (
+    r"(?:^|,)\s*(?!\*/[^*])"
+    + _TOKEN
+    + "/"
+    + _TOKEN
+    + _WS
+    + _OTHER
+    + r"(?:;\s*q\s*=\s*"
+    + _QVALUE
+    + _WS
+    + _OTHER
+    + r")?\s*(?:,|$)"
+)
 
 
 def _var(media: str) -> str:
@@ -254,40 +276,64 @@ def _program() -> tuple[Step, ...]:
     # 2. Each variant's q: its own names, else its type/*, else */*.
     for f in (*FORMATS, _PLAIN):
         steps += _effective(f)
+
     # 3. The IRI and its variant files (r_*, relative to {D} and {P}): {iri}/index.html
     #    and {iri}.ttl ..., except the home page (a folder with catalog.ttl) and
     #    /catalog beside it: index.html and catalog.*.
-    def variants(stem: str, page: str, formats: tuple[Format, ...] = FORMATS
-                 ) -> tuple[tuple[str, str], ...]:
+    def variants(
+        stem: str, page: str, formats: tuple[Format, ...] = FORMATS
+    ) -> tuple[tuple[str, str], ...]:
         out = [(f"r_{f.key}", stem + _SUFFIX[f.key]) for f in formats if f.key != "html"]
         return (("r_html", page + "index.html"), ("cl_html", "{P}" + page), *out)
 
     steps.append(Match("{R}", f"^({_SEGMENTS}[^/.]+)$", variants("{1}", "{1}/")))
-    steps.append(Match("{R}", f"^({_SEGMENTS})catalog$",
-                       (("t_catalog", "{1}catalog.ttl"), ("home", "{1}"))))
+    steps.append(
+        Match("{R}", f"^({_SEGMENTS})catalog$", (("t_catalog", "{1}catalog.ttl"), ("home", "{1}")))
+    )
     steps.append(Exists("{D}{t_catalog}", variants("", "{home}", ())))
     steps.append(Match("{R}", f"^({_SEGMENTS})$", (("t_home", "{1}catalog.ttl"), ("home", "{1}"))))
     steps.append(Exists("{D}{t_home}", variants("{home}catalog", "{home}")))
     # 4. Those that exist, each with its q; then the best: the highest q above 0,
     #    ties to the server's order.
     for f in FORMATS:
-        steps.append(Exists("{D}" + _v(f"r_{f.key}"), (
-            (f"a_{f.key}", _v(f"e_{f.key}")), ("has", "1"), (f"link_{f.key}", "1"))))
+        steps.append(
+            Exists(
+                "{D}" + _v(f"r_{f.key}"),
+                ((f"a_{f.key}", _v(f"e_{f.key}")), ("has", "1"), (f"link_{f.key}", "1")),
+            )
+        )
     steps.append(Match("", "", (("best", "0"),)))
     for f in FORMATS:
         file, url = _v(f"r_{f.key}"), "{P}" + _v(f"r_{f.key}")
         location = "{cl_html}" if f.key == "html" else url
-        steps.append(Match(_v(f"a_{f.key}") + ":{best}", _GT, (
-            ("best", _v(f"a_{f.key}")), ("fmt", f.key), ("target", url), ("tfile", file),
-            ("location", location))))
+        steps.append(
+            Match(
+                _v(f"a_{f.key}") + ":{best}",
+                _GT,
+                (
+                    ("best", _v(f"a_{f.key}")),
+                    ("fmt", f.key),
+                    ("target", url),
+                    ("tfile", file),
+                    ("location", location),
+                ),
+            )
+        )
     # 5. A withdrawn record (it has a text in GONE_FOLDER) is gone, in every format:
     #    its page if the client takes HTML (and not text/plain more), else its text.
     data = "|".join(re.escape(_SUFFIX[f.key]) for f in FORMATS if f.key != "html")
-    steps.append(Match("{R}", f"^({_SEGMENTS})resource/([^/.]+)"
-                              rf"(?:/|/index\.html|\.html|{data})?$", (
-        ("g_test", "{1}" + GONE_FOLDER + "/{2}.txt"),
-        ("g_text", "{P}{1}" + GONE_FOLDER + "/{2}.txt"),
-        ("g_page", "{P}{1}resource/{2}/index.html"))))
+    steps.append(
+        Match(
+            "{R}",
+            f"^({_SEGMENTS})resource/([^/.]+)"
+            rf"(?:/|/index\.html|\.html|{data})?$",
+            (
+                ("g_test", "{1}" + GONE_FOLDER + "/{2}.txt"),
+                ("g_text", "{P}{1}" + GONE_FOLDER + "/{2}.txt"),
+                ("g_page", "{P}{1}resource/{2}/index.html"),
+            ),
+        )
+    )
     steps.append(Exists("{D}{g_test}", (("gone", "{g_text}"), ("g_hq", "{e_html}"))))
     steps.append(Match("{e_plain}:{g_hq}", _GT, (("g_hq", "0"),)))
     steps.append(Match("{g_hq}:0", _GT, (("gone", "{g_page}"),)))
@@ -423,8 +469,15 @@ def nginx_config(base: str = "") -> str:
         "# The rules below run for every request, in order, before a location is chosen.",
         "# Every variable they set starts empty (nginx warns of unset ones).",
     ]
-    for var in ["cors", "expose", "vary", "preflight", "methods", "allow_headers",
-                *_program_variables()]:
+    for var in [
+        "cors",
+        "expose",
+        "vary",
+        "preflight",
+        "methods",
+        "allow_headers",
+        *_program_variables(),
+    ]:
         out.append(f"set $csec_{var} '';")
     out += [
         f"set $csec_cache '{_CACHE}';",
@@ -443,15 +496,17 @@ def nginx_config(base: str = "") -> str:
     out += ["", "# The answer: 410, 406, or the chosen variant with its headers."]
     for f in FORMATS:
         target = "cl_html" if f.key == "html" else f"r_{f.key}"
-        out.append(f"if ($csec_link_{f.key}) {{ set $csec_link_{f.key} "
-                   f"'<${{csec_{target}}}>; rel=\"alternate\"; type=\"{f.media}\"'; }}")
+        out.append(
+            f"if ($csec_link_{f.key}) {{ set $csec_link_{f.key} "
+            f'\'<${{csec_{target}}}>; rel="alternate"; type="{f.media}"\'; }}'
+        )
     out += [
         "if ($csec_gone) { return 410; }",
         "set $csec_subject '${csec_has}:${csec_fmt}';",
         "if ($csec_subject = '1:') { return 406; }",
         "set $csec_subject $uri;",
         "if ($csec_target) { set $csec_subject $csec_target; set $csec_vary Accept; }",
-        f'if ($csec_subject ~ "\\.(?:{cors})$") {{ set $csec_cors \'*\'; '
+        f"if ($csec_subject ~ \"\\.(?:{cors})$\") {{ set $csec_cors '*'; "
         f"set $csec_expose '{_EXPOSE}'; }}",
         "if ($csec_target) { rewrite ^ $csec_target break; }",
         "",
@@ -460,8 +515,11 @@ def nginx_config(base: str = "") -> str:
 
 
 #: The types nginx sends with ``; charset=utf-8`` (as ``serve`` does; text/html always).
-_CHARSET_TYPES = sorted(media.split(";")[0] for media in _CONTENT_TYPES.values()
-                        if "charset" in media and not media.startswith("text/html"))
+_CHARSET_TYPES = sorted(
+    media.split(";")[0]
+    for media in _CONTENT_TYPES.values()
+    if "charset" in media and not media.startswith("text/html")
+)
 _NGINX_TYPES = {
     **{ext: media.replace("; charset=utf-8", "") for ext, media in _CONTENT_TYPES.items()},
     "jsonl": "application/jsonl",
@@ -507,10 +565,10 @@ def _apache_step(step: Step, lines: list[str]) -> None:
         # NV: mod_rewrite would add Vary for each header a condition reads (and an
         # index page's subrequest passes it on); the rules set their own.
         flags = "NC,NV" if step.nocase else "NV"
-        lines.append(f'RewriteCond "{_apache_value(step.subject, "%")}" "{step.pattern}" '
-                     f"[{flags}]")
-    sets = ",".join(f"E=CSEC_{var.upper()}:{_apache_value(value, capture)}"
-                    for var, value in step.assign)
+        lines.append(f'RewriteCond "{_apache_value(step.subject, "%")}" "{step.pattern}" [{flags}]')
+    sets = ",".join(
+        f"E=CSEC_{var.upper()}:{_apache_value(value, capture)}" for var, value in step.assign
+    )
     lines.append(f'RewriteRule "{pattern}" - [{sets}]')
 
 
@@ -570,7 +628,8 @@ def apache_config(base: str = "") -> str:
         'RewriteCond "%{ENV:CSEC_GONE}" "^/(.*)$"',
         # the negotiation's headers are not the tombstone's
         'RewriteRule "^" - [E=CSEC_GONE_PATH:%1,E=!CSEC_FMT,'
-        + ",".join(f"E=!CSEC_LINK_{f.key.upper()}" for f in FORMATS) + ',R=410,L]',
+        + ",".join(f"E=!CSEC_LINK_{f.key.upper()}" for f in FORMATS)
+        + ",R=410,L]",
         "RewriteCond %{ENV:CSEC_HAS} .",
         "RewriteCond %{ENV:CSEC_FMT} ^$",
         'RewriteRule "^" - [R=406,L]',
@@ -590,16 +649,21 @@ def apache_config(base: str = "") -> str:
         'RewriteRule "^" "%{ENV:CSEC_TARGET}" [END]',
         "",
         "# Headers of a negotiated answer (its env has gone through one internal redirect).",
-        'Header merge Vary Accept "expr=-n reqenv(\'REDIRECT_CSEC_FMT\')"',
+        "Header merge Vary Accept \"expr=-n reqenv('REDIRECT_CSEC_FMT')\"",
         'Header set Content-Location "expr=%{reqenv:REDIRECT_CSEC_LOCATION}" '
-        '"expr=-n reqenv(\'REDIRECT_CSEC_FMT\')"',
+        "\"expr=-n reqenv('REDIRECT_CSEC_FMT')\"",
     ]
     for f in FORMATS:
         for prefix, always in (("REDIRECT_", ""), ("", "always ")):
-            url = (f"%{{{prefix}CSEC_CL_HTML}}e" if f.key == "html"
-                   else f"%{{{prefix}CSEC_P}}e%{{{prefix}CSEC_R_{f.key.upper()}}}e")
-            out.append(f'Header {always}add Link "<{url}>; rel=\\"alternate\\"; '
-                       f'type=\\"{f.media}\\"" env={prefix}CSEC_LINK_{f.key.upper()}')
+            url = (
+                f"%{{{prefix}CSEC_CL_HTML}}e"
+                if f.key == "html"
+                else f"%{{{prefix}CSEC_P}}e%{{{prefix}CSEC_R_{f.key.upper()}}}e"
+            )
+            out.append(
+                f'Header {always}add Link "<{url}>; rel=\\"alternate\\"; '
+                f'type=\\"{f.media}\\"" env={prefix}CSEC_LINK_{f.key.upper()}'
+            )
     out += [
         "# Nothing acceptable (406), a withdrawn record (410).",
         "Header always merge Vary Accept env=CSEC_HAS",
@@ -629,8 +693,7 @@ def apache_config(base: str = "") -> str:
         "</FilesMatch>",
         'Header always set Access-Control-Allow-Origin "*" env=CSEC_PREFLIGHT',
         f'Header always set Access-Control-Allow-Methods "{_METHODS}" env=CSEC_PREFLIGHT',
-        f'Header always set Access-Control-Allow-Headers "{_PREFLIGHT_HEADERS}" '
-        "env=CSEC_PREFLIGHT",
+        f'Header always set Access-Control-Allow-Headers "{_PREFLIGHT_HEADERS}" env=CSEC_PREFLIGHT',
         f'Header always set Allow "{_METHODS}" env=CSEC_PREFLIGHT',
         f'Header set Cache-Control "{_CACHE}"',
         "",
@@ -644,12 +707,15 @@ def apache_config(base: str = "") -> str:
 def gone_text(record_id: str, info: Mapping[str, Any]) -> str:
     """What a withdrawn record answers to a client that does not take HTML (as ``serve``)."""
     title = info.get("title", record_id)
-    return (f'"{title}" was withdrawn from the catalogue on '
-            f"{info.get('withdrawn', '?')}: it has no data any more\n")
+    return (
+        f'"{title}" was withdrawn from the catalogue on '
+        f"{info.get('withdrawn', '?')}: it has no data any more\n"
+    )
 
 
-def write_web_configs(site_root: str | Path, base: str = "",
-                      withdrawn: Mapping[str, Mapping[str, Any]] | None = None) -> list[Path]:
+def write_web_configs(
+    site_root: str | Path, base: str = "", withdrawn: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Path]:
     """Write the nginx include, the ``.htaccess`` and the withdrawn records' texts.
 
     *base* is the catalogue's base IRI (named in the files' comments only: the rules
@@ -671,4 +737,3 @@ def write_web_configs(site_root: str | Path, base: str = "",
         gone.mkdir(exist_ok=True)
         (gone / f"{record_id}.txt").write_text(gone_text(record_id, info), encoding="utf-8")
     return [nginx, htaccess]
-

@@ -44,8 +44,14 @@ from .sandbox import Answer, Busy, Refused, TimeLimit, check_nesting
 if TYPE_CHECKING:
     from .server import _Api, _Sparql
 
-__all__ = ["EXAMPLES", "SPARQL_DOWNLOADS", "Example", "Workbench", "download_media",
-           "error_position"]
+__all__ = [
+    "EXAMPLES",
+    "SPARQL_DOWNLOADS",
+    "Example",
+    "Workbench",
+    "download_media",
+    "error_position",
+]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: At most this many rows are shown in a page; the downloads carry up to the row limit.
@@ -83,13 +89,20 @@ def download_media(value: str, kind: str | None = None) -> str | None:
         if value in table:
             return table[value][0]
         if value in {media for media, _ in table.values()} or (
-                key == "table" and value == "application/json"):
+            key == "table" and value == "application/json"
+        ):
             return value
     return None
 
 
-_LABELS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "ttl": "Turtle", "nt": "N-Triples",
-           "jsonld": "JSON-LD"}
+_LABELS = {
+    "csv": "CSV",
+    "tsv": "TSV",
+    "json": "JSON",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+}
 
 _PREFIXES = """PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX dcmitype: <http://purl.org/dc/dcmitype/>
@@ -108,7 +121,11 @@ class Example:
 
 #: The workbench's examples; the first is the editor's default.
 EXAMPLES: tuple[Example, ...] = (
-    Example("every-record", "Every record, with its title, date and type", _PREFIXES + """
+    Example(
+        "every-record",
+        "Every record, with its title, date and type",
+        _PREFIXES
+        + """
 # Every record of the catalogue (dcterms:hasPart), one row each, oldest first.
 SELECT ?resource (SAMPLE(?anyTitle) AS ?title) (SAMPLE(?anyIssued) AS ?issued)
        (SAMPLE(?anyType) AS ?type)
@@ -120,8 +137,13 @@ WHERE {
 }
 GROUP BY ?resource
 ORDER BY STR(?issued) STR(?resource)
-"""),
-    Example("records-per-topic", "How many records each topic has", _PREFIXES + """
+""",
+    ),
+    Example(
+        "records-per-topic",
+        "How many records each topic has",
+        _PREFIXES
+        + """
 SELECT ?topic (COUNT(DISTINCT ?resource) AS ?records)
 WHERE {
   ?catalog a dcmitype:Collection ; dcterms:hasPart ?resource .
@@ -129,28 +151,42 @@ WHERE {
 }
 GROUP BY ?topic
 ORDER BY DESC(?records) STR(?topic)
-"""),
-    Example("classes", "The classes in the store and how many things have each", """
+""",
+    ),
+    Example(
+        "classes",
+        "The classes in the store and how many things have each",
+        """
 SELECT ?class (COUNT(?thing) AS ?things)
 WHERE { ?thing a ?class }
 GROUP BY ?class
 ORDER BY DESC(?things) STR(?class)
-"""),
-    Example("titles-graph", "CONSTRUCT: the records' titles and dates as a graph",
-            _PREFIXES + """
+""",
+    ),
+    Example(
+        "titles-graph",
+        "CONSTRUCT: the records' titles and dates as a graph",
+        _PREFIXES
+        + """
 CONSTRUCT { ?resource dcterms:title ?title ; dcterms:issued ?issued }
 WHERE {
   ?catalog a dcmitype:Collection ; dcterms:hasPart ?resource .
   ?resource dcterms:title ?title .
   OPTIONAL { ?resource dcterms:issued ?issued }
 }
-"""),
-    Example("any-undescribed", "ASK: is any record without a description?", _PREFIXES + """
+""",
+    ),
+    Example(
+        "any-undescribed",
+        "ASK: is any record without a description?",
+        _PREFIXES
+        + """
 ASK {
   ?catalog a dcmitype:Collection ; dcterms:hasPart ?resource .
   FILTER NOT EXISTS { ?resource dcterms:description ?description }
 }
-"""),
+""",
+    ),
 )
 _EXAMPLES = {e.id: e for e in EXAMPLES}
 
@@ -203,15 +239,27 @@ def _rows_of(answer: Answer) -> tuple[str, list[str], list[list[Any]], bool | No
     result = answer.result
     if result is not None:  # a named query's store.Result
         if result.kind == "graph":
-            return "graph", ["subject", "predicate", "object"], [
-                [t.subject, t.predicate, t.object] for t in result.triples], None
+            return (
+                "graph",
+                ["subject", "predicate", "object"],
+                [[t.subject, t.predicate, t.object] for t in result.triples],
+                None,
+            )
         if result.kind == "ask":
             return "ask", [], [], bool(result.boolean)
-        return "select", list(result.variables), [
-            [row.get(v) for v in result.variables] for row in result.rows], None
+        return (
+            "select",
+            list(result.variables),
+            [[row.get(v) for v in result.variables] for row in result.rows],
+            None,
+        )
     if answer.kind == "graph":
-        return "graph", ["subject", "predicate", "object"], [
-            [t.subject, t.predicate, t.object] for t in answer.triples], None
+        return (
+            "graph",
+            ["subject", "predicate", "object"],
+            [[t.subject, t.predicate, t.object] for t in answer.triples],
+            None,
+        )
     if answer.kind == "ask":
         return "ask", [], [], bool(answer.boolean)
     return "select", list(answer.variables), [list(r) for r in answer.rows], None
@@ -256,18 +304,24 @@ class Workbench:
         title = next((t.value for t in cat.title if t.lang == "en"), cat.title[0].value)
         return title, cat, cat.base
 
-    def render(self, template: str, request_root: str, status: int = 200,
-               **context: Any) -> Response:
+    def render(
+        self, template: str, request_root: str, status: int = 200, **context: Any
+    ) -> Response:
         title, cat, _ = self.catalogue
         text = self.env.get_template(template).render(
-            root=request_root, catalog=cat, catalog_title=title, workbench=True, **context)
-        return HTMLResponse(text, status_code=status,
-                            headers={"Cache-Control": "no-store",
-                                     "X-Content-Type-Options": "nosniff",
-                                     "Content-Security-Policy":
-                                         "default-src 'none'; style-src 'unsafe-inline'; "
-                                         "form-action 'self'; base-uri 'none'; "
-                                         "frame-ancestors 'none'"})
+            root=request_root, catalog=cat, catalog_title=title, workbench=True, **context
+        )
+        return HTMLResponse(
+            text,
+            status_code=status,
+            headers={
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                "form-action 'self'; base-uri 'none'; "
+                "frame-ancestors 'none'",
+            },
+        )
 
     # -- cells
 
@@ -277,9 +331,9 @@ class Workbench:
 
         base = self.catalogue[2]
         if iri.startswith(base):
-            rel = iri[len(base):]
+            rel = iri[len(base) :]
         elif iri.startswith(COUNTRY_BASE):
-            rel = "country/" + iri[len(COUNTRY_BASE):]
+            rel = "country/" + iri[len(COUNTRY_BASE) :]
         else:
             return None
         if not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)*", rel):
@@ -329,13 +383,21 @@ class Workbench:
         shown = rows[:PAGE_ROWS]
         iris = sorted({t.value for row in shown for t in row if isinstance(t, NamedNode)})
         names = await self._labels(iris) if iris else {}
-        return Table(kind, columns, [[self._cell(t, names, root) for t in row] for row in shown],
-                     boolean, len(rows), answer.truncated, len(rows) > len(shown))
+        return Table(
+            kind,
+            columns,
+            [[self._cell(t, names, root) for t in row] for row in shown],
+            boolean,
+            len(rows),
+            answer.truncated,
+            len(rows) > len(shown),
+        )
 
     # -- /sparql
 
-    async def sparql_page(self, root: str, query: str | None, graphs: Sequence[str],
-                          pick: Mapping[str, str]) -> Response:
+    async def sparql_page(
+        self, root: str, query: str | None, graphs: Sequence[str], pick: Mapping[str, str]
+    ) -> Response:
         """The workbench; with *query*, run it (through the pool) and show its results."""
         named = self.api.queries
         editor = query
@@ -348,10 +410,19 @@ class Workbench:
             else:
                 editor = (example or EXAMPLES[0]).text.lstrip("\n")
         context: dict[str, Any] = {
-            "query": editor, "ran": query is not None, "examples": EXAMPLES,
-            "named": list(named.values()), "table": None, "error": None, "position": None,
-            "elapsed": None, "downloads": [], "permalink": None, "row_limit":
-            self.sparql.row_limit, "page_rows": PAGE_ROWS, "lines": [],
+            "query": editor,
+            "ran": query is not None,
+            "examples": EXAMPLES,
+            "named": list(named.values()),
+            "table": None,
+            "error": None,
+            "position": None,
+            "elapsed": None,
+            "downloads": [],
+            "permalink": None,
+            "row_limit": self.sparql.row_limit,
+            "page_rows": PAGE_ROWS,
+            "lines": [],
             "graphs": list(graphs),
         }
         if query is None:
@@ -381,9 +452,13 @@ class Workbench:
             context["table"] = table
             kind = "graph" if table.kind == "graph" else "table"
             context["downloads"] = [
-                (label, root + "sparql?" + urllib.parse.urlencode([*pairs, ("format", key)]),
-                 f"results.{key}")
-                for key, (_media, label) in SPARQL_DOWNLOADS[kind].items()]
+                (
+                    label,
+                    root + "sparql?" + urllib.parse.urlencode([*pairs, ("format", key)]),
+                    f"results.{key}",
+                )
+                for key, (_media, label) in SPARQL_DOWNLOADS[kind].items()
+            ]
         if context["error"]:
             context["position"] = error_position(context["error"])
             context["lines"] = query.splitlines() or [""]
@@ -392,8 +467,13 @@ class Workbench:
     # -- /queries/
 
     def queries_page(self, root: str) -> Response:
-        return self.render("queries.html", root, queries=list(self.api.queries.values()),
-                           kinds=self.api.kinds, user=self._user_queries())
+        return self.render(
+            "queries.html",
+            root,
+            queries=list(self.api.queries.values()),
+            kinds=self.api.kinds,
+            user=self._user_queries(),
+        )
 
     def _user_queries(self) -> set[str]:
         from .query import named_queries
@@ -406,10 +486,15 @@ class Workbench:
     async def query_page(self, root: str, name: str, pairs: list[tuple[str, str]]) -> Response:
         query = self.api.queries.get(name)
         if query is None:
-            return self.render("queries.html", root, status=404,
-                               queries=list(self.api.queries.values()), kinds=self.api.kinds,
-                               user=self._user_queries(),
-                               error=f"there is no query {name!r}")
+            return self.render(
+                "queries.html",
+                root,
+                status=404,
+                queries=list(self.api.queries.values()),
+                kinds=self.api.kinds,
+                user=self._user_queries(),
+                error=f"there is no query {name!r}",
+            )
         values: dict[str, list[str]] = {}
         for key, value in pairs:
             if value.strip() != "":  # an empty field counts as not given, as in the API
@@ -419,9 +504,18 @@ class Workbench:
             values = _example_values(query) if not run else {}
         kind = self.api.kinds.get(name, "select")
         context: dict[str, Any] = {
-            "q": query, "kind": kind, "fields": [], "error": None, "table": None,
-            "elapsed": None, "downloads": [], "bound": None, "command": None,
-            "api_url": None, "row_limit": self.api.row_limit, "page_rows": PAGE_ROWS,
+            "q": query,
+            "kind": kind,
+            "fields": [],
+            "error": None,
+            "table": None,
+            "elapsed": None,
+            "downloads": [],
+            "bound": None,
+            "command": None,
+            "api_url": None,
+            "row_limit": self.api.row_limit,
+            "page_rows": PAGE_ROWS,
             "sparql_link": None,
         }
         status = 200
@@ -434,8 +528,9 @@ class Workbench:
                 status, context["error"] = 500, str(exc)
             else:
                 context["bound"] = bound
-                context["sparql_link"] = root + "sparql?" + urllib.parse.urlencode(
-                    [("query", bound)])
+                context["sparql_link"] = (
+                    root + "sparql?" + urllib.parse.urlencode([("query", bound)])
+                )
                 flat = [(k, v) for k, vs in values.items() for v in vs]
                 context["command"] = self._command(query, flat)
                 qs = urllib.parse.urlencode(flat)
@@ -445,8 +540,10 @@ class Workbench:
                 try:
                     answer = await self.api.run(query, values)
                 except Busy as exc:
-                    status, context["error"] = 503, (f"the endpoint is busy ({exc}): "
-                                                     "try again shortly")
+                    status, context["error"] = (
+                        503,
+                        (f"the endpoint is busy ({exc}): try again shortly"),
+                    )
                 except TimeLimit as exc:
                     status, context["error"] = 503, str(exc)
                 except ParameterError as exc:
@@ -456,12 +553,15 @@ class Workbench:
                 else:
                     context["elapsed"] = time.perf_counter() - started
                     context["table"] = await self.table(answer, root)
-                    formats = ("ttl", "jsonld", "nt") if kind == "graph" else ("csv", "tsv",
-                                                                                "json")
+                    formats = ("ttl", "jsonld", "nt") if kind == "graph" else ("csv", "tsv", "json")
                     context["downloads"] = [
-                        (_LABELS[f], api + "?" + urllib.parse.urlencode([*flat, ("format", f)]),
-                         f"{name}.{f}")
-                        for f in formats]
+                        (
+                            _LABELS[f],
+                            api + "?" + urllib.parse.urlencode([*flat, ("format", f)]),
+                            f"{name}.{f}",
+                        )
+                        for f in formats
+                    ]
         context["fields"] = [_field(p, values.get(p.name, [])) for p in query.parameters]
         return self.render("query_form.html", root, status=status, **context)
 
@@ -480,10 +580,14 @@ class Workbench:
         for path, item in doc.get("paths", {}).items():
             op = item.get("get", {})
             name = op.get("operationId", "")
-            operations.append({
-                "path": path, "op": op, "name": name,
-                "form": root + "queries/" + name if name in self.api.queries else None,
-            })
+            operations.append(
+                {
+                    "path": path,
+                    "op": op,
+                    "name": name,
+                    "form": root + "queries/" + name if name in self.api.queries else None,
+                }
+            )
         return self.render("openapi.html", root, doc=doc, operations=operations)
 
 
@@ -545,9 +649,16 @@ def _countries() -> tuple[tuple[str, str], ...]:
 def _languages() -> tuple[tuple[str, str], ...]:
     import pycountry
 
-    return tuple(sorted(((lang.alpha_2, f"{lang.name} ({lang.alpha_2})")
-                         for lang in pycountry.languages if hasattr(lang, "alpha_2")),
-                        key=lambda x: x[1]))
+    return tuple(
+        sorted(
+            (
+                (lang.alpha_2, f"{lang.name} ({lang.alpha_2})")
+                for lang in pycountry.languages
+                if hasattr(lang, "alpha_2")
+            ),
+            key=lambda x: x[1],
+        )
+    )
 
 
 def _schemes(param: Parameter) -> list[tuple[str, Any]]:
@@ -555,8 +666,7 @@ def _schemes(param: Parameter) -> list[tuple[str, Any]]:
 
     vocab = load_vocabulary()
     both = [("Resource types", "type", vocab.types), ("Topics", "topic", vocab.topics)]
-    return [(title, scheme) for title, key, scheme in both
-            if param.scheme in (None, key)]
+    return [(title, scheme) for title, key, scheme in both if param.scheme in (None, key)]
 
 
 def _selected(param: Parameter, given: Sequence[str]) -> set[str]:
@@ -578,16 +688,18 @@ def _field(param: Parameter, given: Sequence[str]) -> Field:
     given = tuple(given) or param.default
     if param.type == "country":
         chosen = _selected(param, given)
-        options = tuple((code, label, COUNTRY_BASE + code in chosen)
-                        for code, label in _countries())
+        options = tuple(
+            (code, label, COUNTRY_BASE + code in chosen) for code, label in _countries()
+        )
         return Field(param, "select", given, (("", options),))
     if param.type == "concept":
         chosen = _selected(param, given)
         groups = []
         for title, scheme in _schemes(param):
             concepts = sorted(scheme, key=lambda c: c.label.casefold())
-            groups.append((title, tuple((c.id, f"{c.label} ({c.id})", c.iri in chosen)
-                                        for c in concepts)))
+            groups.append(
+                (title, tuple((c.id, f"{c.label} ({c.id})", c.iri in chosen) for c in concepts))
+            )
         return Field(param, "select", given, tuple(groups))
     attrs: list[tuple[str, str]] = []
     control = "text"
@@ -610,4 +722,3 @@ def _field(param: Parameter, given: Sequence[str]) -> Field:
         values = [""]
     datalist = _languages() if param.type == "language" else ()
     return Field(param, control, tuple(values), (), tuple(attrs), datalist)
-

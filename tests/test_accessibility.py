@@ -21,8 +21,9 @@ from tests.servers import Server
 from tests.test_publish import NASTY_RECORD, WITHDRAWN, withdrawn_catalogue
 from tests.test_search import RECORD, StaticServer, launch_chromium
 
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
-                                 reason="pip install axe-playwright-python")
+axe_module = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python"
+)
 
 #: (page kind, which server, path). The workbench and the query forms are served by
 #: ``csec-ld serve`` only; new kinds of page are added here.
@@ -68,8 +69,9 @@ def browser() -> Iterator[Any]:
     yield from launch_chromium()
 
 
-def _open(browser: Any, servers: dict[str, str], where: str, path: str,
-          **options: Any) -> tuple[Any, Any]:
+def _open(
+    browser: Any, servers: dict[str, str], where: str, path: str, **options: Any
+) -> tuple[Any, Any]:
     context = browser.new_context(**options)
     page = context.new_page()
     response = page.goto(servers[where] + path)
@@ -78,19 +80,24 @@ def _open(browser: Any, servers: dict[str, str], where: str, path: str,
     if path.startswith("search.html"):
         page.wait_for_selector("#search-form[data-ready]")
         page.wait_for_function(
-            "!/Loading|Searching/.test(document.getElementById('search-status').textContent)")
+            "!/Loading|Searching/.test(document.getElementById('search-status').textContent)"
+        )
     return context, page
 
 
 @pytest.mark.parametrize(("kind", "where", "path"), PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_accessibility_violation(kind: str, where: str, path: str, browser: Any,
-                                            servers: dict[str, str]) -> None:
+def test_no_serious_accessibility_violation(
+    kind: str, where: str, path: str, browser: Any, servers: dict[str, str]
+) -> None:
     context, page = _open(browser, servers, where, path)
     try:
         results = axe_module.Axe().run(page)
         violations = results.response["violations"]
-        serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
-                   for v in violations if v["impact"] in SERIOUS]
+        serious = [
+            (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+            for v in violations
+            if v["impact"] in SERIOUS
+        ]
         minor = sorted({(v["id"], v["impact"]) for v in violations} - {s[:2] for s in serious})
         print(f"\n{kind}: {len(violations)} violation kinds; minor: {minor}")
         assert not serious, serious
@@ -109,11 +116,24 @@ def _shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("kind", "where", "path"), PAGES, ids=[p[0] for p in PAGES])
-def test_readable_at_375_px(kind: str, where: str, path: str, browser: Any,
-                            servers: dict[str, str],
-                            tmp_path_factory: pytest.TempPathFactory) -> None:
-    context, page = _open(browser, servers, where, path, viewport=MOBILE,
-                          device_scale_factor=1, is_mobile=True, has_touch=True)
+def test_readable_at_375_px(
+    kind: str,
+    where: str,
+    path: str,
+    browser: Any,
+    servers: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    context, page = _open(
+        browser,
+        servers,
+        where,
+        path,
+        viewport=MOBILE,
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
     try:
         shot = _shots(tmp_path_factory) / f"{kind}-375.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -122,7 +142,8 @@ def test_readable_at_375_px(kind: str, where: str, path: str, browser: Any,
         wide = page.evaluate(
             """() => Array.from(document.querySelectorAll('main *, header *, footer *'))
                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-                .slice(0, 5).map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40))""")
+                .slice(0, 5).map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40))"""
+        )
         print(f"\n{kind}: scroll width {width} px; {shot}")
         assert width <= MOBILE["width"], (width, wide)
         assert not wide, wide

@@ -419,7 +419,9 @@ def test_row_cap(site: Path) -> None:
 def test_time_limit(site: Path) -> None:
     slow = parse_query_text(
         "# summary: a cross product\n"
-        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n", "slow")
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n",
+        "slow",
+    )
     app = create_app(site, timeout=0.5, queries={**named_queries(), "slow": slow})
     with Server(app) as s, httpx.Client(base_url=s.url, timeout=30) as c:
         start = time.monotonic()

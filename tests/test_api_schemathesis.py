@@ -67,8 +67,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=40, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_answer_conforms_to_the_openapi_document(case: schemathesis.Case) -> None:
     CALLED[case.operation.label] = CALLED.get(case.operation.label, 0) + 1
     case.call_and_validate(checks=CHECKS)
@@ -95,10 +100,12 @@ def test_the_longest_values_the_document_allows(api_schema: schemathesis.BaseSch
             longest = param.get("schema", {}).get("maxLength")
             if param["in"] != "query" or longest is None:
                 continue
-            query = {p["name"]: p["example"] for p in params
-                     if p["required"] and p is not param and "example" in p}
+            query = {
+                p["name"]: p["example"]
+                for p in params
+                if p["required"] and p is not param and "example" in p
+            }
             query[param["name"]] = "\u00e9" * longest
             operation.Case(query=query).call_and_validate(checks=CHECKS)
             sent += 1
     assert sent, "no parameter has a maxLength"
-

@@ -15,9 +15,17 @@ from tests.conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "load.py"
 COLUMNS = [
-    "records", "scenario", "requests", "p50 ms", "p99 ms", "max ms", "errors",
-    "heavy answers (200/503/other)", "p99 with heavy / alone",
-    "CPU seconds burned in the 5 s after the last answer", "server peak RSS MB",
+    "records",
+    "scenario",
+    "requests",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "errors",
+    "heavy answers (200/503/other)",
+    "p99 with heavy / alone",
+    "CPU seconds burned in the 5 s after the last answer",
+    "server peak RSS MB",
 ]
 
 
@@ -35,9 +43,23 @@ def _table(out: str) -> list[dict[str, str]]:
 @pytest.mark.slow
 def test_the_load_benchmark_serves_every_record_page() -> None:
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--records", "10", "--clients", "5", "--requests", "5",
-         "--heavy", "2", "--time-limit", "60"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--records",
+            "10",
+            "--clients",
+            "5",
+            "--requests",
+            "5",
+            "--heavy",
+            "2",
+            "--time-limit",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = _table(proc.stdout)
@@ -59,7 +81,8 @@ def test_the_load_benchmark_serves_every_record_page() -> None:
     serving = re.search(r"serving .* \(pid (\d+), http://127\.0\.0\.1:(\d+)\)", proc.stderr)
     assert serving, proc.stderr
     assert f"server stopped (pid {serving.group(1)})" in proc.stderr
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(
-        ("127.0.0.1", int(serving.group(2))), timeout=2
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", int(serving.group(2))), timeout=2),
     ):
         pass

@@ -70,8 +70,12 @@ def offline_loader(context_file: Path) -> Callable[..., dict[str, Any]]:
     def load(url: str, options: Any = None) -> dict[str, Any]:
         if url != CONTEXT_IRI:
             raise AssertionError(f"the test would fetch {url}")
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                "document": json.loads(context_file.read_text())}
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": json.loads(context_file.read_text()),
+        }
 
     return load
 
@@ -113,8 +117,14 @@ def test_build_under_another_hash_seed_is_byte_identical(dist: Path, tmp_path: P
     """Set and dict order depend on PYTHONHASHSEED; only a new process can change it."""
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = tmp_path / "seeded"
-    proc = subprocess.run([sys.executable, "-m", "csec_ld", "build", str(DATA), "-o", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "csec_ld", "build", str(DATA), "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     for name in FILES:
         assert (out / name).read_bytes() == (dist / name).read_bytes(), name
@@ -136,8 +146,13 @@ def test_shipped_context_is_our_context(dist: Path) -> None:
 
 def test_jsonld_expanded_offline_with_pyld_is_the_turtle_graph(dist: Path) -> None:
     doc = json.loads((dist / "catalog.jsonld").read_text())
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads",
-                                 "documentLoader": offline_loader(dist / "context.jsonld")})
+    nquads = jsonld.to_rdf(
+        doc,
+        {
+            "format": "application/n-quads",
+            "documentLoader": offline_loader(dist / "context.jsonld"),
+        },
+    )
     graph = rdflib.Graph().parse(data=nquads, format="nt")
     assert len(graph) > 400
     assert_isomorphic(graph, turtle(dist / "catalog.ttl"))
@@ -198,8 +213,9 @@ def test_format_option(formats: str, files: list[str], dist: Path, tmp_path: Pat
         ("schemaorg", "http://schema.org/", "http://purl.org/dc/terms/"),
     ],
 )
-def test_profile_option(profile: str, present: str, absent: str, dist: Path,
-                        tmp_path: Path) -> None:
+def test_profile_option(
+    profile: str, present: str, absent: str, dist: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     run_build(out, "--profile", profile, "--format", "ttl")
     graph = turtle(out / "catalog.ttl")
@@ -212,9 +228,14 @@ def test_profile_option(profile: str, present: str, absent: str, dist: Path,
     resource = "https://w3id.org/csec-ld/resource/"
 
     def own(g: rdflib.Graph) -> set[tuple[Any, Any, Any]]:
-        return {(s, p, o) for s, p, o in g if str(s).startswith(resource)
-                and not str(p).startswith(absent) and not str(o).startswith(absent)
-                and not (profile == "schemaorg" and str(o).startswith("http://purl.org/dc/"))}
+        return {
+            (s, p, o)
+            for s, p, o in g
+            if str(s).startswith(resource)
+            and not str(p).startswith(absent)
+            and not str(o).startswith(absent)
+            and not (profile == "schemaorg" and str(o).startswith("http://purl.org/dc/"))
+        }
 
     assert own(graph) == own(full)
 
@@ -229,7 +250,8 @@ def test_base_option_changes_record_iris(tmp_path: Path) -> None:
     assert not any(s.startswith("https://w3id.org/csec-ld/resource/") for s in subjects)
     doc = json.loads((out / "catalog.jsonld").read_text())
     assert "https://example.org/catalogue/resource/tracer-study-paraguay-2012" in {
-        n["@id"] for n in doc["@graph"]}
+        n["@id"] for n in doc["@graph"]
+    }
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ TITLE = "A catalogue kept apart from its records"
 NO_CATALOG = "no catalog.yaml found next to"
 #: Whether validation.validate threads catalog= through (its module is changed apart).
 
+
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
 

@@ -214,12 +214,16 @@ def test_activity_ids_are_stable_and_two_updates_on_one_day_differ(
     write_change_feed(catalogue, one, BASE, records=records)
     write_change_feed(catalogue, again, BASE, records=records)
     assert _update_ids(one) == _update_ids(again) and _create_ids(one) == _create_ids(again)
-    assert re.fullmatch(re.escape(f"{BASE}changes/index.json#update-tracer-study-paraguay-2012-"
-                                  "2023-09-30-") + "[0-9a-f]{16}", _update_ids(one)[tracer])
+    assert re.fullmatch(
+        re.escape(f"{BASE}changes/index.json#update-tracer-study-paraguay-2012-2023-09-30-")
+        + "[0-9a-f]{16}",
+        _update_ids(one)[tracer],
+    )
     # A second edit of the tracer study on the same day (2023-09-30): a new Update id.
     second = [
         dataclasses.replace(r, title=(LangString("A second edit"),))
-        if r.id == "tracer-study-paraguay-2012" else r
+        if r.id == "tracer-study-paraguay-2012"
+        else r
         for r in records
     ]
     write_change_feed(catalogue, edited, BASE, records=second)
@@ -227,8 +231,10 @@ def test_activity_ids_are_stable_and_two_updates_on_one_day_differ(
     assert after[tracer] != before[tracer]
     assert after[tracer].rsplit("-", 1)[0] == before[tracer].rsplit("-", 1)[0]  # same day
     assert {k: v for k, v in after.items() if k != tracer} == {
-        k: v for k, v in before.items() if k != tracer}
+        k: v for k, v in before.items() if k != tracer
+    }
     # A Create is the same event whatever happened to the record later.
     assert _create_ids(edited) == _create_ids(one)
     assert _create_ids(one)[tracer] == (
-        f"{BASE}changes/index.json#create-tracer-study-paraguay-2012-2012-07-16")
+        f"{BASE}changes/index.json#create-tracer-study-paraguay-2012-2012-07-16"
+    )

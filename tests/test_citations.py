@@ -78,22 +78,26 @@ def _page(site: Path, rid: str) -> lxml_html.HtmlElement:
 def _data_record(rid: str) -> dict[str, Any]:
     """A record's fields as data/ writes them (the facts the tests check against)."""
     loaded: dict[str, Any] = yaml.safe_load(
-        (DATA / "records" / f"{rid}.yaml").read_text(encoding="utf-8"))
+        (DATA / "records" / f"{rid}.yaml").read_text(encoding="utf-8")
+    )
     return loaded
 
 
 def _agent_names() -> dict[str, str]:
     agents = yaml.safe_load((DATA / "agents.yaml").read_text(encoding="utf-8"))
-    return {a["id"]: a["name"] for kind in ("organizations", "people", "projects")
-            for a in agents.get(kind) or []}
+    return {
+        a["id"]: a["name"]
+        for kind in ("organizations", "people", "projects")
+        for a in agents.get(kind) or []
+    }
 
 
 def _untex(text: str) -> str:
     """The inverse of the BibTeX writer's escaping (for the round trip)."""
-    specials = {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~",
-                r"\textasciicircum{}": "^"}
-    out = re.sub(r"\\text(?:backslash|asciitilde|asciicircum)\{\}",
-                 lambda m: specials[m.group()], text)
+    specials = {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciicircum{}": "^"}
+    out = re.sub(
+        r"\\text(?:backslash|asciitilde|asciicircum)\{\}", lambda m: specials[m.group()], text
+    )
     return re.sub(r"\\([{}$&%#_])", r"\1", out)
 
 
@@ -168,7 +172,8 @@ def test_every_record_has_its_citation_files(site: Path) -> None:
 def test_creators_are_the_authors_and_identifiers_are_carried(site: Path) -> None:
     names = _agent_names()
     library = bibtexparser.parse_string(
-        (site / "resource" / f"{AUTHORED}.bib").read_text(encoding="utf-8"))
+        (site / "resource" / f"{AUTHORED}.bib").read_text(encoding="utf-8")
+    )
     fields = {f.key: f.value for f in library.entries[0].fields}
     assert fields["author"] == "{" + names["nso-philippines"] + "}"
     assert fields["institution"] == names["ilo"]
@@ -232,8 +237,8 @@ def test_highwire_authors_are_creators_only(site: Path) -> None:
 
 def test_hostile_text_stays_escaped_in_the_cite_box(site: Path) -> None:
     raw = (site / "resource" / NASTY / "index.html").read_text(encoding="utf-8")
-    box = raw[raw.index('<section aria-labelledby="cite-heading"'):]
-    box = box[:box.index("</section>")]
+    box = raw[raw.index('<section aria-labelledby="cite-heading"') :]
+    box = box[: box.index("</section>")]
     assert "<script" not in box and "<!--" not in box and "<b>" not in box
     page = _page(site, NASTY)
     for p in page.xpath('//p[@class="citation"]'):
@@ -247,7 +252,8 @@ def test_hostile_text_stays_escaped_in_the_cite_box(site: Path) -> None:
 
 def test_hostile_text_keeps_the_bibtex_and_ris_structure(site: Path) -> None:
     library = bibtexparser.parse_string(
-        (site / "resource" / f"{NASTY}.bib").read_text(encoding="utf-8"))
+        (site / "resource" / f"{NASTY}.bib").read_text(encoding="utf-8")
+    )
     assert not library.failed_blocks and len(library.entries) == 1
     fields = {f.key: f.value for f in library.entries[0].fields}
     assert _untex(fields["title"][1:-1]) == NASTY_TITLE
@@ -271,8 +277,19 @@ def test_a_title_cannot_break_an_entry(title: str) -> None:
         assert _untex(fields["title"][1:-1]) == " ".join(title.split())
     text = ris(item)
     assert [line[:6] for line in text.splitlines()] == [
-        "TY  - ", "TI  - ", "PY  - ", "DA  - ", "PB  - ", "M3  - ", "AB  - ",
-        "KW  - ", "KW  - ", "KW  - ", "UR  - ", "ER  - "]
+        "TY  - ",
+        "TI  - ",
+        "PY  - ",
+        "DA  - ",
+        "PB  - ",
+        "M3  - ",
+        "AB  - ",
+        "KW  - ",
+        "KW  - ",
+        "KW  - ",
+        "UR  - ",
+        "ER  - ",
+    ]
     entries = rispy.loads(text + text)
     assert len(entries) == 2 and entries[0]["title"] == " ".join(title.split())
     html = formatted(item, "apa")
@@ -280,8 +297,13 @@ def test_a_title_cannot_break_an_entry(title: str) -> None:
 
 
 def test_markup_characters_in_a_record_cannot_make_tags() -> None:
-    item = {"id": "x", "type": "report", "title": "\ue000script\ue001", "publisher": "ILO",
-            "issued": {"date-parts": [[2012]]}}
+    item = {
+        "id": "x",
+        "type": "report",
+        "title": "\ue000script\ue001",
+        "publisher": "ILO",
+        "issued": {"date-parts": [[2012]]},
+    }
     out = formatted(item, "apa")
     assert "<script" not in out and "\ue000" not in out and "\ufffd" in out
 
@@ -311,21 +333,28 @@ def test_record_iri_negotiates_the_citation_types(client: Any, site: Path, fmt: 
     assert r.headers["content-location"] == f"/resource/{RECORD}.{fmt.suffix}"
     assert "Accept" in r.headers["vary"]
     assert r.content == (site / "resource" / f"{RECORD}.{fmt.suffix}").read_bytes()
-    assert f'</resource/{RECORD}.{fmt.suffix}>; rel="alternate"; type="{fmt.media}"' \
+    assert (
+        f'</resource/{RECORD}.{fmt.suffix}>; rel="alternate"; type="{fmt.media}"'
         in r.headers["link"]
+    )
     direct = client.get(f"/resource/{RECORD}.{fmt.suffix}")
     assert direct.status_code == 200 and direct.headers["content-type"] == fmt.content_type
     assert direct.headers["access-control-allow-origin"] == "*"
     # a browser still gets the page; a concept has no citation
-    assert client.get(f"/resource/{RECORD}", headers={"Accept": "text/html, */*;q=0.8"}
-                      ).headers["content-type"].startswith("text/html")
+    assert (
+        client.get(f"/resource/{RECORD}", headers={"Accept": "text/html, */*;q=0.8"})
+        .headers["content-type"]
+        .startswith("text/html")
+    )
     assert client.get("/type/report", headers={"Accept": fmt.media}).status_code == 406
 
 
 @pytest.mark.parametrize("fmt", CITATION_FORMATS, ids=lambda f: f.suffix)
 def test_withdrawn_records_citation_is_gone(client: Any, fmt: Any) -> None:
-    for path, accept in [(f"/resource/{GONE}.{fmt.suffix}", None),
-                         (f"/resource/{GONE}", fmt.media)]:
+    for path, accept in [
+        (f"/resource/{GONE}.{fmt.suffix}", None),
+        (f"/resource/{GONE}", fmt.media),
+    ]:
         r = client.get(path, headers={"Accept": accept} if accept else {})
         assert r.status_code == 410, path
         assert "2024-01-15" in r.text
@@ -338,8 +367,11 @@ def test_byte_identical_across_publishes(site: Path, catalogue: Path, tmp_path: 
     copy = tmp_path / "again"
     shutil.copytree(catalogue, copy)
     again = publish([copy], tmp_path / "site", validate=False).out_dir
-    names = [p.relative_to(site) for p in sorted((site / "resource").iterdir())
-             if p.suffix in {f".{f.suffix}" for f in CITATION_FORMATS}]
+    names = [
+        p.relative_to(site)
+        for p in sorted((site / "resource").iterdir())
+        if p.suffix in {f".{f.suffix}" for f in CITATION_FORMATS}
+    ]
     assert len(names) == 3 * 12
     for name in names:
         assert (again / name).read_bytes() == (site / name).read_bytes(), name

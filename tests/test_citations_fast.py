@@ -29,19 +29,80 @@ GENERATED = 400  # seeded; benchmarks/citations.py and a local run can take more
 # every case (text-case), non-Latin scripts, a bidi override, the formatter's markup
 # characters, runs of odd whitespace, and citeproc-py's "nocase" markup.
 WORDS = [
-    "child", "labour", "Survey", "REPORT", "of", "the", "and", "on", "in", "a", "to", "via",
-    "eBay", "iPhone", "McDonald's", "l'enfance", "Ñandú", "straße", "İstanbul", "ǅemal",
-    "שלום", "مرحبا", "儿童", "дети", "&", "<b>", "</i>", "<script>", "&amp;", '"quoted"',
-    "'single'", "«guillemets»", "“curly”", "\u2014", "\u2013", "-", "(CSEC)", "[draft]",
-    "2009", "1st",
-    "10.1234/x", "a.b.c.", "U.N.", "\u202eevil\u202c", "\ue000", "\ue001", "\ufffd", "\u00a0",
-    "x:", "y.", "z,", "w;", "v!", "u?", "...", "..", ":", ".", "?", "!", ",", ";", "Q",
-    '<span class="nocase">iPod</span>', "<SPAN CLASS=\"NOCASE\">x</span>", "\u2028", "\t",
+    "child",
+    "labour",
+    "Survey",
+    "REPORT",
+    "of",
+    "the",
+    "and",
+    "on",
+    "in",
+    "a",
+    "to",
+    "via",
+    "eBay",
+    "iPhone",
+    "McDonald's",
+    "l'enfance",
+    "Ñandú",
+    "straße",
+    "İstanbul",
+    "ǅemal",
+    "שלום",
+    "مرحبا",
+    "儿童",
+    "дети",
+    "&",
+    "<b>",
+    "</i>",
+    "<script>",
+    "&amp;",
+    '"quoted"',
+    "'single'",
+    "«guillemets»",
+    "“curly”",
+    "\u2014",
+    "\u2013",
+    "-",
+    "(CSEC)",
+    "[draft]",
+    "2009",
+    "1st",
+    "10.1234/x",
+    "a.b.c.",
+    "U.N.",
+    "\u202eevil\u202c",
+    "\ue000",
+    "\ue001",
+    "\ufffd",
+    "\u00a0",
+    "x:",
+    "y.",
+    "z,",
+    "w;",
+    "v!",
+    "u?",
+    "...",
+    "..",
+    ":",
+    ".",
+    "?",
+    "!",
+    ",",
+    ";",
+    "Q",
+    '<span class="nocase">iPod</span>',
+    '<SPAN CLASS="NOCASE">x</span>',
+    "\u2028",
+    "\t",
 ]
 EDGES = [""] * 60 + [".", ",", ";", ":", "!", "?", "…", '"', "'", ")", "(", "<", "&", "\u2013"]
-AGENTS = [a["name"] for kind in ("organizations", "people", "projects")
-          for a in yaml.safe_load((DATA / "agents.yaml").read_text(encoding="utf-8"))
-          .get(kind) or []]
+AGENTS = [
+    a["name"]
+    for kind in ("organizations", "people", "projects")
+    for a in yaml.safe_load((DATA / "agents.yaml").read_text(encoding="utf-8")).get(kind) or []
+]
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -60,12 +121,23 @@ def _structure(n: int) -> dict[str, Any]:
     """Which parts an item has (a catalogue has few such structures, many records each)."""
     rng = random.Random(n)
     types = list(load_vocabulary().types)
-    return {"rtype": types[n % len(types)], "authors": n % 4,
-            "publishers": rng.choice([0, 1, 1, 1, 2, 3]), "precision": n % 3 + 1,
-            "language": rng.choice([None, "en", "en", "fr", "es"]),
-            **{key: rng.random() < p for key, p in
-               (("abstract", 0.6), ("keyword", 0.6), ("DOI", 0.3), ("ISBN", 0.2),
-                ("ISSN", 0.1))}}
+    return {
+        "rtype": types[n % len(types)],
+        "authors": n % 4,
+        "publishers": rng.choice([0, 1, 1, 1, 2, 3]),
+        "precision": n % 3 + 1,
+        "language": rng.choice([None, "en", "en", "fr", "es"]),
+        **{
+            key: rng.random() < p
+            for key, p in (
+                ("abstract", 0.6),
+                ("keyword", 0.6),
+                ("DOI", 0.3),
+                ("ISBN", 0.2),
+                ("ISSN", 0.1),
+            )
+        },
+    }
 
 
 STRUCTURES = [_structure(n) for n in range(16)]
@@ -81,9 +153,10 @@ def _generated_item(i: int, rng: random.Random) -> dict[str, Any]:
         "id": f"gen-{i:05d}",
         "type": "report" if rtype.schema_class == "http://schema.org/Report" else "document",
         "genre": rtype.label,
-        "title": _text(rng, rng.randint(1, 12)) if rng.random() < 0.4 else
-        " ".join(rng.choice(WORDS[:20]) for _ in range(rng.randint(1, 8))),
-        "issued": {"date-parts": [date[:shape["precision"]]]},
+        "title": _text(rng, rng.randint(1, 12))
+        if rng.random() < 0.4
+        else " ".join(rng.choice(WORDS[:20]) for _ in range(rng.randint(1, 8))),
+        "issued": {"date-parts": [date[: shape["precision"]]]},
     }
     if shape["authors"]:
         item["author"] = [{"literal": _name(rng)} for _ in range(shape["authors"])]
@@ -101,8 +174,13 @@ def _generated_item(i: int, rng: random.Random) -> dict[str, Any]:
         item["ISBN"] = "978-92-2-125081-4"
     if shape["ISSN"]:
         item["ISSN"] = "2049-3630"
-    item["URL"] = rng.choice([f"https://w3id.org/csec-ld/resource/gen-{i:05d}",
-                              "https://example.org/a?b=1&c=<2>", "https://example.org/x.pdf"])
+    item["URL"] = rng.choice(
+        [
+            f"https://w3id.org/csec-ld/resource/gen-{i:05d}",
+            "https://example.org/a?b=1&c=<2>",
+            "https://example.org/x.pdf",
+        ]
+    )
     return item
 
 
@@ -148,8 +226,9 @@ def _differences(items: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]
     return out
 
 
-def test_the_records_and_the_hostile_one_match_citeproc(tmp_path: Path,
-                                                        fresh: dict[str, int]) -> None:
+def test_the_records_and_the_hostile_one_match_citeproc(
+    tmp_path: Path, fresh: dict[str, int]
+) -> None:
     items = _catalogue_items(tmp_path)
     assert len(items) == 11
     assert _differences(items) == []
@@ -181,7 +260,8 @@ def test_generated_items_match_citeproc_byte_for_byte(fresh: dict[str, int]) -> 
 
 
 def test_the_comparison_fails_when_a_substitution_is_wrong(
-        monkeypatch: pytest.MonkeyPatch, fresh: dict[str, int], tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, fresh: dict[str, int], tmp_path: Path
+) -> None:
     """The differential tests have teeth: templates filled in without the style's
     text-case (Chicago's title case), or with the texts left unescaped, differ."""
     items = _catalogue_items(tmp_path)
@@ -198,22 +278,35 @@ def test_the_comparison_fails_when_a_substitution_is_wrong(
     assert not fresh["refused"]
 
 
-@pytest.mark.parametrize("change", [
-    {"title": 'A <span class="nocase">iPod</span> title'},  # citeproc-py's markup
-    {"title": " leading space"},
-    {"title": ""},
-    {"issued": {"date-parts": [[999]]}},  # "999AD"
-    {"issued": {"date-parts": [["2012"]]}},
-    {"issued": {"date-parts": [[2012], [2013]]}},  # a range
-    {"issued": {"literal": "spring 2012"}},
-    {"note": "a key the fast path does not know"},
-    {"author": [{"family": "Smith", "given": "Ann"}]},
-    {"author": []},
-], ids=lambda change: next(iter(change)) + ":" + repr(next(iter(change.values())))[:24])
-def test_what_the_fast_path_cannot_take_goes_to_citeproc(change: dict[str, Any],
-                                                         fresh: dict[str, int]) -> None:
-    item = dict({"id": "x", "type": "report", "title": "A title", "publisher": "ILO",
-                 "issued": {"date-parts": [[2012, 7]]}}, **change)
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": 'A <span class="nocase">iPod</span> title'},  # citeproc-py's markup
+        {"title": " leading space"},
+        {"title": ""},
+        {"issued": {"date-parts": [[999]]}},  # "999AD"
+        {"issued": {"date-parts": [["2012"]]}},
+        {"issued": {"date-parts": [[2012], [2013]]}},  # a range
+        {"issued": {"literal": "spring 2012"}},
+        {"note": "a key the fast path does not know"},
+        {"author": [{"family": "Smith", "given": "Ann"}]},
+        {"author": []},
+    ],
+    ids=lambda change: next(iter(change)) + ":" + repr(next(iter(change.values())))[:24],
+)
+def test_what_the_fast_path_cannot_take_goes_to_citeproc(
+    change: dict[str, Any], fresh: dict[str, int]
+) -> None:
+    item = dict(
+        {
+            "id": "x",
+            "type": "report",
+            "title": "A title",
+            "publisher": "ILO",
+            "issued": {"date-parts": [[2012, 7]]},
+        },
+        **change,
+    )
     assert citations._prepare(item) is None
     for style in STYLES:
         assert formatted(item, style) == formatted(item, style, fast=False)
@@ -221,10 +314,23 @@ def test_what_the_fast_path_cannot_take_goes_to_citeproc(change: dict[str, Any],
 
 
 def test_a_template_is_made_once_per_shape(fresh: dict[str, int]) -> None:
-    base = {"id": "a", "type": "report", "title": "One title", "publisher": "ILO",
-            "issued": {"date-parts": [[2012, 7, 16]]}, "language": "en", "URL": "https://x/a"}
-    other = dict(base, id="b", title="Another, longer title: on children", publisher="ECPAT",
-                 issued={"date-parts": [[1999, 7, 28]]}, URL="https://x/b")
+    base = {
+        "id": "a",
+        "type": "report",
+        "title": "One title",
+        "publisher": "ILO",
+        "issued": {"date-parts": [[2012, 7, 16]]},
+        "language": "en",
+        "URL": "https://x/a",
+    }
+    other = dict(
+        base,
+        id="b",
+        title="Another, longer title: on children",
+        publisher="ECPAT",
+        issued={"date-parts": [[1999, 7, 28]]},
+        URL="https://x/b",
+    )
     for item in (base, other):
         cite_box(item)
     assert (fresh["templates"], fresh["fast"]) == (2, 4)

@@ -35,8 +35,14 @@ class Bad:
     exit_code: int = 1
 
 
-def bad_yaml(content: str, line: int | None, field: str | None, needle: str,
-             record: str | None = "bad-record", name: str = "zz-bad.yaml") -> Bad:
+def bad_yaml(
+    content: str,
+    line: int | None,
+    field: str | None,
+    needle: str,
+    record: str | None = "bad-record",
+    name: str = "zz-bad.yaml",
+) -> Bad:
     where = f"data/records/{name}" + (f":{line}" if line else "")
     return Bad(name, content.encode(), where, record, field, needle)
 
@@ -52,71 +58,143 @@ def without(field: str) -> str:
 
 BAD_INPUTS: dict[str, Bad] = {
     "missing title": bad_yaml(without("title"), 1, "title", "is required"),
-    "title without a value": bad_yaml(GOOD.replace("title: A title", "title:"), 2, "title",
-                                      "is required"),
-    "empty title": bad_yaml(GOOD.replace("A title", "''"), 2, "title",
-                            "is required and must not be empty"),
-    "whitespace title": bad_yaml(GOOD.replace("A title", "'   '"), 2, "title",
-                                 "is required and must not be empty"),
-    "issued 2010-13-01": bad_yaml(GOOD.replace("'2010'", "2010-13-01"), 3, "issued",
-                                  "'2010-13-01' is not a date (month must be in 1..12"),
-    "issued 31 June 2010": bad_yaml(GOOD.replace("'2010'", "31 June 2010"), 3, "issued",
-                                    "'31 June 2010' is not a date (day is out of range"),
-    "unknown type": bad_yaml(GOOD.replace("type: report", "type: podcast"), 4, "type",
-                             "unknown resource type 'podcast'"),
-    "unknown country code": bad_yaml(GOOD + "countries: [PHL, XQ]\n", 5, "countries",
-                                     "unknown country code 'XQ'"),
-    "unknown subject": bad_yaml(GOOD + "subjects:\n  - astrology\n", 5, "subjects",
-                                "unknown subject 'astrology'"),
-    "duplicate id": bad_yaml(GOOD.replace("bad-record", TRACER_ID), 1, "id",
-                             f"duplicate id '{TRACER_ID}' (first used at "
-                             f"data/records/{TRACER_ID}.yaml:1)", record=TRACER_ID),
-    "id with a slash": bad_yaml(GOOD.replace("bad-record", "'bad/record'"), 1, "id",
-                                "'bad/record' is not a valid id", record="bad/record"),
-    "id with ..": bad_yaml(GOOD.replace("bad-record", "'..'"), 1, "id",
-                           "'..' is not a valid id", record=".."),
-    "id with spaces": bad_yaml(GOOD.replace("bad-record", "bad record"), 1, "id",
-                               "'bad record' is not a valid id", record="bad record"),
-    "id in upper case": bad_yaml(GOOD.replace("bad-record", "Bad-Record"), 1, "id",
-                                 "'Bad-Record' is not a valid id", record="Bad-Record"),
-    "malformed YAML": bad_yaml("id: bad-record\ntitle: [unclosed\nissued: '2010'\n", 3, None,
-                               "malformed YAML", record=None),
+    "title without a value": bad_yaml(
+        GOOD.replace("title: A title", "title:"), 2, "title", "is required"
+    ),
+    "empty title": bad_yaml(
+        GOOD.replace("A title", "''"), 2, "title", "is required and must not be empty"
+    ),
+    "whitespace title": bad_yaml(
+        GOOD.replace("A title", "'   '"), 2, "title", "is required and must not be empty"
+    ),
+    "issued 2010-13-01": bad_yaml(
+        GOOD.replace("'2010'", "2010-13-01"),
+        3,
+        "issued",
+        "'2010-13-01' is not a date (month must be in 1..12",
+    ),
+    "issued 31 June 2010": bad_yaml(
+        GOOD.replace("'2010'", "31 June 2010"),
+        3,
+        "issued",
+        "'31 June 2010' is not a date (day is out of range",
+    ),
+    "unknown type": bad_yaml(
+        GOOD.replace("type: report", "type: podcast"), 4, "type", "unknown resource type 'podcast'"
+    ),
+    "unknown country code": bad_yaml(
+        GOOD + "countries: [PHL, XQ]\n", 5, "countries", "unknown country code 'XQ'"
+    ),
+    "unknown subject": bad_yaml(
+        GOOD + "subjects:\n  - astrology\n", 5, "subjects", "unknown subject 'astrology'"
+    ),
+    "duplicate id": bad_yaml(
+        GOOD.replace("bad-record", TRACER_ID),
+        1,
+        "id",
+        f"duplicate id '{TRACER_ID}' (first used at data/records/{TRACER_ID}.yaml:1)",
+        record=TRACER_ID,
+    ),
+    "id with a slash": bad_yaml(
+        GOOD.replace("bad-record", "'bad/record'"),
+        1,
+        "id",
+        "'bad/record' is not a valid id",
+        record="bad/record",
+    ),
+    "id with ..": bad_yaml(
+        GOOD.replace("bad-record", "'..'"), 1, "id", "'..' is not a valid id", record=".."
+    ),
+    "id with spaces": bad_yaml(
+        GOOD.replace("bad-record", "bad record"),
+        1,
+        "id",
+        "'bad record' is not a valid id",
+        record="bad record",
+    ),
+    "id in upper case": bad_yaml(
+        GOOD.replace("bad-record", "Bad-Record"),
+        1,
+        "id",
+        "'Bad-Record' is not a valid id",
+        record="Bad-Record",
+    ),
+    "malformed YAML": bad_yaml(
+        "id: bad-record\ntitle: [unclosed\nissued: '2010'\n", 3, None, "malformed YAML", record=None
+    ),
     "YAML python object tag": bad_yaml(
-        GOOD.replace("A title", "!!python/object/apply:os.system ['touch pwned']"), 2, "title",
-        "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+        GOOD.replace("A title", "!!python/object/apply:os.system ['touch pwned']"),
+        2,
+        "title",
+        "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
     # Nested aliases grow exponentially when read ("billion laughs"); a few levels
     # show the refusal without hanging the suite should it regress.
     "YAML aliases": bad_yaml(
-        GOOD + "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
-                  for p, c in zip("abc", "bcd", strict=True)),
-        6, None, "malformed YAML: aliases (*name) are not allowed in records", record=None),
+        GOOD
+        + "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abc", "bcd", strict=True)
+        ),
+        6,
+        None,
+        "malformed YAML: aliases (*name) are not allowed in records",
+        record=None,
+    ),
     "CSV missing a required column": Bad(
-        "zz-bad.csv", b"id,issued,type\nbad-record,2010,report\n", "data/records/zz-bad.csv:1",
-        None, "title", "missing required column 'title'"),
+        "zz-bad.csv",
+        b"id,issued,type\nbad-record,2010,report\n",
+        "data/records/zz-bad.csv:1",
+        None,
+        "title",
+        "missing required column 'title'",
+    ),
     "empty file": bad_yaml("", None, None, "the file is empty", record=None),
-    "empty file with blank lines": bad_yaml("\n  \n", None, None, "the file is empty",
-                                            record=None),
+    "empty file with blank lines": bad_yaml("\n  \n", None, None, "the file is empty", record=None),
     "bytes that are not UTF-8": Bad(
-        "zz-bad.yaml", GOOD.replace("A title", "Caf\xe9").encode("latin-1"),
-        "data/records/zz-bad.yaml:2", None, None, "is not UTF-8 text (byte 0xe9"),
+        "zz-bad.yaml",
+        GOOD.replace("A title", "Caf\xe9").encode("latin-1"),
+        "data/records/zz-bad.yaml:2",
+        None,
+        None,
+        "is not UTF-8 text (byte 0xe9",
+    ),
     # the same kind of problem in the other formats, with their lines
     "CSV bad date": Bad(
-        "zz-bad.csv", b"id;title;issued;type\r\nok-record;T;2010;report\r\n"
-                      b"bad-record;T;2010-13-01;report\r\n",
-        "data/records/zz-bad.csv:3", "bad-record", "issued", "'2010-13-01' is not a date"),
+        "zz-bad.csv",
+        b"id;title;issued;type\r\nok-record;T;2010;report\r\nbad-record;T;2010-13-01;report\r\n",
+        "data/records/zz-bad.csv:3",
+        "bad-record",
+        "issued",
+        "'2010-13-01' is not a date",
+    ),
     "JSON bad date": Bad(
-        "zz-bad.json", b'[\n  {"id": "ok-record", "title": "T", "issued": "2010",'
-                       b' "type": "report"},\n  {"id": "bad-record", "title": "T",'
-                       b' "issued": "2010-13-01", "type": "report"}\n]\n',
-        "data/records/zz-bad.json:3", "bad-record", "issued", "'2010-13-01' is not a date"),
+        "zz-bad.json",
+        b'[\n  {"id": "ok-record", "title": "T", "issued": "2010",'
+        b' "type": "report"},\n  {"id": "bad-record", "title": "T",'
+        b' "issued": "2010-13-01", "type": "report"}\n]\n',
+        "data/records/zz-bad.json:3",
+        "bad-record",
+        "issued",
+        "'2010-13-01' is not a date",
+    ),
     "JSON Lines unknown type": Bad(
-        "zz-bad.jsonl", b'{"id": "ok-record", "title": "T", "issued": "2010", "type": "report"}\n'
-                        b'{"id": "bad-record", "title": "T", "issued": "2010", "type": "x"}\n',
-        "data/records/zz-bad.jsonl:2", "bad-record", "type", "unknown resource type 'x'"),
+        "zz-bad.jsonl",
+        b'{"id": "ok-record", "title": "T", "issued": "2010", "type": "report"}\n'
+        b'{"id": "bad-record", "title": "T", "issued": "2010", "type": "x"}\n',
+        "data/records/zz-bad.jsonl:2",
+        "bad-record",
+        "type",
+        "unknown resource type 'x'",
+    ),
     "JSON Lines missing title": Bad(
-        "zz-bad.jsonl", b'{"id": "bad-record", "issued": "2010", "type": "report"}\n',
-        "data/records/zz-bad.jsonl:1", "bad-record", "title", "is required"),
+        "zz-bad.jsonl",
+        b'{"id": "bad-record", "issued": "2010", "type": "report"}\n',
+        "data/records/zz-bad.jsonl:1",
+        "bad-record",
+        "title",
+        "is required",
+    ),
 }
 
 
@@ -194,15 +272,17 @@ def test_existing_output_is_left_unchanged(case: str, runner: CliRunner, scratch
 def test_every_problem_in_the_run_is_reported(runner: CliRunner, scratch: Path) -> None:
     records = scratch / "data" / "records"
     (records / "zz-1.yaml").write_text(
-        "id: Bad One\ntitle: '  '\nissued: 2010-13-01\ntype: podcast\ncountries: [XQ, PHL, ZZZ]\n")
+        "id: Bad One\ntitle: '  '\nissued: 2010-13-01\ntype: podcast\ncountries: [XQ, PHL, ZZZ]\n"
+    )
     (records / "zz-2.yaml").write_text(GOOD.replace("bad-record", TRACER_ID))
     (records / "zz-3.yaml").write_text("")
     (records / "zz-4.csv").write_text(
         "id,title,issued,type\nok-one,T,2010,report\nbad-csv,T,31 June 2010,report\n"
-        "bad-csv-2,,2010,report\n")
+        "bad-csv-2,,2010,report\n"
+    )
     (records / "zz-5.jsonl").write_text(
-        '{"id": "bad-jsonl", "title": "T", "issued": "2010", "type": "report",'
-        ' "subjects": ["x"]}\n')
+        '{"id": "bad-jsonl", "title": "T", "issued": "2010", "type": "report", "subjects": ["x"]}\n'
+    )
     lines = assert_clean_failure(build(runner), scratch, 1)
     expected = [
         "error: data/records/zz-1.yaml:1: Bad One: id: ",
@@ -224,8 +304,13 @@ def test_every_problem_in_the_run_is_reported(runner: CliRunner, scratch: Path) 
 
 
 def test_python_m_csec_ld_help() -> None:
-    proc = subprocess.run([sys.executable, "-m", "csec_ld", "--help"], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "csec_ld", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Usage:" in proc.stdout
     assert "build" in proc.stdout and "import-listing" in proc.stdout

@@ -78,9 +78,7 @@ def test_one_bar_per_step(monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------- commands
 
 
-def _recorder(
-    calls: dict[str, int], quiet_seen: list[bool]
-) -> tuple[object, object]:
+def _recorder(calls: dict[str, int], quiet_seen: list[bool]) -> tuple[object, object]:
     @contextlib.contextmanager
     def fake_progress(label: str, quiet: bool, unit: str = "records") -> Iterator[object]:
         quiet_seen.append(quiet)
@@ -109,8 +107,11 @@ def _recorder(
         ("csec_ld.cli", ["build", DATA, "-o", "{tmp}/dist"], {"build": 10}),
         ("csec_ld.cli.validate", ["validate", DATA], {"validate": 10}),
         ("csec_ld.cli.query", ["load", "--store", "{tmp}/store", DATA], {"load": 10}),
-        ("csec_ld.cli.publish", ["publish", DATA, "-o", "{tmp}/site"],
-         {"write": 10}),  # one pass: validated, mapped and written together
+        (
+            "csec_ld.cli.publish",
+            ["publish", DATA, "-o", "{tmp}/site"],
+            {"write": 10},
+        ),  # one pass: validated, mapped and written together
     ],
 )
 @pytest.mark.parametrize("quiet", [False, True])

@@ -26,8 +26,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _dumps(site: Path) -> list[str]:
     void = ox.Store()
     void.load(path=str(site / "void.ttl"), format=ox.RdfFormat.TURTLE)
-    return sorted(str(q.object.value) for q in void.quads_for_pattern(
-        None, ox.NamedNode(VOID + "dataDump"), None))
+    return sorted(
+        str(q.object.value)
+        for q in void.quads_for_pattern(None, ox.NamedNode(VOID + "dataDump"), None)
+    )
 
 
 def test_void_lists_the_vocabulary_as_a_dump(site: Path) -> None:
@@ -58,11 +60,15 @@ def test_named_queries_give_the_same_rows_on_the_dumps_alone(site: Path, name: s
     if ours.kind == "ask":
         assert bool(theirs) == ours.boolean
     elif ours.kind == "graph":
-        assert sorted((str(t.subject), str(t.predicate), str(t.object)) for t in theirs) == \
-            sorted((str(t.subject), str(t.predicate), str(t.object)) for t in ours.triples)
+        assert sorted((str(t.subject), str(t.predicate), str(t.object)) for t in theirs) == sorted(
+            (str(t.subject), str(t.predicate), str(t.object)) for t in ours.triples
+        )
     else:
-        got = sorted(tuple(str(s[v]) if s[v] is not None else "" for v in ours.variables)
-                     for s in theirs)  # type: ignore[union-attr]
-        want = sorted(tuple(str(r.get(v)) if r.get(v) is not None else ""
-                            for v in ours.variables) for r in ours.rows)
+        got = sorted(
+            tuple(str(s[v]) if s[v] is not None else "" for v in ours.variables) for s in theirs
+        )  # type: ignore[union-attr]
+        want = sorted(
+            tuple(str(r.get(v)) if r.get(v) is not None else "" for v in ours.variables)
+            for r in ours.rows
+        )
         assert got == want, name

@@ -118,22 +118,30 @@ def test_extruct_reads_every_record_page_as_its_schemaorg_triples(site: Path) ->
         turtle = _schema_part(site / "resource" / f"{rid}.ttl")
         assert got <= turtle, f"{rid}: not in its Turtle: {got - turtle}"
         assert got == _reachable(turtle, iri), rid
-        named = {t.object.value for t in triples if isinstance(t.object, pyoxigraph.NamedNode)
-                 and t.predicate.value != RDF_TYPE}
+        named = {
+            t.object.value
+            for t in triples
+            if isinstance(t.object, pyoxigraph.NamedNode) and t.predicate.value != RDF_TYPE
+        }
         described = {t.subject.value for t in got}
         for predicate in ("publisher", "author", "about", "spatialCoverage", "additionalType"):
             for t in triples:
                 if t.predicate.value == SCHEMA + predicate:
                     node = t.object.value
                     assert node in described, (rid, predicate, node)
-                    assert any(x.subject.value == node and x.predicate.value == RDF_TYPE
-                               for x in got), (rid, node)
-                    assert any(x.subject.value == node and x.predicate.value == SCHEMA + "name"
-                               for x in got), (rid, node)
+                    assert any(
+                        x.subject.value == node and x.predicate.value == RDF_TYPE for x in got
+                    ), (rid, node)
+                    assert any(
+                        x.subject.value == node and x.predicate.value == SCHEMA + "name"
+                        for x in got
+                    ), (rid, node)
         # ... but the catalogue (described by the home page), not in the record's data.
         assert named - described == {"https://w3id.org/csec-ld/catalog"} | {
-            t.object.value for t in triples
-            if t.predicate.value in (SCHEMA + "url", SCHEMA + "sameAs", SCHEMA + "license")}
+            t.object.value
+            for t in triples
+            if t.predicate.value in (SCHEMA + "url", SCHEMA + "sameAs", SCHEMA + "license")
+        }
 
 
 def test_the_home_page_describes_the_dataset_and_its_dumps(site: Path) -> None:
@@ -149,10 +157,12 @@ def test_the_home_page_describes_the_dataset_and_its_dumps(site: Path) -> None:
 
     catalog = open_catalog([DATA]).catalog
     assert pyoxigraph.Triple(ds, pyoxigraph.NamedNode(RDF_TYPE), s("Dataset")) in got
-    assert values(ds, "name") == {pyoxigraph.Literal(t.value, language=t.lang)
-                                  for t in catalog.title}
-    assert values(ds, "description") == {pyoxigraph.Literal(t.value, language=t.lang)
-                                         for t in catalog.description}
+    assert values(ds, "name") == {
+        pyoxigraph.Literal(t.value, language=t.lang) for t in catalog.title
+    }
+    assert values(ds, "description") == {
+        pyoxigraph.Literal(t.value, language=t.lang) for t in catalog.description
+    }
     assert values(ds, "url") == {pyoxigraph.NamedNode(base)}
     assert catalog.license
     assert values(ds, "license") == {pyoxigraph.NamedNode(catalog.license)}
@@ -177,8 +187,7 @@ def test_the_home_page_describes_the_dataset_and_its_dumps(site: Path) -> None:
     assert downloads[base + "catalog.nt.gz"] == "application/gzip"
 
 
-def test_a_record_shows_a_licence_only_if_it_has_one(site: Path,
-                                                     licensed_site: Path) -> None:
+def test_a_record_shows_a_licence_only_if_it_has_one(site: Path, licensed_site: Path) -> None:
     """No record of data/ has a licence: no syntax extruct reads gives one to its page
     (the footer's link to the catalogue's licence is not rel="license" there)."""
     records = {r.id: r for r in open_catalog([DATA]).records()}
@@ -189,7 +198,9 @@ def test_a_record_shows_a_licence_only_if_it_has_one(site: Path,
         assert 'rel="license"' not in html, rid
     # the catalogue's own pages keep it
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert "https://creativecommons.org/licenses/by/4.0/" in _licences(home, "https://w3id.org/csec-ld/")
+    assert "https://creativecommons.org/licenses/by/4.0/" in _licences(
+        home, "https://w3id.org/csec-ld/"
+    )
     # a record with a licence shows it: in its JSON-LD, its details and its signposts
     html = (licensed_site / "resource" / RECORD / "index.html").read_text(encoding="utf-8")
     assert _licences(html, f"https://w3id.org/csec-ld/resource/{RECORD}/") == {LICENCE}

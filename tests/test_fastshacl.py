@@ -265,11 +265,17 @@ def test_build_without_validation_writes_despite_violations(tmp_path: Path) -> N
 def test_cross_index_files_packed_entries_as_it_files_entries() -> None:
     """Workers pack a chunk's cross-record entries (the main process files the bytes as
     they are): the index finds the same collisions and gives back the same entries."""
-    nt = b"<https://w3id.org/csec-ld/resource/a> <http://purl.org/dc/terms/identifier> \"x\" .\n"
+    nt = b'<https://w3id.org/csec-ld/resource/a> <http://purl.org/dc/terms/identifier> "x" .\n'
     chunks = [
         ([CrossEntry("https://w3id.org/csec-ld/resource/a", (0,))], [[7]], nt),
-        ([CrossEntry("https://w3id.org/csec-ld/resource/b", (0,)),
-          CrossEntry("https://w3id.org/csec-ld/resource/c", (0,))], [[8], [7]], b""),
+        (
+            [
+                CrossEntry("https://w3id.org/csec-ld/resource/b", (0,)),
+                CrossEntry("https://w3id.org/csec-ld/resource/c", (0,)),
+            ],
+            [[8], [7]],
+            b"",
+        ),
     ]
     found = []
     for packed in (False, True):

@@ -54,8 +54,9 @@ def _one(store: pyoxigraph.Store, s: object, p: str) -> object:
     return found[0]
 
 
-def test_the_stream_its_view_its_pages_and_its_retention(tmp_path: Path,
-                                                         catalogue_dir: Path) -> None:
+def test_the_stream_its_view_its_pages_and_its_retention(
+    tmp_path: Path, catalogue_dir: Path
+) -> None:
     catalogue = open_catalog([catalogue_dir])
     changes = [c for r in catalogue.records() for c in record_changes(r)]
     files = write_event_stream(changes, catalogue.catalog, tmp_path, BASE, page_size=4)
@@ -71,13 +72,14 @@ def test_the_stream_its_view_its_pages_and_its_retention(tmp_path: Path,
     assert root == NamedNode(BASE + "ldes/index.ttl")
     policy = _one(store, root, LDES + "retentionPolicy")
     assert _one(store, policy, str(RDF_TYPE.value)) == NamedNode(LDES + "LatestVersionSubset")
-    assert _one(store, policy, LDES + "amount") == Literal("1", datatype=NamedNode(
-        "http://www.w3.org/2001/XMLSchema#integer"))
-    relations = [q.object for q in store.quads_for_pattern(root, NamedNode(TREE + "relation"),
-                                                           None)]
+    assert _one(store, policy, LDES + "amount") == Literal(
+        "1", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    )
+    relations = [
+        q.object for q in store.quads_for_pattern(root, NamedNode(TREE + "relation"), None)
+    ]
     assert len(relations) == 3
-    members = [q.object for q in store.quads_for_pattern(stream, NamedNode(TREE + "member"),
-                                                         None)]
+    members = [q.object for q in store.quads_for_pattern(stream, NamedNode(TREE + "member"), None)]
     assert len(members) == len(set(members)) == 12
     by_record = {_one(store, m, DCT + "isVersionOf"): m for m in members}
     assert len(by_record) == 12  # one version of each record
@@ -85,16 +87,21 @@ def test_the_stream_its_view_its_pages_and_its_retention(tmp_path: Path,
     for record, member in by_record.items():
         types = {q.object for q in store.quads_for_pattern(member, RDF_TYPE, None)}
         kinds[str(record.value)] = types  # type: ignore[attr-defined]
-        assert re.fullmatch(re.escape(str(record.value)) + r"#\d{4}-\d\d-\d\d-[0-9a-f]{16}",  # type: ignore[attr-defined]
-                            str(member.value))  # type: ignore[attr-defined]
-    assert kinds[RECORD + "withdrawn-report-2011"] == {NamedNode(AS + "Delete"),
-                                                       NamedNode(AS + "Tombstone")}
+        assert re.fullmatch(
+            re.escape(str(record.value)) + r"#\d{4}-\d\d-\d\d-[0-9a-f]{16}",  # type: ignore[attr-defined]
+            str(member.value),
+        )  # type: ignore[attr-defined]
+    assert kinds[RECORD + "withdrawn-report-2011"] == {
+        NamedNode(AS + "Delete"),
+        NamedNode(AS + "Tombstone"),
+    }
     assert kinds[RECORD + "tracer-study-paraguay-2012"] == {NamedNode(AS + "Update")}
     assert kinds[RECORD + "full-record-2013"] == {NamedNode(AS + "Update")}
     assert sum(t == {NamedNode(AS + "Create")} for t in kinds.values()) == 9
     tracer = by_record[NamedNode(RECORD + "tracer-study-paraguay-2012")]
     assert _one(store, tracer, DCT + "modified") == Literal(
-        "2023-09-30T00:00:00Z", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))
+        "2023-09-30T00:00:00Z", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+    )
     # Each page holds the members at or after its relation's value, oldest first.
     for relation in relations:
         node = _one(store, relation, TREE + "node")
@@ -103,13 +110,16 @@ def test_the_stream_its_view_its_pages_and_its_retention(tmp_path: Path,
         name = str(node.value).rsplit("/", 1)[1]  # type: ignore[attr-defined]
         page = pyoxigraph.Store()
         page.load((tmp_path / "ldes" / name).read_bytes(), format=RdfFormat.TURTLE)
-        stamps = [str(_one(store, q.object, DCT + "modified").value)  # type: ignore[attr-defined]
-                  for q in page.quads_for_pattern(stream, NamedNode(TREE + "member"), None)]
+        stamps = [
+            str(_one(store, q.object, DCT + "modified").value)  # type: ignore[attr-defined]
+            for q in page.quads_for_pattern(stream, NamedNode(TREE + "member"), None)
+        ]
         assert stamps and min(stamps) == str(value.value)  # type: ignore[attr-defined]
 
 
-def test_deterministic_stable_members_and_stale_pages_removed(tmp_path: Path,
-                                                              catalogue_dir: Path) -> None:
+def test_deterministic_stable_members_and_stale_pages_removed(
+    tmp_path: Path, catalogue_dir: Path
+) -> None:
     catalogue = open_catalog([catalogue_dir])
     changes = [c for r in catalogue.records() for c in record_changes(r)]
     one, two = tmp_path / "one", tmp_path / "two"
@@ -128,7 +138,8 @@ def test_deterministic_stable_members_and_stale_pages_removed(tmp_path: Path,
     big = EventStream(catalogue.catalog, BASE, page_size=100)
     big.add_changes(changes)
     assert [stream.member_iri(c) for c in stream.members()] == [
-        big.member_iri(c) for c in big.members()]
+        big.member_iri(c) for c in big.members()
+    ]
 
 
 def test_publish_writes_the_stream(tmp_path: Path, catalogue_dir: Path) -> None:
@@ -171,14 +182,20 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 def _members(command: list[str], url: str, state: Path) -> dict[str, set[str]]:
     """The members the client emits (N-Triples on stdout), by IRI, with their types."""
-    done = subprocess.run([*command, url, "--save", str(state)], capture_output=True,
-                          text=True, timeout=120, cwd=HERE / "ldes")
+    done = subprocess.run(
+        [*command, url, "--save", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE / "ldes",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     found: dict[str, set[str]] = {}
     for quad in pyoxigraph.parse(done.stdout.encode(), format=RdfFormat.N_TRIPLES):
         if quad.predicate == RDF_TYPE:
             found.setdefault(str(quad.subject.value), set()).add(  # type: ignore[union-attr]
-                str(quad.object.value).removeprefix(AS))  # type: ignore[union-attr]
+                str(quad.object.value).removeprefix(AS)
+            )  # type: ignore[union-attr]
     return found
 
 
@@ -196,14 +213,18 @@ def test_an_independent_client_sees_exactly_an_update_a_withdrawal_and_an_additi
     assert _members(command, url, state) == {}  # nothing new
     records = catalog_copy / "records"
     updated = records / "child-labour-fiji-survey-working-children-2010.yaml"
-    updated.write_text(updated.read_text(encoding="utf-8") + "modified: '2026-11-30'\n",
-                       encoding="utf-8")
+    updated.write_text(
+        updated.read_text(encoding="utf-8") + "modified: '2026-11-30'\n", encoding="utf-8"
+    )
     withdrawn = records / "child-labour-papua-new-guinea-report-2011.yaml"
-    withdrawn.write_text(withdrawn.read_text(encoding="utf-8")
-                         + "status: withdrawn\nwithdrawn: '2026-12-01'\n", encoding="utf-8")
+    withdrawn.write_text(
+        withdrawn.read_text(encoding="utf-8") + "status: withdrawn\nwithdrawn: '2026-12-01'\n",
+        encoding="utf-8",
+    )
     (records / "extra-report-2026.yaml").write_text(
         "id: extra-report-2026\ntitle: An extra report\nissued: '2026-12-02'\ntype: report\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     publish([catalog_copy], folder, base=base, validate=False)
     second = _members(command, url, state)
     resource = base + "resource/"

@@ -65,8 +65,12 @@ def test_numbering_restarts_and_a_title_wraps() -> None:
     )
     assert parse_listing(text) == [
         ListingEntry("First title", "2016-06-14", None, 3),
-        ListingEntry("A title that is long enough to wrap on a second line", "2011-12-01",
-                     "A description in two lines.", 7),
+        ListingEntry(
+            "A title that is long enough to wrap on a second line",
+            "2011-12-01",
+            "A description in two lines.",
+            7,
+        ),
         ListingEntry("Third", "2010-05-01", None, 14),
     ]
 
@@ -89,7 +93,9 @@ def test_an_entry_without_a_date_is_an_error() -> None:
         parse_listing(text, "listing.txt")
     errors = info.value.errors
     assert [(e.path, e.line, e.field) for e in errors] == [
-        ("listing.txt", 4, "issued"), ("listing.txt", 8, "issued")]
+        ("listing.txt", 4, "issued"),
+        ("listing.txt", 8, "issued"),
+    ]
     assert all("no date line" in e.message for e in errors)
 
 
@@ -108,8 +114,9 @@ def test_an_undated_entry_through_the_cli(runner: CliRunner, tmp_path: Path) -> 
     ("text", "needle"),
     [("", "the file is empty"), ("Only a heading\n\nand words\n", "no entries found")],
 )
-def test_a_listing_without_entries(text: str, needle: str, runner: CliRunner,
-                                   tmp_path: Path) -> None:
+def test_a_listing_without_entries(
+    text: str, needle: str, runner: CliRunner, tmp_path: Path
+) -> None:
     listing = tmp_path / "listing.txt"
     listing.write_text(text)
     result = runner.invoke(main, ["import-listing", str(listing), "-o", str(tmp_path / "out")])
@@ -150,7 +157,8 @@ def test_refuses_to_overwrite_without_the_flag(runner: CliRunner, tmp_path: Path
 def test_slugify() -> None:
     assert slugify("Tracer Study - PARAGUAY", "2012") == "tracer-study-paraguay-2012"
     assert slugify("2009 Pilot Survey on Children and Youth (SCY) - Final Report", "2010") == (
-        "2009-pilot-survey-children-youth-scy-2010")
+        "2009-pilot-survey-children-youth-scy-2010"
+    )
     assert slugify("Côte d'Ivoire: the report", "2010") == "cote-d-ivoire-report-2010"
 
 
@@ -161,7 +169,9 @@ def test_entries_with_the_same_slug_get_numbered(runner: CliRunner, tmp_path: Pa
     result = runner.invoke(main, ["import-listing", str(listing), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "annual-report-2010-2.yaml", "annual-report-2010.yaml"]
+        "annual-report-2010-2.yaml",
+        "annual-report-2010.yaml",
+    ]
     assert read_yaml(out / "annual-report-2010-2.yaml")["issued"] == "2010-05-02"
 
 
@@ -192,7 +202,9 @@ def test_a_title_naming_a_country_wins_over_the_description() -> None:
     entry = ListingEntry("A survey", "2012-07-16", "Children in Côte d'Ivoire and Ghana.", 1)
     assert guess_countries(entry) == ["CIV", "GHA"]
     assert guess_countries(ListingEntry("Nigeria, not Niger", "2012-01-01", None, 1)) == [
-        "NGA", "NER"]
+        "NGA",
+        "NER",
+    ]
     assert guess_countries(ListingEntry("Guidelines", "2016-06-14", None, 1)) == []
 
 
@@ -249,11 +261,15 @@ def _catalogue(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("catalogue", "cwd"), [("w/data", "w"), ("w", "w"), ("w", "w/b/c")],
+    ("catalogue", "cwd"),
+    [("w/data", "w"), ("w", "w"), ("w", "w/b/c")],
     ids=["data-here", "here", "two-up"],
 )
 def test_writes_into_the_catalogues_records_folder(
-    catalogue: str, cwd: str, runner: CliRunner, tmp_path: Path,
+    catalogue: str,
+    cwd: str,
+    runner: CliRunner,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Found as every command finds catalog.yaml: in data/, here or the two folders above."""

@@ -46,13 +46,69 @@ MORE = settings(PROPERTY, max_examples=120)
 
 #: Characters that have broken loaders and outputs, or that only look harmless.
 HOSTILE = [
-    "\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1c", "\x1f", "\x7f", "\x85",
-    "\t", "\n", "\r", "\u2028", "\u2029", "\ud800", "\udbff", "\udc00", "\udfff", "\ufffe",
-    "\uffff", "\ufeff", "\ufffd", "\U0010fffd", "\U0001f600", "\xa0", "\u3000", "\u200b",
-    "\u0662", "\u0660", "\uff12", "\u0966",  # Arabic-Indic 2 and 0, fullwidth 2, Devanagari 0
-    "<", ">", '"', "{", "}", "|", "\\", "^", "`", "%", "#", " ", "'", ":", "-", "/", "@", "*",
-    "&", "!", "[", "]", ",", ";", "é", "ﬁ", "İ",
-    "\u0131", "\u017f", "\u212a",  # dotless i, long s, Kelvin sign: they case-fold to ASCII
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x08",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x1c",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\t",
+    "\n",
+    "\r",
+    "\u2028",
+    "\u2029",
+    "\ud800",
+    "\udbff",
+    "\udc00",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+    "\ufeff",
+    "\ufffd",
+    "\U0010fffd",
+    "\U0001f600",
+    "\xa0",
+    "\u3000",
+    "\u200b",
+    "\u0662",
+    "\u0660",
+    "\uff12",
+    "\u0966",  # Arabic-Indic 2 and 0, fullwidth 2, Devanagari 0
+    "<",
+    ">",
+    '"',
+    "{",
+    "}",
+    "|",
+    "\\",
+    "^",
+    "`",
+    "%",
+    "#",
+    " ",
+    "'",
+    ":",
+    "-",
+    "/",
+    "@",
+    "*",
+    "&",
+    "!",
+    "[",
+    "]",
+    ",",
+    ";",
+    "é",
+    "ﬁ",
+    "İ",
+    "\u0131",
+    "\u017f",
+    "\u212a",  # dotless i, long s, Kelvin sign: they case-fold to ASCII
 ]
 #: Any code point, lone surrogates included (hypothesis leaves them out by default).
 ANY_CHAR = st.characters(exclude_categories=[])
@@ -62,8 +118,15 @@ TEXT = st.text(CHARS, max_size=40)
 GOOD_VALUES: dict[str, list[Any]] = {
     "id": ["a-2010", "tracer-study-2012", "x", "con", "a" * 201, "A-2010", "a--b"],
     "title": ["Survey", {"en": "Survey", "fr": "Enquête"}, {"es": "Encuesta"}],
-    "issued": ["2010", "2010-06", "2012-02-29", "\u0662\u0660\u0661\u0662", "2010-13", 2010,
-               "14 June 2016"],
+    "issued": [
+        "2010",
+        "2010-06",
+        "2012-02-29",
+        "\u0662\u0660\u0661\u0662",
+        "2010-13",
+        2010,
+        "14 June 2016",
+    ],
     "type": ["report", "survey-report", "Tracer study", "podcast"],
     "description": ["A report.", {"en": "Text", "fr": "Texte"}],
     "countries": [["PHL"], ["PH", "FJI"], "PRY", ["XQX"]],
@@ -73,8 +136,12 @@ GOOD_VALUES: dict[str, list[Any]] = {
     "contributors": [["ecpat-luxembourg"]],
     "languages": [["en"], ["eng", "fr"]],
     "identifiers": [
-        ["isbn:978-92-2-125081-4"], ["doi:10.1234/x"], ["https://example.org/r.pdf"],
-        ["hdl:20.500.12345/6"], ["issn:1234-5679"], ["doi:10.1234/a<b>"],
+        ["isbn:978-92-2-125081-4"],
+        ["doi:10.1234/x"],
+        ["https://example.org/r.pdf"],
+        ["hdl:20.500.12345/6"],
+        ["issn:1234-5679"],
+        ["doi:10.1234/a<b>"],
     ],
     "is_part_of": [["ipec"], "scream"],
     "license": ["https://creativecommons.org/licenses/by/4.0/"],
@@ -95,8 +162,9 @@ def _nested(leaf: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     )
 
 
-SCALAR = st.one_of(TEXT, st.none(), st.booleans(), st.integers(-10**6, 10**6),
-                   st.floats(allow_nan=True))
+SCALAR = st.one_of(
+    TEXT, st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True)
+)
 
 
 def _hostile_text(value: Any) -> st.SearchStrategy[Any]:
@@ -106,8 +174,9 @@ def _hostile_text(value: Any) -> st.SearchStrategy[Any]:
     if isinstance(value, list):
         return st.lists(st.one_of(st.just(value[0]) if value else TEXT, TEXT), max_size=3)
     if isinstance(value, dict):
-        return st.dictionaries(st.one_of(st.sampled_from(["en", "fr", "es"]), TEXT), TEXT,
-                               min_size=1, max_size=3)
+        return st.dictionaries(
+            st.one_of(st.sampled_from(["en", "fr", "es"]), TEXT), TEXT, min_size=1, max_size=3
+        )
     return st.just(value)
 
 
@@ -135,21 +204,60 @@ def raw_records(draw: st.DrawFn) -> dict[str, Any]:
 
 
 #: Characters XML allows that writers must still escape or keep as they are.
-TRICKY = ["\t", "\n", "\r", "\r\n", "\x85", "\u2028", "\u2029", "\xa0", "\ufeff", "\ufffd",
-          "\U0010fffd", "\U0001f600", '"', "'", "\\", "\\u0041", "\\n", "<", "&", "]]>", "@en",
-          "^^", "#", "%", "{", "}", "|", "\u202e", "\u0301", "ﬁ", "İ", "é", "\x7f", "\x9f"]
+TRICKY = [
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\xa0",
+    "\ufeff",
+    "\ufffd",
+    "\U0010fffd",
+    "\U0001f600",
+    '"',
+    "'",
+    "\\",
+    "\\u0041",
+    "\\n",
+    "<",
+    "&",
+    "]]>",
+    "@en",
+    "^^",
+    "#",
+    "%",
+    "{",
+    "}",
+    "|",
+    "\u202e",
+    "\u0301",
+    "ﬁ",
+    "İ",
+    "é",
+    "\x7f",
+    "\x9f",
+]
 PUBLISHABLE = st.lists(
-    st.one_of(st.sampled_from(TRICKY), st.characters(
-        exclude_categories=["Cs", "Cc"], exclude_characters=["\ufffe", "\uffff"])),
-    min_size=1, max_size=30,
+    st.one_of(
+        st.sampled_from(TRICKY),
+        st.characters(exclude_categories=["Cs", "Cc"], exclude_characters=["\ufffe", "\uffff"]),
+    ),
+    min_size=1,
+    max_size=30,
 ).map("".join)
 #: Mostly publishable text, now and then a hostile one.
 FREE_TEXT = st.one_of(PUBLISHABLE, PUBLISHABLE, PUBLISHABLE, TEXT)
 IRI_TAIL = st.one_of(
     st.from_regex(r"[a-zA-Z0-9._~/-]{0,12}", fullmatch=True),
-    st.lists(st.sampled_from([*"azAZ09-._~/%!$&'()*+,;=:@?#[]<>\"{}|^` ",
-                              "é", "\u3000", "\xa0", "\U0001f600", "%41"]),
-             max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            [*"azAZ09-._~/%!$&'()*+,;=:@?#[]<>\"{}|^` ", "é", "\u3000", "\xa0", "\U0001f600", "%41"]
+        ),
+        max_size=12,
+    ).map("".join),
 )
 
 
@@ -159,22 +267,38 @@ def plausible_records(draw: st.DrawFn, number: int) -> dict[str, Any]:
     rid = draw(st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True))
     out: dict[str, Any] = {
         "id": f"{rid}-{number}",
-        "title": draw(st.one_of(FREE_TEXT, st.dictionaries(
-            st.sampled_from(["en", "fr", "es", "pt-BR", "zh-Hant"]), FREE_TEXT, min_size=1,
-            max_size=3))),
+        "title": draw(
+            st.one_of(
+                FREE_TEXT,
+                st.dictionaries(
+                    st.sampled_from(["en", "fr", "es", "pt-BR", "zh-Hant"]),
+                    FREE_TEXT,
+                    min_size=1,
+                    max_size=3,
+                ),
+            )
+        ),
         "issued": draw(st.sampled_from(["2010", "2010-06", "2012-02-29", "1999-12-31"])),
         "type": draw(st.sampled_from(["report", "survey-report", "tracer-study", "guidelines"])),
     }
     if draw(st.booleans()):
-        out["description"] = draw(st.one_of(FREE_TEXT, st.dictionaries(
-            st.sampled_from(["en", "fr"]), FREE_TEXT, min_size=1)))
+        out["description"] = draw(
+            st.one_of(
+                FREE_TEXT, st.dictionaries(st.sampled_from(["en", "fr"]), FREE_TEXT, min_size=1)
+            )
+        )
     if draw(st.booleans()):
-        out["identifiers"] = draw(st.lists(st.one_of(
-            st.builds(lambda t: "https://example.org/" + t, IRI_TAIL),
-            st.builds(lambda t: "doi:10.1234/x" + t, IRI_TAIL),
-            st.builds(lambda t: "hdl:20.500/x" + t, IRI_TAIL),
-            st.sampled_from(["isbn:978-92-2-125081-4", "issn:1234-5679"]),
-        ), max_size=3))
+        out["identifiers"] = draw(
+            st.lists(
+                st.one_of(
+                    st.builds(lambda t: "https://example.org/" + t, IRI_TAIL),
+                    st.builds(lambda t: "doi:10.1234/x" + t, IRI_TAIL),
+                    st.builds(lambda t: "hdl:20.500/x" + t, IRI_TAIL),
+                    st.sampled_from(["isbn:978-92-2-125081-4", "issn:1234-5679"]),
+                ),
+                max_size=3,
+            )
+        )
     for name in ("countries", "subjects", "publishers", "languages", "license", "modified"):
         if draw(st.booleans()):
             out[name] = GOOD_VALUES[name][0]
@@ -185,8 +309,9 @@ def plausible_records(draw: st.DrawFn, number: int) -> dict[str, Any]:
 def catalogue_records(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Records of one file: plausible ones and raw ones, mixed."""
     n = draw(st.integers(1, 3))
-    return [draw(st.one_of(plausible_records(i), plausible_records(i), raw_records()))
-            for i in range(n)]
+    return [
+        draw(st.one_of(plausible_records(i), plausible_records(i), raw_records())) for i in range(n)
+    ]
 
 
 # --------------------------------------------------------------------------- writers
@@ -209,8 +334,12 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def _yaml(records: list[dict[str, Any]], ascii_only: bool) -> bytes:
-    text = yaml.dump(records if len(records) != 1 else records[0], Dumper=_NoAliases,
-                     allow_unicode=not ascii_only, sort_keys=False)
+    text = yaml.dump(
+        records if len(records) != 1 else records[0],
+        Dumper=_NoAliases,
+        allow_unicode=not ascii_only,
+        sort_keys=False,
+    )
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -270,7 +399,8 @@ def source_folder() -> Iterator[Path]:
 def clean(result: Result) -> None:
     """No traceback: exit 0, or 1 or 2 with a message."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception)
+        result.exception
+    )
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
     if result.exit_code:
@@ -313,15 +443,20 @@ def test_random_bytes(name: str, data: bytes) -> None:
 
 
 @PROPERTY
-@given(name=st.sampled_from(sorted(WRITERS)),
-       text=st.one_of(st.text(CHARS, max_size=200), PUBLISHABLE),
-       template=st.sampled_from(["{}", "id: a-2010\nissued: '2010'\ntype: report\ntitle: {}\n",
-                                 'id: a-2010\nissued: "2010"\ntype: report\ntitle: "{}"\n',
-                                 '[{{"id": "a-2010", "issued": "2010", "type": "report", '
-                                 '"title": "{}"}}]',
-                                 '{{"id": "a-2010", "issued": "2010", "type": "report", '
-                                 '"title": "{}"}}\n',
-                                 "id,issued,type,title\na-2010,2010,report,{}\n"]))
+@given(
+    name=st.sampled_from(sorted(WRITERS)),
+    text=st.one_of(st.text(CHARS, max_size=200), PUBLISHABLE),
+    template=st.sampled_from(
+        [
+            "{}",
+            "id: a-2010\nissued: '2010'\ntype: report\ntitle: {}\n",
+            'id: a-2010\nissued: "2010"\ntype: report\ntitle: "{}"\n',
+            '[{{"id": "a-2010", "issued": "2010", "type": "report", "title": "{}"}}]',
+            '{{"id": "a-2010", "issued": "2010", "type": "report", "title": "{}"}}\n',
+            "id,issued,type,title\na-2010,2010,report,{}\n",
+        ]
+    ),
+)
 def test_random_text(name: str, text: str, template: str) -> None:
     """Text, raw or inside a record (as it comes: YAML and JSON escapes included)."""
     with source_folder() as src:
@@ -330,8 +465,7 @@ def test_random_text(name: str, text: str, template: str) -> None:
 
 
 @PROPERTY
-@given(name=st.sampled_from(sorted(WRITERS)), records=catalogue_records(),
-       ascii_only=st.booleans())
+@given(name=st.sampled_from(sorted(WRITERS)), records=catalogue_records(), ascii_only=st.booleans())
 def test_random_records(name: str, records: list[dict[str, Any]], ascii_only: bool) -> None:
     with source_folder() as src:
         (src / name).write_bytes(WRITERS[name](records, ascii_only))
@@ -339,10 +473,16 @@ def test_random_records(name: str, records: list[dict[str, Any]], ascii_only: bo
 
 
 @MORE
-@given(name=st.sampled_from(sorted(WRITERS)),
-       records=st.lists(st.integers(0, 99).flatmap(plausible_records), min_size=1, max_size=3,
-                        unique_by=lambda r: r["id"]),
-       ascii_only=st.booleans())
+@given(
+    name=st.sampled_from(sorted(WRITERS)),
+    records=st.lists(
+        st.integers(0, 99).flatmap(plausible_records),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda r: r["id"],
+    ),
+    ascii_only=st.booleans(),
+)
 def test_plausible_records(name: str, records: list[dict[str, Any]], ascii_only: bool) -> None:
     """Records that load but for their free texts and identifiers: most builds succeed."""
     with source_folder() as src:
@@ -351,8 +491,11 @@ def test_plausible_records(name: str, records: list[dict[str, Any]], ascii_only:
 
 
 @PROPERTY
-@given(name=st.sampled_from(["records.json", "records.jsonl", "records.yaml"]),
-       value=_nested(TEXT), depth=st.integers(0, 40))
+@given(
+    name=st.sampled_from(["records.json", "records.jsonl", "records.yaml"]),
+    value=_nested(TEXT),
+    depth=st.integers(0, 40),
+)
 def test_random_nesting(name: str, value: Any, depth: int) -> None:
     for _ in range(depth):
         value = [value]
@@ -364,8 +507,9 @@ def test_random_nesting(name: str, value: Any, depth: int) -> None:
 
 @PROPERTY
 @given(title=TEXT, description=TEXT, name=TEXT, alt=st.lists(TEXT, max_size=2))
-def test_random_catalogue_and_registry_texts(title: str, description: str, name: str,
-                                             alt: list[str]) -> None:
+def test_random_catalogue_and_registry_texts(
+    title: str, description: str, name: str, alt: list[str]
+) -> None:
     with source_folder() as src:
         catalog = yaml.safe_load((src / "catalog.yaml").read_text())
         catalog.update(title=title, description={"fr": description})
@@ -373,17 +517,33 @@ def test_random_catalogue_and_registry_texts(title: str, description: str, name:
         agents["organizations"][0].update(name=name, alt_names=alt)
         for path, data in (("catalog.yaml", catalog), ("agents.yaml", agents)):
             (src / path).write_bytes(yaml.safe_dump(data, allow_unicode=False).encode())
-        (src / "r.jsonl").write_text(json.dumps(
-            {"id": "a-2010", "title": "T", "issued": "2010", "type": "report",
-             "publishers": [agents["organizations"][0]["id"]]}) + "\n")
+        (src / "r.jsonl").write_text(
+            json.dumps(
+                {
+                    "id": "a-2010",
+                    "title": "T",
+                    "issued": "2010",
+                    "type": "report",
+                    "publishers": [agents["organizations"][0]["id"]],
+                }
+            )
+            + "\n"
+        )
         build_and_check(src)
 
 
 DATE_LINES = st.one_of(
     st.sampled_from(["14 June 2016", "1 May 2010", "01 December 2011"]),
     st.sampled_from(["14 June 2016", "1 May 2010", "01 December 2011"]),
-    st.sampled_from(["\u0661\u0664 June 2016", "14 June \u0662\u0660\u0661\u0666",
-                     "31 June 2010", "\uff11\uff14 June 2016", "14 Juin 2016"]),
+    st.sampled_from(
+        [
+            "\u0661\u0664 June 2016",
+            "14 June \u0662\u0660\u0661\u0666",
+            "31 June 2010",
+            "\uff11\uff14 June 2016",
+            "14 Juin 2016",
+        ]
+    ),
     TEXT,
 )
 
@@ -419,8 +579,9 @@ def test_random_listings(text: str) -> None:
     with source_folder() as src:
         listing = src.parent / "listing.txt"
         listing.write_bytes(text.encode("utf-8", "surrogatepass"))
-        result = CliRunner().invoke(main, ["import-listing", str(listing), "-o",
-                                           str(src / "records")])
+        result = CliRunner().invoke(
+            main, ["import-listing", str(listing), "-o", str(src / "records")]
+        )
         clean(result)
         event(f"import-listing exit {result.exit_code}")
         if result.exit_code == 0:
@@ -435,8 +596,9 @@ def test_random_listing_bytes(data: bytes) -> None:
     with source_folder() as src:
         listing = src.parent / "listing.txt"
         listing.write_bytes(data)
-        result = CliRunner().invoke(main, ["import-listing", str(listing), "-o",
-                                           str(src / "records")])
+        result = CliRunner().invoke(
+            main, ["import-listing", str(listing), "-o", str(src / "records")]
+        )
         clean(result)
         if result.exit_code == 0:
             build_and_check(src)

@@ -37,8 +37,13 @@ SAMPLE: dict[str, Any] = {
     "creators": ["ecpat-international"],
     "contributors": ["nso-philippines"],
     "languages": ["en"],
-    "identifiers": ["isbn:978-92-2-125081-4", "https://example.org/r.pdf", "issn:0378-5955",
-                    "doi:10.1000/182", "hdl:20.500.12345/678"],
+    "identifiers": [
+        "isbn:978-92-2-125081-4",
+        "https://example.org/r.pdf",
+        "issn:0378-5955",
+        "doi:10.1000/182",
+        "hdl:20.500.12345/678",
+    ],
     "is_part_of": ["ipec"],
     "license": "https://creativecommons.org/licenses/by/4.0/",
     "modified": "2011",
@@ -92,8 +97,9 @@ def triples(turtle: str) -> set[Triple]:
 
 
 def sample(catalogue: Catalogue, data: dict[str, Any] | None = None) -> Record:
-    record, errors = build_record(RawRecord(data or SAMPLE, Location("sample.yaml", 1)),
-                                  catalogue.vocab, catalogue.registry)
+    record, errors = build_record(
+        RawRecord(data or SAMPLE, Location("sample.yaml", 1)), catalogue.vocab, catalogue.registry
+    )
     assert not errors, [str(e) for e in errors]
     assert record is not None
     return record
@@ -151,7 +157,8 @@ def test_one_profile_writes_only_its_vocabulary(profile: str) -> None:
     record_predicates = {t.predicate.value for b in blocks for t in b}
     own, other = (DCTERMS, SCHEMA) if profile == "dcterms" else (SCHEMA, DCTERMS)
     assert {p for p in record_predicates if p != RDF + "type"} <= {
-        p for p in record_predicates if p.startswith(own)}
+        p for p in record_predicates if p.startswith(own)
+    }
     assert not any(p.startswith(other) for p in record_predicates)
     classes = {t.object.value for b in blocks for t in b if t.predicate.value == RDF + "type"}
     if profile == "dcterms":
@@ -196,8 +203,13 @@ def test_support_blocks_label_what_records_use(catalogue: Catalogue) -> None:
     """)
     assert expected <= graph, expected - graph
     # the catalogue's publisher is described too, and agents nobody used are not
-    assert triples('agent:csec-ld a foaf:Organization , schema:Organization ; '
-                   'schema:name "csec-ld project" ; foaf:name "csec-ld project" .') <= graph
+    assert (
+        triples(
+            "agent:csec-ld a foaf:Organization , schema:Organization ; "
+            'schema:name "csec-ld project" ; foaf:name "csec-ld project" .'
+        )
+        <= graph
+    )
     described = {t.subject.value for t in graph}
     assert "https://w3id.org/csec-ld/agent/ecpat-luxembourg" not in described
     assert "https://w3id.org/csec-ld/project/tackle" not in described

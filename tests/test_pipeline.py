@@ -97,11 +97,13 @@ def test_broken_records_in_the_middle_of_a_large_source(catalogue: Path, tmp_pat
     shutil.copytree(catalogue, folder)
     path = folder / "records.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[249] = json.dumps({"id": "broken-one", "title": "T", "issued": "2010-02-30",
-                             "type": "report"})
+    lines[249] = json.dumps(
+        {"id": "broken-one", "title": "T", "issued": "2010-02-30", "type": "report"}
+    )
     lines[250] = "{not json"
-    lines[401] = json.dumps({"id": "resource-0000003", "title": "T", "issued": "2010",
-                             "type": "report"})  # an id used on line 4
+    lines[401] = json.dumps(
+        {"id": "resource-0000003", "title": "T", "issued": "2010", "type": "report"}
+    )  # an id used on line 4
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "dist"
     with pytest.raises(DataError) as info:
@@ -126,8 +128,9 @@ def test_workers_collect_cyclic_garbage_between_chunks(
     chunk while it is pickled) and collects before every COLLECT_EVERY-th chunk."""
     spec = PipelineSpec((str(catalogue),), None, None, ("nt",))
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, mp_context=ctx, initializer=pipeline._init_worker,
-                             initargs=(spec, None)) as pool:
+    with ProcessPoolExecutor(
+        1, mp_context=ctx, initializer=pipeline._init_worker, initargs=(spec, None)
+    ) as pool:
         assert pool.submit(gc.isenabled).result() is False
     collected: list[int] = []
     monkeypatch.setattr(gc, "collect", lambda *args: collected.append(1) or 0)

@@ -410,15 +410,26 @@ def test_a_tombstone_changes_nothing_else(site: Path, withdrawn_site: Path) -> N
     tombstones, and the harvesting files (the records for OAI-PMH, the change feed)."""
     before, after = _files(site), _files(withdrawn_site)
     # its page, and the line of text web servers answer 410 with
-    assert set(after) - set(before) == {f"resource/{WITHDRAWN}/index.html",
-                                        f"{GONE_FOLDER}/{WITHDRAWN}.txt"}
+    assert set(after) - set(before) == {
+        f"resource/{WITHDRAWN}/index.html",
+        f"{GONE_FOLDER}/{WITHDRAWN}.txt",
+    }
     changed = {name for name in before if before[name] != after[name]}
-    harvesting = {"source/records.jsonl", "changes/index.json", "changes/page-1.json",
-                  "ldes/page-1.ttl", ".csec-ld/manifest.jsonl"}  # and the republish manifest
+    harvesting = {
+        "source/records.jsonl",
+        "changes/index.json",
+        "changes/page-1.json",
+        "ldes/page-1.ttl",
+        ".csec-ld/manifest.jsonl",
+    }  # and the republish manifest
     assert changed == {WITHDRAWN_INDEX, *harvesting}
     for name, body in after.items():
-        if name not in (f"resource/{WITHDRAWN}/index.html", f"{GONE_FOLDER}/{WITHDRAWN}.txt",
-                        WITHDRAWN_INDEX, *harvesting):
+        if name not in (
+            f"resource/{WITHDRAWN}/index.html",
+            f"{GONE_FOLDER}/{WITHDRAWN}.txt",
+            WITHDRAWN_INDEX,
+            *harvesting,
+        ):
             assert WITHDRAWN.encode() not in body, name
     assert read_withdrawn(withdrawn_site) == {
         WITHDRAWN: {"withdrawn": "2024-01-15", "title": WITHDRAWN_TITLE}
@@ -450,8 +461,9 @@ def test_void_describes_the_dumps(site: Path) -> None:
         }}""")
     )
     sizes = {r["url"].value.rsplit("/", 1)[1]: int(r["size"].value) for r in rows}
-    assert set(sizes) == {f"catalog.{f}{gz}" for f in ("ttl", "nt", "jsonld")
-                          for gz in ("", ".gz")} | {"ontology.ttl"}  # the vocabulary too
+    assert set(sizes) == {
+        f"catalog.{f}{gz}" for f in ("ttl", "nt", "jsonld") for gz in ("", ".gz")
+    } | {"ontology.ttl"}  # the vocabulary too
     for name, size in sizes.items():
         assert (site / name).stat().st_size == size, name
     n_triples = len(

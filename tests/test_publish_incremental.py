@@ -23,12 +23,15 @@ EXTRA = 30  # records of the JSON Lines file, beside the ten YAML records of dat
 
 def _extra(i: int, **changes: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {
-        "id": f"extra-{i:03d}", "title": f"Extra resource number {i}",
-        "issued": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}", "type": "survey-report",
+        "id": f"extra-{i:03d}",
+        "title": f"Extra resource number {i}",
+        "issued": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
+        "type": "survey-report",
         "description": f"A resource made up for the incremental tests, number {i}.",
         "countries": ["PHL"] if i % 2 else ["FJI", "PHL"],
         "subjects": ["commercial-sexual-exploitation-of-children"],
-        "publishers": ["ilo"], "languages": ["en"],
+        "publishers": ["ilo"],
+        "languages": ["en"],
     }
     if i % 3 == 0:
         rec["identifiers"] = [f"https://example.org/extra/{i}.pdf"]
@@ -38,7 +41,8 @@ def _extra(i: int, **changes: Any) -> dict[str, Any]:
 
 def _write(catalogue: Path, records: list[dict[str, Any]]) -> None:
     (catalogue / "records" / "extra.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +66,11 @@ def catalogue(catalog_copy: Path) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def assert_same(a: Path, b: Path) -> None:
@@ -102,8 +109,9 @@ def test_unchanged_sources_reuse_every_record(catalogue: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("case", ["changed", "added", "removed", "withdrawn", "yaml-changed"])
-def test_one_record_changed_is_the_only_one_redone(catalogue: Path, tmp_path: Path,
-                                                   case: str) -> None:
+def test_one_record_changed_is_the_only_one_redone(
+    catalogue: Path, tmp_path: Path, case: str
+) -> None:
     records = [_extra(n) for n in range(EXTRA)]
 
     def change() -> None:
@@ -122,8 +130,13 @@ def test_one_record_changed_is_the_only_one_redone(catalogue: Path, tmp_path: Pa
             path.write_text(yaml.safe_dump(data), encoding="utf-8")
 
     result = republish(catalogue, tmp_path, change)
-    expected = {"changed": TOTAL - 1, "added": TOTAL, "removed": TOTAL - 1,
-                "withdrawn": TOTAL - 1, "yaml-changed": TOTAL - 1}[case]
+    expected = {
+        "changed": TOTAL - 1,
+        "added": TOTAL,
+        "removed": TOTAL - 1,
+        "withdrawn": TOTAL - 1,
+        "yaml-changed": TOTAL - 1,
+    }[case]
     assert result.reused == expected
     if case == "withdrawn":
         assert result.withdrawn == 1
@@ -131,7 +144,8 @@ def test_one_record_changed_is_the_only_one_redone(catalogue: Path, tmp_path: Pa
 
 @pytest.mark.parametrize("name", ["catalog.yaml", "agents.yaml"])
 def test_a_changed_description_or_registry_rebuilds_everything(
-        catalogue: Path, tmp_path: Path, name: str) -> None:
+    catalogue: Path, tmp_path: Path, name: str
+) -> None:
     def change() -> None:
         path = catalogue / name
         text = path.read_text(encoding="utf-8")
@@ -146,7 +160,8 @@ def test_a_changed_description_or_registry_rebuilds_everything(
 
 
 def test_another_version_or_other_templates_or_vocabulary_rebuild_everything(
-        catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = tmp_path / "site"
     publish([catalogue], site)
     version = incremental.__version__
@@ -179,8 +194,7 @@ def test_full_rebuilds_everything(catalogue: Path, tmp_path: Path, runner: Any) 
     result = runner.invoke(main, ["publish", str(catalogue), "-o", str(site), "--quiet"])
     assert result.exit_code == 0, result.output
     assert f", {TOTAL} unchanged," in result.output
-    result = runner.invoke(main, ["publish", str(catalogue), "-o", str(site), "--full",
-                                  "--quiet"])
+    result = runner.invoke(main, ["publish", str(catalogue), "-o", str(site), "--full", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "unchanged" not in result.output
 
@@ -193,8 +207,9 @@ def test_workers_do_not_change_the_incremental_site(catalogue: Path, tmp_path: P
     assert result.reused == TOTAL - 1
 
 
-def test_the_manifest_is_hidden_and_names_each_records_files(catalogue: Path,
-                                                             tmp_path: Path) -> None:
+def test_the_manifest_is_hidden_and_names_each_records_files(
+    catalogue: Path, tmp_path: Path
+) -> None:
     import httpx
 
     from csec_ld.server import create_app
@@ -205,9 +220,12 @@ def test_the_manifest_is_hidden_and_names_each_records_files(catalogue: Path,
     lines = (site / incremental.MANIFEST).read_bytes().splitlines()
     assert len(lines) == 1 + TOTAL
     entries = {e["id"]: e for e in map(json.loads, lines[1:])}
-    assert {"resource/extra-002/index.html", "resource/extra-002.ttl",
-            "resource/extra-002.jsonld", "resource/extra-002.nt"} <= set(
-                entries["extra-002"]["files"])
+    assert {
+        "resource/extra-002/index.html",
+        "resource/extra-002.ttl",
+        "resource/extra-002.jsonld",
+        "resource/extra-002.nt",
+    } <= set(entries["extra-002"]["files"])
     assert all(f.startswith(f"resource/{rid}") for rid, e in entries.items() for f in e["files"])
     with Server(create_app(site)) as server:
         assert httpx.get(server.url + "/" + incremental.MANIFEST).status_code == 404
@@ -215,7 +233,8 @@ def test_the_manifest_is_hidden_and_names_each_records_files(catalogue: Path,
 
 
 def test_the_manifest_is_split_into_files_under_a_megabyte(
-        catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(incremental, "PART_BYTES", 5000)
     site = tmp_path / "site"
     publish([catalogue], site)
@@ -225,16 +244,18 @@ def test_the_manifest_is_split_into_files_under_a_megabyte(
     assert publish([catalogue], site).reused == TOTAL
 
 
-def test_a_damaged_manifest_or_site_falls_back_to_a_full_publish(catalogue: Path,
-                                                                  tmp_path: Path) -> None:
+def test_a_damaged_manifest_or_site_falls_back_to_a_full_publish(
+    catalogue: Path, tmp_path: Path
+) -> None:
     site = tmp_path / "site"
     publish([catalogue], site)
     manifest = site / incremental.MANIFEST
     lines = manifest.read_text(encoding="utf-8").splitlines()
     entry = json.loads(lines[1])
     entry["files"].append("../../outside.txt")
-    manifest.write_text("\n".join([lines[0], json.dumps(entry), *lines[2:]]) + "\n",
-                        encoding="utf-8")
+    manifest.write_text(
+        "\n".join([lines[0], json.dumps(entry), *lines[2:]]) + "\n", encoding="utf-8"
+    )
     (tmp_path / "outside.txt").write_text("secret", encoding="utf-8")
     assert publish([catalogue], site).reused == 0  # refused: rebuilt
     assert not any("outside" in name for name in tree(site))
@@ -256,11 +277,18 @@ def _error(catalogue: Path, out: Path, runner: Any) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("bad", [{"issued": "2010-13-01"}, {"id": "extra-001"},
-                                 {"identifiers": ["https://example.org/extra/0.pdf"]},
-                                 {"type": "no-such-type"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"issued": "2010-13-01"},
+        {"id": "extra-001"},
+        {"identifiers": ["https://example.org/extra/0.pdf"]},
+        {"type": "no-such-type"},
+    ],
+)
 def test_a_bad_edit_fails_as_a_full_publish_does_and_keeps_the_site(
-        catalogue: Path, tmp_path: Path, runner: Any, bad: dict[str, Any]) -> None:
+    catalogue: Path, tmp_path: Path, runner: Any, bad: dict[str, Any]
+) -> None:
     site = tmp_path / "site"
     publish([catalogue], site)
     before = tree(site)
@@ -275,7 +303,8 @@ def test_a_bad_edit_fails_as_a_full_publish_does_and_keeps_the_site(
 
 
 def test_a_failure_half_way_leaves_the_previous_site_untouched(
-        catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import csec_ld.publish as publish_module
 
     site = tmp_path / "site"

@@ -28,8 +28,15 @@ LISTING_SIZE = 40
 #: rows is about 15 KB; the unpaged home page of these records was about 850 KB).
 PAGE_BOUND = 40_000
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-DUMPS = {"catalog.ttl", "catalog.nt", "catalog.jsonld", "catalog.ttl.gz", "catalog.nt.gz",
-         "catalog.jsonld.gz", "source/records.jsonl"}
+DUMPS = {
+    "catalog.ttl",
+    "catalog.nt",
+    "catalog.jsonld",
+    "catalog.ttl.gz",
+    "catalog.nt.gz",
+    "catalog.jsonld.gz",
+    "source/records.jsonl",
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +48,9 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(catalogue: Path) -> Path:
-    return publish([catalogue], catalogue.parent / "site", validate=False,
-                   listing_size=LISTING_SIZE).out_dir
+    return publish(
+        [catalogue], catalogue.parent / "site", validate=False, listing_size=LISTING_SIZE
+    ).out_dir
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +78,19 @@ def _expected_listings(records: list[Record], catalogue: Path) -> dict[str, list
     for concept in topics:
         below = topics.narrower_closure(concept.id)
         out[f"topic/{concept.id}/"] = _newest_first(
-            [r for r in records if below.intersection(r.subjects)])
+            [r for r in records if below.intersection(r.subjects)]
+        )
     for code in {c for r in records for c in r.countries}:
         out[f"country/{code}/"] = _newest_first([r for r in records if code in r.countries])
     for agent in cat.registry:
         folder = "project" if agent.kind == "project" else "agent"
-        out[f"{folder}/{agent.id}/"] = _newest_first([
-            r for r in records
-            if agent.id in (*r.publishers, *r.creators, *r.contributors, *r.is_part_of)])
+        out[f"{folder}/{agent.id}/"] = _newest_first(
+            [
+                r
+                for r in records
+                if agent.id in (*r.publishers, *r.creators, *r.contributors, *r.is_part_of)
+            ]
+        )
     return out
 
 
@@ -149,7 +162,8 @@ def test_prev_and_next_links_lead_to_pages_that_exist(site: Path) -> None:
                 target = _target(path, href)
                 assert target.is_file(), f"{path.relative_to(site)}: {rel} {href}"
                 back = _page(target).xpath(
-                    f'//head/link[@rel="{"next" if rel == "prev" else "prev"}"]/@href')
+                    f'//head/link[@rel="{"next" if rel == "prev" else "prev"}"]/@href'
+                )
                 assert [_target(target, h) for h in back] == [path], (path, rel)
         for href in page.xpath("//a/@href | //link/@href"):
             if not href.startswith(("http://", "https://", "#")):
@@ -157,16 +171,23 @@ def test_prev_and_next_links_lead_to_pages_that_exist(site: Path) -> None:
 
 
 def test_no_generated_file_grows_with_the_catalogue_but_the_dumps(site: Path) -> None:
-    sizes = {p.relative_to(site).as_posix(): p.stat().st_size
-             for p in site.rglob("*") if p.is_file()}
-    listings = {name: size for name, size in sizes.items()
-                if name.endswith("index.html") and not name.startswith("resource/")}
+    sizes = {
+        p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*") if p.is_file()
+    }
+    listings = {
+        name: size
+        for name, size in sizes.items()
+        if name.endswith("index.html") and not name.startswith("resource/")
+    }
     assert len(listings) > 200
     too_big = {name: size for name, size in listings.items() if size > PAGE_BOUND}
     assert not too_big
     # Hydra pages, the change feed's pages, sitemaps: bounded by their page sizes.
-    others = {name: size for name, size in sizes.items()
-              if name not in DUMPS and name not in listings and not name.startswith("resource/")}
+    others = {
+        name: size
+        for name, size in sizes.items()
+        if name not in DUMPS and name not in listings and not name.startswith("resource/")
+    }
     assert max(others.values()) < 1_000_000, max(others.items(), key=lambda kv: kv[1])
 
 
@@ -191,22 +212,33 @@ def test_sitemaps_are_split_by_bytes_under_an_index(
 
 
 def _tree(ul: lxml_html.HtmlElement) -> list[tuple[str, list]]:
-    return [(li.xpath("string(./a)"), _tree(li.find("ul")) if li.find("ul") is not None else [])
-            for li in ul.findall("li")]
+    return [
+        (li.xpath("string(./a)"), _tree(li.find("ul")) if li.find("ul") is not None else [])
+        for li in ul.findall("li")
+    ]
 
 
 def _ontology_tree() -> list[tuple[str, list]]:
     """topics.ttl's scheme as a tree, from skos:broader, children sorted by label."""
-    graph = list(pyoxigraph.parse(path=str(ROOT / "ontology" / "topics.ttl"),
-                                  format=pyoxigraph.RdfFormat.TURTLE))
+    graph = list(
+        pyoxigraph.parse(
+            path=str(ROOT / "ontology" / "topics.ttl"), format=pyoxigraph.RdfFormat.TURTLE
+        )
+    )
     in_scheme = {t.subject.value for t in graph if t.predicate.value == SKOS + "inScheme"}
-    label = {t.subject.value: t.object.value for t in graph
-             if t.predicate.value == SKOS + "prefLabel" and t.subject.value in in_scheme
-             and t.object.language == "en"}
-    broader = {(t.subject.value, t.object.value) for t in graph
-               if t.predicate.value == SKOS + "broader"}
-    broader |= {(t.object.value, t.subject.value) for t in graph
-                if t.predicate.value == SKOS + "narrower"}
+    label = {
+        t.subject.value: t.object.value
+        for t in graph
+        if t.predicate.value == SKOS + "prefLabel"
+        and t.subject.value in in_scheme
+        and t.object.language == "en"
+    }
+    broader = {
+        (t.subject.value, t.object.value) for t in graph if t.predicate.value == SKOS + "broader"
+    }
+    broader |= {
+        (t.object.value, t.subject.value) for t in graph if t.predicate.value == SKOS + "narrower"
+    }
 
     def below(parent: str | None) -> list[tuple[str, list]]:
         if parent is None:
@@ -234,18 +266,24 @@ def test_browse_trees_follow_skos_broader(site: Path) -> None:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_byte_identical_for_any_number_of_workers(catalogue: Path, site: Path,
-                                                  tmp_path: Path) -> None:
+def test_byte_identical_for_any_number_of_workers(
+    catalogue: Path, site: Path, tmp_path: Path
+) -> None:
     """The catalogue spans two chunks of the pipeline; one or two worker processes
     write the same files, byte for byte (the module's site is the default: one)."""
-    two = publish([catalogue], tmp_path / "two", validate=False, listing_size=LISTING_SIZE,
-                  workers=2).out_dir
-    one = publish([catalogue], tmp_path / "one", validate=False, listing_size=LISTING_SIZE,
-                  workers=1).out_dir
+    two = publish(
+        [catalogue], tmp_path / "two", validate=False, listing_size=LISTING_SIZE, workers=2
+    ).out_dir
+    one = publish(
+        [catalogue], tmp_path / "one", validate=False, listing_size=LISTING_SIZE, workers=1
+    ).out_dir
     reference = _files(one)
     assert len(reference) > 4 * RECORDS
     assert _files(two) == reference
@@ -267,8 +305,9 @@ def test_record_files_are_what_the_record_alone_maps_to(site: Path, catalogue: P
         for fmt in ("ttl", "jsonld", "nt"):
             expected = site.parent / f"expected.{fmt}"
             _write_blocks(expected, fmt, blocks)
-            assert (site / "resource" / f"{record.id}.{fmt}").read_bytes() == \
-                expected.read_bytes(), (record.id, fmt)
+            assert (
+                site / "resource" / f"{record.id}.{fmt}"
+            ).read_bytes() == expected.read_bytes(), (record.id, fmt)
 
 
 @pytest.mark.parametrize("validate", [False, True])
@@ -289,7 +328,8 @@ def test_bad_records_are_reported_with_their_place_and_nothing_is_written(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "site"
     result = CliRunner().invoke(
-        main, ["publish", str(folder), "-o", str(out), *([] if validate else ["--no-validate"])])
+        main, ["publish", str(folder), "-o", str(out), *([] if validate else ["--no-validate"])]
+    )
     assert result.exit_code == 1, result.output
     assert f"{path}:2101: resource-0002100: issued:" in result.stderr
     assert not out.exists()

@@ -289,8 +289,11 @@ class _DigestStore(_Handler):
         self.nonces.add(nonce)
         type(self).challenges += 1
         self.send_response(401)
-        self.send_header("WWW-Authenticate", f'Digest realm="{self.realm}", nonce="{nonce}", '
-                         'opaque="0123", qop="auth", algorithm="MD5"')
+        self.send_header(
+            "WWW-Authenticate",
+            f'Digest realm="{self.realm}", nonce="{nonce}", '
+            'opaque="0123", qop="auth", algorithm="MD5"',
+        )
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -298,7 +301,7 @@ class _DigestStore(_Handler):
         header = self.headers.get("Authorization", "")
         if not header.startswith("Digest "):
             return False
-        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest "):]))
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest ") :]))
         if fields.get("nonce") not in self.nonces or fields.get("username") != self.user:
             return False
 
@@ -307,8 +310,9 @@ class _DigestStore(_Handler):
 
         ha1 = md5(f"{self.user}:{self.realm}:{self.password}")
         ha2 = md5(f"{self.command}:{fields.get('uri')}")
-        expected = md5(f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:"
-                       f"auth:{ha2}")
+        expected = md5(
+            f"{ha1}:{fields['nonce']}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}"
+        )
         return fields.get("uri") == self.path and fields.get("response") == expected
 
     def do_POST(self) -> None:
@@ -390,8 +394,9 @@ def test_query_answers_a_digest_challenge(
     monkeypatch.setenv("CSEC_LD_ENDPOINT_USER", "alice")
     monkeypatch.setenv("CSEC_LD_ENDPOINT_PASSWORD", "s3cret-pw")
     _DigestStore.seen_auth = []
-    result = runner.invoke(main, ["query", "count-by-type", "-f", "csv",
-                                  "--endpoint", f"{digest_store}/query"])
+    result = runner.invoke(
+        main, ["query", "count-by-type", "-f", "csv", "--endpoint", f"{digest_store}/query"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("type,typeLabel,resources")
     sent = [a for a in _DigestStore.seen_auth if a]

@@ -500,8 +500,9 @@ def test_a_password_in_the_url_is_never_in_an_error(
     monkeypatch.delenv("CSEC_LD_ENDPOINT_USER", raising=False)
     with MeddlingProxy(server.base, auth="alice:right") as proxy:
         base = proxy.base if where == "refused" else f"http://127.0.0.1:{_free_port()}"
-        result = _push(str(DATA), "--graph-store", _with_password(base, "s3cret-pw"),
-                       "--retries", "0")
+        result = _push(
+            str(DATA), "--graph-store", _with_password(base, "s3cret-pw"), "--retries", "0"
+        )
     error = _one_line_error(result)
     assert ("refused the credentials" if where == "refused" else "cannot reach") in error
     assert "alice:***@127.0.0.1" in error

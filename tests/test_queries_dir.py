@@ -58,8 +58,7 @@ ASK WHERE {{ ?s ?p ?text }}
 
 def expected_since(year: int) -> list[str]:
     """The ids of data/'s records issued in or after *year*, from the records themselves."""
-    return sorted(r.id for r in open_catalog([DATA]).records()
-                  if int(r.issued.text[:4]) >= year)
+    return sorted(r.id for r in open_catalog([DATA]).records() if int(r.issued.text[:4]) >= year)
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +86,28 @@ def test_cli_lists_and_runs_a_users_query(runner: CliRunner, queries_dir: Path) 
     assert "issued-since\n  Records issued in or after a year" in listed.stdout
     assert "by-country" in listed.stdout
     assert "issued-since" not in runner.invoke(main, ["query", "--list"]).stdout
-    result = runner.invoke(main, ["query", "issued-since", "--queries", str(queries_dir),
-                                  "-p", "since=2011", "--data", str(DATA), "-f", "csv"])
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "issued-since",
+            "--queries",
+            str(queries_dir),
+            "-p",
+            "since=2011",
+            "--data",
+            str(DATA),
+            "-f",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert sorted(r["resource"].rsplit("/", 1)[1] for r in rows) == expected_since(2011)
     assert expected_since(2011) and len(rows) < 10
-    missing = runner.invoke(main, ["query", "issued-since", "--queries", str(queries_dir),
-                                   "--data", str(DATA)])
+    missing = runner.invoke(
+        main, ["query", "issued-since", "--queries", str(queries_dir), "--data", str(DATA)]
+    )
     assert missing.exit_code != 0 and "missing required parameter 'since'" in missing.stderr
 
 
@@ -116,21 +129,42 @@ SYNTAX_LINE = _engine_line(SYNTAX_ERROR)
 
 BAD: dict[str, tuple[str, str, str]] = {
     # case: (file name, text, what the one-line error says after "file:")
-    "unknown type": ("a.rq", "# summary: x\n# description: y\n# param n: number, required\n"
-                     "SELECT ?n WHERE { }\n", "3: parameter 'n': unknown type 'number'"),
-    "declared twice": ("a.rq", "# summary: x\n# param n: year\n# param n: year\n"
-                       "SELECT ?n WHERE { }\n", "3: parameter 'n' is declared twice"),
-    "syntax error": ("a.rq", SYNTAX_ERROR, f"{SYNTAX_LINE}: SPARQL syntax error at line "
-                     f"{SYNTAX_LINE}"),
-    "an update": ("a.rq", "# summary: x\nINSERT DATA { <http://a.example/> <http://b.example/> "
-                  "1 }\n", "2: csec-ld runs queries"),
+    "unknown type": (
+        "a.rq",
+        "# summary: x\n# description: y\n# param n: number, required\nSELECT ?n WHERE { }\n",
+        "3: parameter 'n': unknown type 'number'",
+    ),
+    "declared twice": (
+        "a.rq",
+        "# summary: x\n# param n: year\n# param n: year\nSELECT ?n WHERE { }\n",
+        "3: parameter 'n' is declared twice",
+    ),
+    "syntax error": (
+        "a.rq",
+        SYNTAX_ERROR,
+        f"{SYNTAX_LINE}: SPARQL syntax error at line {SYNTAX_LINE}",
+    ),
+    "an update": (
+        "a.rq",
+        "# summary: x\nINSERT DATA { <http://a.example/> <http://b.example/> 1 }\n",
+        "2: csec-ld runs queries",
+    ),
     "no summary": ("a.rq", "# description: no summary\nASK {}\n", "1: no '# summary: ...' line"),
-    "unused parameter": ("a.rq", "# summary: x\n# param year: year\nASK { ?s ?p ?o }\n",
-                         "2: parameter 'year' is not used in the query"),
-    "no WHERE to bind in": ("a.rq", "# summary: x\n# param o: iri\nASK { ?s ?p ?o }\n",
-                            "3: a query with parameters needs a WHERE"),
-    "shipped name": ("by-country.rq", "# summary: mine\nASK {}\n",
-                     "1: 'by-country' is the name of a shipped query"),
+    "unused parameter": (
+        "a.rq",
+        "# summary: x\n# param year: year\nASK { ?s ?p ?o }\n",
+        "2: parameter 'year' is not used in the query",
+    ),
+    "no WHERE to bind in": (
+        "a.rq",
+        "# summary: x\n# param o: iri\nASK { ?s ?p ?o }\n",
+        "3: a query with parameters needs a WHERE",
+    ),
+    "shipped name": (
+        "by-country.rq",
+        "# summary: mine\nASK {}\n",
+        "1: 'by-country' is the name of a shipped query",
+    ),
     "bad name": ("my query.rq", "# summary: x\nASK {}\n", "1: 'my query' cannot be a query name"),
     "not UTF-8": ("a.rq", "# summary: caf\xe9\nASK {}\n", "1: cannot read the query"),
 }
@@ -146,8 +180,10 @@ def test_bad_query_files_are_refused(runner: CliRunner, tmp_path: Path, case: st
     with pytest.raises(UsageError) as info:
         load_queries_dir(folder)
     assert str(info.value).startswith(f"{path}:{message}"), str(info.value)
-    for args in (["query", "--list", "--queries", str(folder)],
-                 ["serve", str(DATA), "--queries", str(folder), "--port", "0"]):
+    for args in (
+        ["query", "--list", "--queries", str(folder)],
+        ["serve", str(DATA), "--queries", str(folder), "--port", "0"],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert result.stderr.startswith(f"error: {path}:{message}")
@@ -160,8 +196,9 @@ def test_a_missing_or_empty_folder_is_a_usage_error(runner: CliRunner, tmp_path:
         assert result.exit_code == 2 and words in result.stderr
 
 
-def test_cli_serve_passes_the_users_queries(runner: CliRunner, queries_dir: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_serve_passes_the_users_queries(
+    runner: CliRunner, queries_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: dict[str, Any] = {}
     monkeypatch.setattr("csec_ld.server.serve", lambda *a, **kw: seen.update(kw))
     result = runner.invoke(main, ["serve", str(DATA), "--queries", str(queries_dir)])
@@ -216,8 +253,13 @@ def test_served_in_the_api_openapi_and_pages(server: Server, queries_dir: Path) 
 
 def test_a_users_documentation_stays_text(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=30, headers=BROWSER) as c:
-        for url in ("/queries/", "/queries/hostile-doc", "/queries/hostile-doc?text=x",
-                    "/api/openapi.html", "/sparql"):
+        for url in (
+            "/queries/",
+            "/queries/hostile-doc",
+            "/queries/hostile-doc?text=x",
+            "/api/openapi.html",
+            "/sparql",
+        ):
             r = c.get(url)
             assert r.status_code == 200, url
             doc = lxml_html.fromstring(r.text)
@@ -225,11 +267,25 @@ def test_a_users_documentation_stays_text(server: Server) -> None:
             assert HOSTILE_SUMMARY in doc.text_content(), url
 
 
-def test_the_command_a_page_shows_runs(runner: CliRunner, queries_dir: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_a_page_shows_runs(
+    runner: CliRunner, queries_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The page names the folder, as a user runs it from the folder's parent."""
     monkeypatch.chdir(queries_dir.parent)
-    result = runner.invoke(main, ["query", "issued-since", "--queries", queries_dir.name,
-                                  "-p", "since=2011", "--data", str(DATA), "-f", "csv"])
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "issued-since",
+            "--queries",
+            queries_dir.name,
+            "-p",
+            "since=2011",
+            "--data",
+            str(DATA),
+            "-f",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(expected_since(2011))

@@ -342,8 +342,9 @@ def test_listings_hold_only_the_catalogue_s_resources() -> None:
         assert "not-in-the-catalogue" not in found, name
     counts = run_query("count-by-country", source=engine).values()
     assert {"country": COUNTRY + "PHL", "resources": "2"} in counts
-    assert sum(int(r["resources"]) for r in run_query("count-by-year", source=engine)
-               .values()) == 10
+    assert (
+        sum(int(r["resources"]) for r in run_query("count-by-year", source=engine).values()) == 10
+    )
     for name in ("count-by-type", "count-by-subject"):
         plain = run_query(name, source=MemoryEngine.from_sources([DATA])).values()
         assert run_query(name, source=engine).values() == plain, name
@@ -353,10 +354,13 @@ def test_the_title_shown_is_english_if_there_is_one() -> None:
     # the least English title; without one, the least title of any language (or none)
     engine = MemoryEngine.from_sources([DATA])
     title = NamedNode("http://purl.org/dc/terms/title")
-    phl = [NamedNode(RESOURCE + r) for r in (
-        "2009-pilot-survey-children-youth-scy-2010",
-        "final-report-pilot-survey-commercial-sexual-2011",
-    )]
+    phl = [
+        NamedNode(RESOURCE + r)
+        for r in (
+            "2009-pilot-survey-children-youth-scy-2010",
+            "final-report-pilot-survey-commercial-sexual-2011",
+        )
+    ]
     english = {q.object.value for q in engine.store.quads_for_pattern(phl[0], title, None)}
     engine.store.add(pyoxigraph.Quad(phl[0], title, Literal("Aaa, avant tout", language="fr")))
     engine.store.add(pyoxigraph.Quad(phl[0], title, Literal("Zzz, last", language="en-GB")))

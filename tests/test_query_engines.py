@@ -322,10 +322,16 @@ def test_the_cli_prints_the_same_on_every_engine(tmp_path: Path) -> None:
         assert loaded.exit_code == 0, loaded.output
         loaded = runner.invoke(main, ["load", "--store", str(tmp_path / "store"), str(DATA)])
         assert loaded.exit_code == 0, loaded.output
-        engines = [["--data", str(DATA)], ["--store", str(tmp_path / "store")],
-                   ["--endpoint", server.query_url]]
-        for args in (["by-country", "-p", "country=PHL"], ["count-by-subject", "-f", "md"],
-                     ["search", "-p", "text=Côte", "-f", "json"]):
+        engines = [
+            ["--data", str(DATA)],
+            ["--store", str(tmp_path / "store")],
+            ["--endpoint", server.query_url],
+        ]
+        for args in (
+            ["by-country", "-p", "country=PHL"],
+            ["count-by-subject", "-f", "md"],
+            ["search", "-p", "text=Côte", "-f", "json"],
+        ):
             outputs = []
             for engine in engines:
                 result = runner.invoke(main, ["query", *args, *engine])

@@ -86,10 +86,20 @@ def test_partial_date_earliest() -> None:
 @pytest.mark.parametrize(
     ("text", "scheme", "value", "literal", "iri"),
     [
-        ("https://example.org/report.pdf", "url", "https://example.org/report.pdf",
-         "https://example.org/report.pdf", "https://example.org/report.pdf"),
-        ("http://www.ilo.org/ipec", "url", "http://www.ilo.org/ipec",
-         "http://www.ilo.org/ipec", "http://www.ilo.org/ipec"),
+        (
+            "https://example.org/report.pdf",
+            "url",
+            "https://example.org/report.pdf",
+            "https://example.org/report.pdf",
+            "https://example.org/report.pdf",
+        ),
+        (
+            "http://www.ilo.org/ipec",
+            "url",
+            "http://www.ilo.org/ipec",
+            "http://www.ilo.org/ipec",
+            "http://www.ilo.org/ipec",
+        ),
         # ISBN-13, with and without hyphens, any prefix spelling
         ("isbn:978-92-2-125081-4", "isbn", "978-92-2-125081-4", "urn:isbn:978-92-2-125081-4", None),
         ("ISBN 9789221250814", "isbn", "978-92-2-125081-4", "urn:isbn:978-92-2-125081-4", None),
@@ -98,16 +108,41 @@ def test_partial_date_earliest() -> None:
         ("isbn:080442957X", "isbn", "0-8044-2957-X", "urn:isbn:0-8044-2957-X", None),
         ("issn:0378-5955", "issn", "0378-5955", "urn:issn:0378-5955", None),
         ("ISSN 03785955", "issn", "0378-5955", "urn:issn:0378-5955", None),
-        ("doi:10.1000/182", "doi", "10.1000/182", "https://doi.org/10.1000/182",
-         "https://doi.org/10.1000/182"),
-        ("https://doi.org/10.1000/182", "doi", "10.1000/182", "https://doi.org/10.1000/182",
-         "https://doi.org/10.1000/182"),
-        ("10.1000/182", "doi", "10.1000/182", "https://doi.org/10.1000/182",
-         "https://doi.org/10.1000/182"),
-        ("hdl:20.500.12345/678", "handle", "20.500.12345/678",
-         "https://hdl.handle.net/20.500.12345/678", "https://hdl.handle.net/20.500.12345/678"),
-        ("https://hdl.handle.net/10013/epic.1", "handle", "10013/epic.1",
-         "https://hdl.handle.net/10013/epic.1", "https://hdl.handle.net/10013/epic.1"),
+        (
+            "doi:10.1000/182",
+            "doi",
+            "10.1000/182",
+            "https://doi.org/10.1000/182",
+            "https://doi.org/10.1000/182",
+        ),
+        (
+            "https://doi.org/10.1000/182",
+            "doi",
+            "10.1000/182",
+            "https://doi.org/10.1000/182",
+            "https://doi.org/10.1000/182",
+        ),
+        (
+            "10.1000/182",
+            "doi",
+            "10.1000/182",
+            "https://doi.org/10.1000/182",
+            "https://doi.org/10.1000/182",
+        ),
+        (
+            "hdl:20.500.12345/678",
+            "handle",
+            "20.500.12345/678",
+            "https://hdl.handle.net/20.500.12345/678",
+            "https://hdl.handle.net/20.500.12345/678",
+        ),
+        (
+            "https://hdl.handle.net/10013/epic.1",
+            "handle",
+            "10013/epic.1",
+            "https://hdl.handle.net/10013/epic.1",
+            "https://hdl.handle.net/10013/epic.1",
+        ),
     ],
 )
 def test_parse_identifier_valid(
@@ -149,8 +184,13 @@ def test_parse_identifier_malformed(text: str, needle: str) -> None:
 
 
 def test_identifier_str_round_trips() -> None:
-    for text in ("https://example.org/x", "doi:10.1000/182", "isbn:978-92-2-125081-4",
-                 "issn:0378-5955", "hdl:20.500.12345/678"):
+    for text in (
+        "https://example.org/x",
+        "doi:10.1000/182",
+        "isbn:978-92-2-125081-4",
+        "issn:0378-5955",
+        "hdl:20.500.12345/678",
+    ):
         ident = parse_identifier(text)
         assert parse_identifier(str(ident)) == ident
 
@@ -180,8 +220,9 @@ def raw(data: dict[str, Any], lines: dict[str, int] | None = None) -> RawRecord:
     return RawRecord(data, Location("records/x.yaml", 1), lines or {})
 
 
-def build(data: dict[str, Any], vocab: Vocabulary, registry: Registry,
-          lines: dict[str, int] | None = None) -> tuple[Record | None, list[RecordError]]:
+def build(
+    data: dict[str, Any], vocab: Vocabulary, registry: Registry, lines: dict[str, int] | None = None
+) -> tuple[Record | None, list[RecordError]]:
     return build_record(raw(data, lines), vocab, registry)
 
 
@@ -308,8 +349,13 @@ def test_build_record_rejects(
 
 
 def test_build_record_collects_every_problem(vocab: Vocabulary, registry: Registry) -> None:
-    data = {"id": "Bad Id", "title": " ", "issued": "2010-13-01", "type": "podcast",
-            "countries": ["XX", "PHL", "YY"]}
+    data = {
+        "id": "Bad Id",
+        "title": " ",
+        "issued": "2010-13-01",
+        "type": "podcast",
+        "countries": ["XX", "PHL", "YY"],
+    }
     record, errors = build(data, vocab, registry)
     assert record is None
     assert sorted((e.field, e.value) for e in errors) == [
@@ -391,7 +437,10 @@ def test_salvage_reads_what_it_can() -> None:
         )
     )
     assert (part.id, [str(i) for i in part.identifiers], part.line_of("identifiers")) == (
-        "broken", ["doi:10.1234/a"], 4)
+        "broken",
+        ["doi:10.1234/a"],
+        4,
+    )
     assert salvage(RawRecord({"id": "Bad Id"}, Location("x.yaml"))).id is None
     withdrawn = {"id": "gone", "status": "withdrawn", "identifiers": "doi:10.1234/a"}
     assert salvage(RawRecord(withdrawn, Location("x.yaml"))).identifiers == ()

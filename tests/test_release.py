@@ -24,14 +24,20 @@ def test_the_changelog_has_a_section_for_the_release() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     heads = re.findall(r"^## \[([^\]]+)\]", changelog, flags=re.M)
     assert heads[0] == "Unreleased" and heads[1] == __version__
-    assert re.search(rf"^## \[{re.escape(__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$",
-                     changelog, flags=re.M)
+    assert re.search(
+        rf"^## \[{re.escape(__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, flags=re.M
+    )
 
 
 def test_the_release_is_tagged() -> None:
     """The tag exists in a git checkout (CI's clone carries the tags)."""
     if not (ROOT / ".git").exists() or shutil.which("git") is None:
         pytest.skip("not a git checkout (an sdist): no tags to check")
-    tags = subprocess.run(["git", "tag", "--list", f"v{__version__}"], cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout.split()
+    tags = subprocess.run(
+        ["git", "tag", "--list", f"v{__version__}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert tags == [f"v{__version__}"]

@@ -34,18 +34,30 @@ from tests.conftest import DATA
 from tests.servers import Server
 from tests.test_publish import NASTY_RECORD, NASTY_TITLE, WITHDRAWN, withdrawn_catalogue
 
-CHROMIUM = next((c for c in ("/usr/bin/chromium", shutil.which("chromium") or "")
-                 if c and Path(c).is_file()), None)
+CHROMIUM = next(
+    (c for c in ("/usr/bin/chromium", shutil.which("chromium") or "") if c and Path(c).is_file()),
+    None,
+)
 #: Flags for Debian's chromium in a container, without any network of its own.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-extensions"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+]
 RECORD = "tracer-study-paraguay-2012"
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +71,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _distinctive_word(record_id: str) -> str:
     """A word of the record's description that no other record of data/ has."""
     records = load_records([DATA])
-    others = " ".join(d.value for r in records if r.id != record_id
-                      for d in (*r.description, *r.title)).casefold()
+    others = " ".join(
+        d.value for r in records if r.id != record_id for d in (*r.description, *r.title)
+    ).casefold()
     mine = next(r for r in records if r.id == record_id)
     words = re.findall(r"[a-z]{7,}", " ".join(d.value for d in mine.description).casefold())
     unique = [w for w in words if w[:6] not in others]  # Pagefind stems words
@@ -143,8 +156,9 @@ def test_search_page_has_a_labelled_control_per_filter(site: Path) -> None:
     assert countries == ["", *sorted(country(c).name for c in codes)]
     # without JavaScript: a message and links to the browse pages
     noscript = (site / "search.html").read_text(encoding="utf-8")
-    assert re.search(r"<noscript>.*needs JavaScript.*href=\"country/\".*</noscript>", noscript,
-                     re.S)
+    assert re.search(
+        r"<noscript>.*needs JavaScript.*href=\"country/\".*</noscript>", noscript, re.S
+    )
     assert len(page.xpath('//form[@role="search"][@hidden]')) == 1  # shown by its script
     # every page links to it
     assert page.xpath('//nav//a[text()="Search"]/@href') == ["search.html"]
@@ -156,7 +170,7 @@ def _fallback_rows(site: Path) -> list[list[Any]]:
         text = path.read_text(encoding="utf-8")
         head = "window.csecSearch = window.csecSearch || [];\nwindow.csecSearch.push(\n"
         assert text.startswith(head) and text.endswith("\n);\n")
-        rows += json.loads("[" + text[len(head):-4] + "]")
+        rows += json.loads("[" + text[len(head) : -4] + "]")
     return rows
 
 
@@ -170,8 +184,9 @@ def test_fallback_index_leaves_tombstones_out(site: Path) -> None:
     assert json.loads(page.xpath("//form/@data-filters")[0]) == list(FILTERS)
 
 
-def test_fallback_index_is_split_into_small_files(tmp_path: Path, browser: Any,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_index_is_split_into_small_files(
+    tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("csec_ld.search.FALLBACK_FILE_BYTES", 1500)
     out = publish([DATA], tmp_path / "site", validate=False).out_dir
     files = sorted((out / "search").glob("records-*.js"))
@@ -197,9 +212,9 @@ def _fake_binary(tmp_path: Path, script: str) -> Path:
 
 
 @pytest.mark.parametrize("case", ["missing", "failing"])
-def test_an_index_failure_leaves_the_previous_site(tmp_path: Path, runner: Any,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   case: str) -> None:
+def test_an_index_failure_leaves_the_previous_site(
+    tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
     out = publish([DATA], tmp_path / "site", validate=False).out_dir
     before = _files(out)
     if case == "missing":
@@ -284,13 +299,16 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _results(page: Any) -> list[tuple[str, str]]:
     return page.eval_on_selector_all(
-        "#search-results li a", "els => els.map(a => [a.getAttribute('href'), a.textContent])")
+        "#search-results li a", "els => els.map(a => [a.getAttribute('href'), a.textContent])"
+    )
 
 
 def _wait_for_status(page: Any, previous: str) -> str:
     page.wait_for_function(
         "prev => { const s = document.getElementById('search-status').textContent;"
-        " return s !== prev && /found/.test(s); }", arg=previous)
+        " return s !== prev && /found/.test(s); }",
+        arg=previous,
+    )
     return str(page.inner_text("#search-status"))
 
 
@@ -302,12 +320,15 @@ def serve(site: Path) -> Iterator[Server]:
 
 @pytest.mark.parametrize("where", ["http", "file", "serve"])
 def test_a_browser_finds_a_record_by_a_word_then_filters_by_country(
-        where: str, page: Any, static: StaticServer, site: Path, request: Any) -> None:
+    where: str, page: Any, static: StaticServer, site: Path, request: Any
+) -> None:
     """From a static host (Pagefind), from ``file://`` and from ``csec-ld serve`` (the
     page's own index wherever Pagefind cannot load)."""
-    url = {"http": lambda: static.url + "search.html",
-           "file": lambda: (site / "search.html").as_uri(),
-           "serve": lambda: request.getfixturevalue("serve").url + "/search.html"}[where]()
+    url = {
+        "http": lambda: static.url + "search.html",
+        "file": lambda: (site / "search.html").as_uri(),
+        "serve": lambda: request.getfixturevalue("serve").url + "/search.html",
+    }[where]()
     record = next(r for r in load_records([DATA]) if r.id == RECORD)
     word = _distinctive_word(RECORD)
     page.goto(url)
@@ -325,8 +346,11 @@ def test_a_browser_finds_a_record_by_a_word_then_filters_by_country(
     assert _wait_for_status(page, "") == "1 resource found."
     assert f"country={name}" in page.url
     assert [t for _, t in _results(page)] == [record.primary_title]
-    other = next(c for c in page.eval_on_selector_all(
-        "#search-country option", "os => os.map(o => o.value)") if c and c != name)
+    other = next(
+        c
+        for c in page.eval_on_selector_all("#search-country option", "os => os.map(o => o.value)")
+        if c and c != name
+    )
     page.select_option("#search-country", other)
     assert _wait_for_status(page, "1 resource found.") == "No resources found."
     # filters alone (no words): every record of that country
@@ -348,13 +372,15 @@ def test_hostile_record_text_stays_text_in_results(page: Any, static: StaticServ
     _wait_for_status(page, "")
     assert [t for _, t in _results(page)] == [NASTY_TITLE]
     assert page.title().startswith("Search")  # no script of the record ran
-    assert page.eval_on_selector_all("#search-results script, #search-results b",
-                                     "e => e.length") == 0
+    assert (
+        page.eval_on_selector_all("#search-results script, #search-results b", "e => e.length") == 0
+    )
     assert page.errors == []
 
 
 def test_without_javascript_the_page_says_so_and_links_to_browsing(
-        browser: Any, static: StaticServer) -> None:
+    browser: Any, static: StaticServer
+) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(static.url + "search.html")
@@ -366,8 +392,9 @@ def test_without_javascript_the_page_says_so_and_links_to_browsing(
     context.close()
 
 
-def test_search_works_from_a_static_host_under_a_sub_path(browser: Any, site: Path,
-                                                         tmp_path: Path) -> None:
+def test_search_works_from_a_static_host_under_a_sub_path(
+    browser: Any, site: Path, tmp_path: Path
+) -> None:
     shutil.copytree(site, tmp_path / "root" / "csec")
     context = browser.new_context()
     page = context.new_page()
@@ -377,4 +404,3 @@ def test_search_works_from_a_static_host_under_a_sub_path(browser: Any, site: Pa
         assert _wait_for_status(page, "") == "1 resource found."
         assert _results(page)[0][0] == f"/csec/resource/{RECORD}/"
     context.close()
-

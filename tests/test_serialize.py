@@ -80,8 +80,12 @@ def rdflib_graph(triples: list[Triple]) -> rdflib.Graph:
 def offline_loader(url: str, options: Any = None) -> dict[str, Any]:
     if url != CONTEXT_IRI:
         raise AssertionError(f"the test would fetch {url}")
-    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-            "document": jsonld_context()}
+    return {
+        "contentType": "application/ld+json",
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": jsonld_context(),
+    }
 
 
 def test_compact() -> None:
@@ -135,8 +139,7 @@ def test_jsonld_is_record_centred() -> None:
 
 def test_jsonld_expands_to_the_same_graph_with_pyld() -> None:
     doc = json.loads(write(JsonLdWriter))
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads",
-                                 "documentLoader": offline_loader})
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": offline_loader})
     graph = rdflib.Graph().parse(data=nquads, format="nt")
     assert isomorphic(graph, rdflib_graph(ALL))
 
@@ -149,8 +152,11 @@ def test_jsonld_with_inline_context_reads_the_same_with_pyoxigraph() -> None:
 
 def test_node_object_is_one_subject() -> None:
     node = node_object(BLOCKS[1])
-    assert node == {"@id": B.value, "@type": ["schema:Report"],
-                    "schema:name": [{"@language": "en", "@value": "B"}]}
+    assert node == {
+        "@id": B.value,
+        "@type": ["schema:Report"],
+        "schema:name": [{"@language": "en", "@value": "B"}],
+    }
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -182,18 +188,25 @@ def test_a_chunk_rendered_at_once_is_its_blocks_one_by_one(
 
 PART_CASES = [
     # the catalogue's hasPart statements, in both vocabularies
-    (NamedNode("https://w3id.org/csec-ld/catalog"),
-     (NamedNode(DCTERMS + "hasPart"), NamedNode(SCHEMA + "hasPart")),
-     ("https://w3id.org/csec-ld/resource/a", "https://w3id.org/csec-ld/resource/b-2")),
+    (
+        NamedNode("https://w3id.org/csec-ld/catalog"),
+        (NamedNode(DCTERMS + "hasPart"), NamedNode(SCHEMA + "hasPart")),
+        ("https://w3id.org/csec-ld/resource/a", "https://w3id.org/csec-ld/resource/b-2"),
+    ),
     # one record; IRIs a prefix shortens, and one it must not (Turtle escapes the local name)
-    (NamedNode("https://example.org/cat"), (NamedNode(DCTERMS + "hasPart"),),
-     (DCTERMS + "x",)),
-    (NamedNode("https://example.org/cat"), (NamedNode(SCHEMA + "hasPart"),),
-     (SCHEMA + "Book", DCTERMS + "a~b", "https://example.org/r/1", RDFS + "label.")),
+    (NamedNode("https://example.org/cat"), (NamedNode(DCTERMS + "hasPart"),), (DCTERMS + "x",)),
+    (
+        NamedNode("https://example.org/cat"),
+        (NamedNode(SCHEMA + "hasPart"),),
+        (SCHEMA + "Book", DCTERMS + "a~b", "https://example.org/r/1", RDFS + "label."),
+    ),
     # what the fast renderings leave to render(): rdf:type, a predicate twice, a literal key
     (NamedNode("https://example.org/cat"), (NamedNode(RDF + "type"),), (SCHEMA + "Book",)),
-    (NamedNode("https://example.org/cat"),
-     (NamedNode(DCTERMS + "hasPart"), NamedNode(DCTERMS + "hasPart")), ("https://e.org/1",)),
+    (
+        NamedNode("https://example.org/cat"),
+        (NamedNode(DCTERMS + "hasPart"), NamedNode(DCTERMS + "hasPart")),
+        ("https://e.org/1",),
+    ),
     (NamedNode("https://example.org/cat"), (NamedNode(DCTERMS + "title"),), ("https://e.org/1",)),
 ]
 

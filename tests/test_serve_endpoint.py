@@ -42,16 +42,21 @@ def _sorted_copy(target: Path) -> Path:
         for agent in registry.get(kind) or []:
             if agent.get("alt_names"):
                 agent["alt_names"] = sorted(agent["alt_names"])
-    (target / "agents.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True,
-                                                       sort_keys=False))
+    (target / "agents.yaml").write_text(
+        yaml.safe_dump(registry, allow_unicode=True, sort_keys=False)
+    )
 
     def agent_iri(a: str) -> str:
         return ("project/" if a in projects else "agent/") + a
 
     keys: dict[str, Any] = {
-        "subjects": str, "countries": lambda c: country(c).iri,
-        "languages": lambda x: language(x).iri, "publishers": agent_iri,
-        "creators": agent_iri, "contributors": agent_iri, "is_part_of": agent_iri,
+        "subjects": str,
+        "countries": lambda c: country(c).iri,
+        "languages": lambda x: language(x).iri,
+        "publishers": agent_iri,
+        "creators": agent_iri,
+        "contributors": agent_iri,
+        "is_part_of": agent_iri,
     }
     changed = 0
     for path in sorted((target / "records").glob("*.yaml")):
@@ -137,8 +142,9 @@ def test_records_in_any_order_give_the_static_sites_graph(world: dict[str, Any])
             want = (site / "resource" / f"{record_id}.{fmt}").read_bytes()
             got = client.get(f"/resource/{record_id}.{fmt}")
             assert got.status_code == 200, got.text
-            assert set(pyoxigraph.parse(got.content, format=rdf)) == \
-                set(pyoxigraph.parse(want, format=rdf)), (record_id, fmt)
+            assert set(pyoxigraph.parse(got.content, format=rdf)) == set(
+                pyoxigraph.parse(want, format=rdf)
+            ), (record_id, fmt)
             reordered += got.content != want
     assert reordered > 0  # data/ has lists out of the store's order: the reason for the copy
 
@@ -206,13 +212,11 @@ def test_hostile_ids_never_reach_the_store(world: dict[str, Any]) -> None:
     assert recording.queries == []  # refused before any query was made
     missing = client.get("/resource/no-such-record")
     assert missing.status_code == 404
-    assert any("<https://w3id.org/csec-ld/resource/no-such-record>" in q
-               for q in recording.queries)
+    assert any("<https://w3id.org/csec-ld/resource/no-such-record>" in q for q in recording.queries)
 
 
 def test_store_down_gives_502_in_one_line() -> None:
-    client = TestClient(create_app(endpoint=f"http://127.0.0.1:{free_port()}/query",
-                                   timeout=2))
+    client = TestClient(create_app(endpoint=f"http://127.0.0.1:{free_port()}/query", timeout=2))
     answer = client.get("/resource/tracer-study-paraguay-2012.ttl")
     assert answer.status_code == 502
     assert answer.text.count("\n") == 1 and "Traceback" not in answer.text
@@ -235,8 +239,7 @@ def test_only_record_urls_are_served(world: dict[str, Any]) -> None:
 
 
 def test_cli_serve_endpoint_takes_no_site(runner: Any, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["serve", "--endpoint", "http://127.0.0.1:9/query",
-                                  str(tmp_path)])
+    result = runner.invoke(main, ["serve", "--endpoint", "http://127.0.0.1:9/query", str(tmp_path)])
     assert result.exit_code != 0
     assert "--endpoint" in result.output and "Traceback" not in result.output
     assert "--endpoint" in runner.invoke(main, ["serve", "--help"]).output
@@ -251,19 +254,27 @@ def test_cli_serve_endpoint_takes_no_site(runner: Any, tmp_path: Path) -> None:
 def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
     client = _client(world, graph=GRAPH, row_limit=3)
     count = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://schema.org/Report> }"
-    answer = client.get("/sparql", params={"query": count},
-                        headers={"Accept": "application/sparql-results+json"})
+    answer = client.get(
+        "/sparql", params={"query": count}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert answer.status_code == 200, answer.text
-    reports = sum("schema.org/Report" in (p.read_text())
-                  for p in (world["data_site"] / "resource").glob("*.nt"))
+    reports = sum(
+        "schema.org/Report" in (p.read_text())
+        for p in (world["data_site"] / "resource").glob("*.nt")
+    )
     assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) == reports > 0
-    listed = client.post("/sparql", content="SELECT ?s WHERE { ?s ?p ?o }",
-                         headers={"Content-Type": "application/sparql-query",
-                                  "Accept": "text/csv"})
+    listed = client.post(
+        "/sparql",
+        content="SELECT ?s WHERE { ?s ?p ?o }",
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     assert listed.status_code == 200 and listed.headers["x-results-truncated"] == "true"
     assert len(listed.text.strip().splitlines()) == 1 + 3
-    graph = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s a ?o } LIMIT 2"},
-                       headers={"Accept": "application/n-triples"})
+    graph = client.get(
+        "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s a ?o } LIMIT 2"},
+        headers={"Accept": "application/n-triples"},
+    )
     assert graph.status_code == 200 and len(graph.text.strip().splitlines()) == 2
     refused = {
         "DROP ALL": 400,  # not a query (check_query: updates are not run)
@@ -273,10 +284,16 @@ def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
     }
     for query, status in refused.items():
         assert client.get("/sparql", params={"query": query}).status_code == status, query
-    assert client.post("/sparql", content="DROP ALL",
-                       headers={"Content-Type": "application/sparql-update"}).status_code == 403
+    assert (
+        client.post(
+            "/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-update"}
+        ).status_code
+        == 403
+    )
     assert client.get("/sparql", params={"update": "DROP ALL"}).status_code == 403
-    assert client.get("/sparql", params={"query": count, "default-graph-uri": "urn:x"}
-                      ).status_code == 400
+    assert (
+        client.get("/sparql", params={"query": count, "default-graph-uri": "urn:x"}).status_code
+        == 400
+    )
     # the store still holds the catalogue
     assert _client(world).get("/resource/tracer-study-paraguay-2012.nt").status_code == 200

@@ -22,8 +22,9 @@ BASE = "https://w3id.org/csec-ld/"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
-    site = publish([DATA], tmp_path_factory.mktemp("links") / "site", validate=False,
-                   page_size=3).out_dir
+    site = publish(
+        [DATA], tmp_path_factory.mktemp("links") / "site", validate=False, page_size=3
+    ).out_dir
     port = free_port()
     app = create_app(site, public_url=f"http://127.0.0.1:{port}/")
     with Server(app, port=port) as server:
@@ -49,12 +50,17 @@ def test_the_feed_can_be_followed_on_the_served_host(served: tuple[Server, Path]
         for item in page["orderedItems"]:
             assert item["object"]["id"].startswith(BASE + "resource/")  # an identifier
             seen += 1
-        page_url = page.get("next", {}).get("id") if isinstance(page.get("next"), dict) \
+        page_url = (
+            page.get("next", {}).get("id")
+            if isinstance(page.get("next"), dict)
             else page.get("next")
+        )
     assert seen == index["totalItems"]
     # the file on disk keeps the base IRI: static hosts serve it as published
-    assert json.loads((site / "changes" / "index.json").read_text())["id"] == \
-        BASE + "changes/index.json"
+    assert (
+        json.loads((site / "changes" / "index.json").read_text())["id"]
+        == BASE + "changes/index.json"
+    )
 
 
 def test_hydra_pages_can_be_followed_on_the_served_host(served: tuple[Server, Path]) -> None:
@@ -70,8 +76,9 @@ def test_hydra_pages_can_be_followed_on_the_served_host(served: tuple[Server, Pa
         views = [n["hydra:view"] for n in nodes if "hydra:view" in n]
         assert views and views[0]["@id"] == url
         nexts = [v["hydra:next"] for v in views if "hydra:next" in v]
-        members |= {m if isinstance(m, str) else m["@id"]
-                    for n in nodes for m in n.get("hydra:member", [])}
+        members |= {
+            m if isinstance(m, str) else m["@id"] for n in nodes for m in n.get("hydra:member", [])
+        }
         pages += 1
         url = (nexts[0] if isinstance(nexts[0], str) else nexts[0]["@id"]) if nexts else None
         assert url is None or url.startswith(server.url + "/pages/")
@@ -95,5 +102,7 @@ def test_served_at_its_base_nothing_is_rewritten(tmp_path: Path) -> None:
     site = publish([DATA], tmp_path / "site", validate=False).out_dir
     port = free_port()
     with Server(create_app(site, public_url=BASE), port=port) as server:
-        assert httpx.get(server.url + "/sitemap.xml", timeout=10).content == \
-            (site / "sitemap.xml").read_bytes()
+        assert (
+            httpx.get(server.url + "/sitemap.xml", timeout=10).content
+            == (site / "sitemap.xml").read_bytes()
+        )

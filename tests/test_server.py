@@ -36,8 +36,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[Server]:
     port = free_port()
-    app = create_app(site, timeout=5.0, row_limit=100, max_query_length=4096,
-                     public_url=f"http://127.0.0.1:{port}/")
+    app = create_app(
+        site,
+        timeout=5.0,
+        row_limit=100,
+        max_query_length=4096,
+        public_url=f"http://127.0.0.1:{port}/",
+    )
     with Server(app, port=port) as s:
         yield s
 

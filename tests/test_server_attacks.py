@@ -36,8 +36,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("attack-data") / "data"
     shutil.copytree(DATA, data)
     catalog = data / "catalog.yaml"
-    catalog.write_text(catalog.read_text(encoding="utf-8")
-                       + "contact_email: catalogue@example.org\n", encoding="utf-8")
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8") + "contact_email: catalogue@example.org\n",
+        encoding="utf-8",
+    )
     return publish([data], tmp_path_factory.mktemp("attack") / "site", validate=False).out_dir
 
 
@@ -120,8 +122,11 @@ def test_no_query_reaches_another_server(client: httpx.Client) -> None:
             for r in (
                 client.get("/sparql", params={"query": query}),
                 client.post("/sparql", data={"query": query}),
-                client.post("/sparql", content=query.encode(),
-                            headers={"Content-Type": "application/sparql-query"}),
+                client.post(
+                    "/sparql",
+                    content=query.encode(),
+                    headers={"Content-Type": "application/sparql-query"},
+                ),
             ):
                 assert r.status_code < 500, (query, r.status_code, r.text)
                 answers.append(r.status_code)
@@ -134,8 +139,10 @@ def test_no_query_reaches_another_server(client: httpx.Client) -> None:
 
 def test_service_refusal_is_403_with_a_message(client: httpx.Client) -> None:
     port = free_port()
-    r = client.get("/sparql", params={
-        "query": f"SELECT * {{ #\rSERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}"})
+    r = client.get(
+        "/sparql",
+        params={"query": f"SELECT * {{ #\rSERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}"},
+    )
     assert r.status_code == 403, r.text
     assert "SERVICE" in r.text
 
@@ -148,8 +155,9 @@ def test_deeply_nested_queries_get_400_and_the_server_lives(client: httpx.Client
         "SELECT * { ?s ?p " + "[ :p " * 2000 + "1" + " ]" * 2000 + " }",
     ):
         assert len(query) <= 16_384
-        r = client.post("/sparql", content=query.encode(),
-                        headers={"Content-Type": "application/sparql-query"})
+        r = client.post(
+            "/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
         assert r.status_code == 400, r.text
         assert "deep" in r.text
     r = client.get(f"/resource/{RECORD}", headers={"Accept": "text/turtle"})
@@ -199,6 +207,7 @@ def test_memory_per_query_is_bounded(site: Path) -> None:
 def test_a_full_queue_gets_503_with_retry_after_and_pages_keep_coming(site: Path) -> None:
     app = create_app(site, timeout=3, workers=1, queue=1)
     with Server(app) as s:
+
         async def attack() -> tuple[list[httpx.Response], list[httpx.Response]]:
             async with httpx.AsyncClient(base_url=s.url, timeout=30) as c:
                 heavy: list[httpx.Response] = []
@@ -209,8 +218,9 @@ def test_a_full_queue_gets_503_with_retry_after_and_pages_keep_coming(site: Path
 
                 async def one_page() -> None:
                     await anyio.sleep(0.3)
-                    pages.append(await c.get(f"/resource/{RECORD}",
-                                             headers={"Accept": "text/html"}))
+                    pages.append(
+                        await c.get(f"/resource/{RECORD}", headers={"Accept": "text/html"})
+                    )
 
                 async with anyio.create_task_group() as tg:
                     for _ in range(4):
@@ -265,25 +275,30 @@ def test_public_url_names_the_endpoint(site: Path) -> None:
     app = create_app(site, public_url="https://csec.example.org/ld/")
     with Server(app) as s, httpx.Client(base_url=s.url, timeout=30) as c:
         assert b"<https://csec.example.org/ld/sparql>" in c.get("/void.ttl").content
-        assert b"https://csec.example.org/ld/oai" in c.get(
-            "/oai", params={"verb": "Identify"}).content
+        assert (
+            b"https://csec.example.org/ld/oai" in c.get("/oai", params={"verb": "Identify"}).content
+        )
     app.state.pool.close()
 
 
-@pytest.mark.parametrize("update", [
-    "# a comment first\nINSERT DATA { <http://e/a> <http://e/b> 1 }",
-    "#\rDELETE WHERE { ?s ?p ?o }",
-    "PREFIX e: <http://e/> # c\n\n insert data { e:a e:b 1 }",
-    "BASE <http://e/> DROP ALL",
-    "LOAD <http://127.0.0.1:9/x.ttl>",
-    "  \n\t CLEAR DEFAULT ; DROP ALL",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "# a comment first\nINSERT DATA { <http://e/a> <http://e/b> 1 }",
+        "#\rDELETE WHERE { ?s ?p ?o }",
+        "PREFIX e: <http://e/> # c\n\n insert data { e:a e:b 1 }",
+        "BASE <http://e/> DROP ALL",
+        "LOAD <http://127.0.0.1:9/x.ttl>",
+        "  \n\t CLEAR DEFAULT ; DROP ALL",
+    ],
+)
 def test_updates_get_403_wherever_they_hide(client: httpx.Client, update: str) -> None:
     for r in (
         client.get("/sparql", params={"query": update}),
         client.post("/sparql", data={"query": update}),
-        client.post("/sparql", content=update.encode(),
-                    headers={"Content-Type": "application/sparql-query"}),
+        client.post(
+            "/sparql", content=update.encode(), headers={"Content-Type": "application/sparql-query"}
+        ),
     ):
         assert r.status_code == 403, (update, r.text)
         assert "read-only" in r.text

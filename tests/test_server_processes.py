@@ -23,7 +23,9 @@ def test_query_workers_die_with_the_server(tmp_path: Path, how: signal.Signals) 
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "csec_ld", "serve", str(DATA), "--port", str(port), "--no-validate"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )
     try:

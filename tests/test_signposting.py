@@ -38,9 +38,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("sign") / "data"
     shutil.copytree(DATA, data)
     path = data / "records" / f"{RECORD}.yaml"
-    path.write_text(path.read_text(encoding="utf-8")
-                    + f"identifiers: ['doi:{DOI}', '{PDF}']\nlicense: {LICENCE}\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + f"identifiers: ['doi:{DOI}', '{PDF}']\nlicense: {LICENCE}\n",
+        encoding="utf-8",
+    )
     return publish([data], data.parent / "site", validate=False).out_dir
 
 
@@ -57,11 +59,15 @@ def _records() -> list[str]:
 def _schema_types(site: Path, rid: str) -> set[str]:
     """The schema.org classes of the record, as its Turtle has them (https form)."""
     iri = BASE + "resource/" + rid
-    return {"https://schema.org/" + t.object.value[len(SCHEMA):]
-            for t in pyoxigraph.parse(path=str(site / "resource" / f"{rid}.ttl"),
-                                      format=pyoxigraph.RdfFormat.TURTLE)
-            if t.subject.value == iri and t.predicate.value == RDF_TYPE
-            and t.object.value.startswith(SCHEMA)}
+    return {
+        "https://schema.org/" + t.object.value[len(SCHEMA) :]
+        for t in pyoxigraph.parse(
+            path=str(site / "resource" / f"{rid}.ttl"), format=pyoxigraph.RdfFormat.TURTLE
+        )
+        if t.subject.value == iri
+        and t.predicate.value == RDF_TYPE
+        and t.object.value.startswith(SCHEMA)
+    }
 
 
 def _check(found: Any, site: Path, rid: str, *, landing_page: bool = True) -> None:
@@ -71,7 +77,8 @@ def _check(found: Any, site: Path, rid: str, *, landing_page: bool = True) -> No
     assert found.citeAs is not None, rid
     assert found.citeAs.target == ("https://doi.org/" + DOI if special else iri)
     assert {(d.target, d.type) for d in found.describedBy} == {
-        (f"{iri}.{ext}", media) for ext, media in DATA_FORMATS.items()}
+        (f"{iri}.{ext}", media) for ext, media in DATA_FORMATS.items()
+    }
     types = _schema_types(site, rid)
     assert types and types <= {str(t.target) for t in found.types}, rid
     assert (LANDING_PAGE_TYPE in {str(t.target) for t in found.types}) is landing_page
@@ -116,8 +123,9 @@ def test_headers_and_html_links_agree(server: str) -> None:
 def test_the_iri_negotiated_to_data_is_not_the_landing_page(site: Path, server: str) -> None:
     r = httpx.get(f"{server}/resource/{RECORD}", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
-    found = signposting.find_signposting_http_link(r.headers.get_list("link"),
-                                                   f"{server}/resource/{RECORD}")
+    found = signposting.find_signposting_http_link(
+        r.headers.get_list("link"), f"{server}/resource/{RECORD}"
+    )
     _check(found, site, RECORD, landing_page=False)
     # the alternates are still there, beside the signposts
     assert 'rel="alternate"' in r.headers["link"]

@@ -663,11 +663,19 @@ def test_catalogue_vocabularies_replace_a_scheme(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("turtle", "extra", "where", "words"),
     [
-        ("topic:x a skos:Concept ;\n    skos:inScheme <https://w3id.org/csec-ld/topic> ) .\n",
-         "", "vocab/topics.ttl:5", "malformed Turtle"),
-        ("<https://example.org/x> a skos:Concept ;\n"
-         "    skos:inScheme <https://w3id.org/csec-ld/topic> .\n",
-         "", "vocab/topics.ttl", "its IRI must start with https://w3id.org/csec-ld/topic/"),
+        (
+            "topic:x a skos:Concept ;\n    skos:inScheme <https://w3id.org/csec-ld/topic> ) .\n",
+            "",
+            "vocab/topics.ttl:5",
+            "malformed Turtle",
+        ),
+        (
+            "<https://example.org/x> a skos:Concept ;\n"
+            "    skos:inScheme <https://w3id.org/csec-ld/topic> .\n",
+            "",
+            "vocab/topics.ttl",
+            "its IRI must start with https://w3id.org/csec-ld/topic/",
+        ),
         ("", "", "vocab/topics.ttl", "holds no concept"),
         (None, "", "catalog.yaml:", "does not exist"),
         (None, "replace_vocabularies: [places]\n", "catalog.yaml:", "is not a scheme"),

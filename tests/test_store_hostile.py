@@ -38,10 +38,12 @@ XML_TYPE = "application/sparql-results+xml"
 #: unbounded client to show its fault, short enough that no test hangs.
 CONNECTION_LIMIT = 12.0
 
-SELECT_JSON = json.dumps({
-    "head": {"vars": ["x"]},
-    "results": {"bindings": [{"x": {"type": "uri", "value": "urn:a"}}]},
-}).encode()
+SELECT_JSON = json.dumps(
+    {
+        "head": {"vars": ["x"]},
+        "results": {"bindings": [{"x": {"type": "uri", "value": "urn:a"}}]},
+    }
+).encode()
 
 
 # --------------------------------------------------------------------------- bodies
@@ -68,15 +70,13 @@ def _xml_results(doctype: str, value: str) -> bytes:
     return (
         f'<?xml version="1.0"?>{doctype}'
         '<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="x"/>'
-        f"</head><results><result><binding name=\"x\"><literal>{value}</literal></binding>"
+        f'</head><results><result><binding name="x"><literal>{value}</literal></binding>'
         "</result></results></sparql>"
     ).encode()
 
 
 def _laughs(root: str) -> str:
-    entities = "".join(
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
-    )
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     return f'<!DOCTYPE {root} [<!ENTITY l0 "lol">{entities}]>'
 
 
@@ -88,8 +88,9 @@ def _nested_json_triples(depth: int) -> bytes:
 
 
 def _nested_ntriples(depth: int) -> bytes:
-    return ("<urn:a> <urn:b> " + "<<( <urn:a> <urn:b> " * depth + "<urn:c>" + " )>>" * depth
-            + " .\n").encode()
+    return (
+        "<urn:a> <urn:b> " + "<<( <urn:a> <urn:b> " * depth + "<urn:c>" + " )>>" * depth + " .\n"
+    ).encode()
 
 
 # --------------------------------------------------------------------------- the server
@@ -154,8 +155,9 @@ class Hostile:
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, path, _ = lines[0].split(" ", 2)
-        headers = {k.strip().lower(): v.strip()
-                   for k, _, v in (line.partition(":") for line in lines[1:])}
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
+        }
         length = int(headers.get("content-length", 0))
         while len(body) < length:
             chunk = conn.recv(65536)
@@ -186,7 +188,7 @@ class _Attack:
         for i in range(len(data)):
             if not self.going():
                 return
-            self.send(data[i:i + 1])
+            self.send(data[i : i + 1])
             self.server.stop.wait(2)
 
     def endless(self, head: bytes, piece: bytes) -> None:
@@ -212,17 +214,25 @@ class _Attack:
         self.send(self.head(Content_Encoding="deflate") + body)
 
     def redirect_same(self, _: str) -> None:
-        self.send(self.head("307 Temporary Redirect", "text/plain", Location="/ok",
-                            Content_Length="0"))
+        self.send(
+            self.head("307 Temporary Redirect", "text/plain", Location="/ok", Content_Length="0")
+        )
 
     def redirect_to(self, port: str) -> None:
         location = f"http://127.0.0.1:{port}/ok"
-        self.send(self.head("307 Temporary Redirect", "text/plain", Location=location,
-                            Content_Length="0"))
+        self.send(
+            self.head("307 Temporary Redirect", "text/plain", Location=location, Content_Length="0")
+        )
 
     def redirect_loop(self, n: str) -> None:
-        self.send(self.head("302 Found", "text/plain", Location=f"/redirect-loop/{int(n) + 1}",
-                            Content_Length="0"))
+        self.send(
+            self.head(
+                "302 Found",
+                "text/plain",
+                Location=f"/redirect-loop/{int(n) + 1}",
+                Content_Length="0",
+            )
+        )
 
     def trickle_headers(self, _: str) -> None:
         self.trickle(self.head(Content_Length=str(len(SELECT_JSON))) + SELECT_JSON)
@@ -242,19 +252,28 @@ class _Attack:
         self.send(self.head() + SELECT_JSON[: SELECT_JSON.index(b"urn:a")])
 
     def malformed_json(self, _: str) -> None:
-        self.send(self.head() + b'{"head":{"vars":["x"]},"results":{"bindings":['
-                  b'{"x":{"type":"uri","value":"urn:a"}}, oops]}}')
+        self.send(
+            self.head() + b'{"head":{"vars":["x"]},"results":{"bindings":['
+            b'{"x":{"type":"uri","value":"urn:a"}}, oops]}}'
+        )
 
     def nested_arrays(self, _: str) -> None:
-        self.send(self.head() + b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":'
-                  + b"[" * 100_000 + b"]" * 100_000 + b"}]}}")
+        self.send(
+            self.head()
+            + b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":'
+            + b"[" * 100_000
+            + b"]" * 100_000
+            + b"}]}}"
+        )
 
     def nested_triples(self, _: str) -> None:
         self.send(self.head() + _nested_json_triples(100_000))
 
     def unexpected_variable(self, _: str) -> None:
-        self.send(self.head() + b'{"head":{"vars":["x"]},"results":{"bindings":'
-                  b'[{"y":{"type":"uri","value":"urn:a"}}]}}')
+        self.send(
+            self.head() + b'{"head":{"vars":["x"]},"results":{"bindings":'
+            b'[{"y":{"type":"uri","value":"urn:a"}}]}}'
+        )
 
     def xml_laughs(self, _: str) -> None:
         self.send(self.head(ctype=XML_TYPE) + _xml_results(_laughs("sparql"), "&l9;"))
@@ -265,27 +284,36 @@ class _Attack:
 
     def bad_ntriples(self, _: str) -> None:
         # pyoxigraph quotes the bad character (a terminal escape) in its message.
-        self.send(self.head(ctype="application/n-triples")
-                  + b"<urn:a> <urn:b> <urn:c> .\n<urn:\x1b[2J> <urn:b> <urn:c> .\n")
+        self.send(
+            self.head(ctype="application/n-triples")
+            + b"<urn:a> <urn:b> <urn:c> .\n<urn:\x1b[2J> <urn:b> <urn:c> .\n"
+        )
 
     def nested_ntriples(self, _: str) -> None:
         self.send(self.head(ctype="application/n-triples") + _nested_ntriples(100_000))
 
     def rdfxml_laughs(self, _: str) -> None:
-        self.send(self.head(ctype="application/rdf+xml") + (
-            f'<?xml version="1.0"?>{_laughs("rdf:RDF")}<rdf:RDF xmlns:rdf='
-            '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
-            'rdf:about="urn:a"><rdf:value>&l9;</rdf:value></rdf:Description></rdf:RDF>'
-        ).encode())
+        self.send(
+            self.head(ctype="application/rdf+xml")
+            + (
+                f'<?xml version="1.0"?>{_laughs("rdf:RDF")}<rdf:RDF xmlns:rdf='
+                '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+                'rdf:about="urn:a"><rdf:value>&l9;</rdf:value></rdf:Description></rdf:RDF>'
+            ).encode()
+        )
 
     def html500(self, _: str) -> None:
-        self.endless(self.head("500 Internal Server Error", "text/html")
-                     + b"<html><head><title>Internal Server Error</title></head><body>",
-                     b"<p>oops</p>" * 6000)
+        self.endless(
+            self.head("500 Internal Server Error", "text/html")
+            + b"<html><head><title>Internal Server Error</title></head><body>",
+            b"<p>oops</p>" * 6000,
+        )
 
     def text500(self, _: str) -> None:
-        self.endless(self.head("500 Internal Server Error", "text/plain")
-                     + b"out of memory\n\x1b[2J", b"x" * 65536)
+        self.endless(
+            self.head("500 Internal Server Error", "text/plain") + b"out of memory\n\x1b[2J",
+            b"x" * 65536,
+        )
 
 
 @pytest.fixture
@@ -342,8 +370,14 @@ def _assert_one_line_error(result: Result, message: str) -> str:
         ("/unexpected-variable", SELECT, [], "variable y has not been defined", 5),
         ("/xml-laughs", SELECT, [], "XML answer declares a DOCTYPE; refused", 5),
         ("/xml-external", SELECT, [], "XML answer declares a DOCTYPE; refused", 5),
-        ("/bad-ntriples", CONSTRUCT, [], "cannot read the endpoint's answer: Parser error at "
-         "line 2 between columns 1 and 11: Invalid IRI code point '?'", 5),
+        (
+            "/bad-ntriples",
+            CONSTRUCT,
+            [],
+            "cannot read the endpoint's answer: Parser error at "
+            "line 2 between columns 1 and 11: Invalid IRI code point '?'",
+            5,
+        ),
         ("/nested-ntriples", CONSTRUCT, [], f"nests triple terms deeper than {MAX_NESTING}", 5),
         ("/rdfxml-laughs", CONSTRUCT, [], "the endpoint answered RDF/XML", 5),
         ("/html500", ASK, [], "answered HTTP 500 with an HTML page (Internal Server Error)", 3),
@@ -351,9 +385,9 @@ def _assert_one_line_error(result: Result, message: str) -> str:
         ("/redirect-loop/0", ASK, [], "more than 5 redirects; refused", 5),
     ],
 )
-def test_attack_is_one_line_and_exit_1(hostile: Hostile, path: str, sparql: str,
-                                       options: list[str], message: str,
-                                       seconds: float) -> None:
+def test_attack_is_one_line_and_exit_1(
+    hostile: Hostile, path: str, sparql: str, options: list[str], message: str, seconds: float
+) -> None:
     result, elapsed = _query(hostile.base + path, sparql, *options)
     _assert_one_line_error(result, message)
     assert elapsed < seconds, f"{elapsed:.1f} s"
@@ -365,8 +399,7 @@ def test_gzip_bomb_stops_at_the_cap_without_growing_memory(hostile: Hostile) -> 
     assert len(body) < 2_000_000
     tracemalloc.start()
     try:
-        result, elapsed = _query(hostile.base + "/gzip-bomb/1G", ASK,
-                                 "--max-response-size", "16M")
+        result, elapsed = _query(hostile.base + "/gzip-bomb/1G", ASK, "--max-response-size", "16M")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -407,8 +440,9 @@ def test_password_in_the_url_is_never_shown(hostile: Hostile) -> None:
 # --------------------------------------------------------------------------- what still works
 
 
-@pytest.mark.parametrize("path", ["/ok", "/ok-gzip", "/ok-deflate", "/ok-deflate/raw",
-                                  "/redirect-same"])
+@pytest.mark.parametrize(
+    "path", ["/ok", "/ok-gzip", "/ok-deflate", "/ok-deflate/raw", "/redirect-same"]
+)
 def test_honest_answers_still_read(hostile: Hostile, path: str) -> None:
     result, _ = _query(hostile.base + path, SELECT, "-f", "csv")
     assert result.exit_code == 0, result.output
@@ -416,13 +450,16 @@ def test_honest_answers_still_read(hostile: Hostile, path: str) -> None:
 
 
 def test_engine_limits_are_keywords(hostile: Hostile) -> None:
-    with RemoteEngine(hostile.base + "/huge", max_response_size=100_000) as engine, \
-            pytest.raises(StoreError, match=r"larger than 97\.7 KiB"):
+    with (
+        RemoteEngine(hostile.base + "/huge", max_response_size=100_000) as engine,
+        pytest.raises(StoreError, match=r"larger than 97\.7 KiB"),
+    ):
         engine.query(ASK)
     with pytest.raises(Exception, match="--max-response-size"):
         RemoteEngine(hostile.base, max_response_size=0)
-    result = CliRunner().invoke(main, ["query", "--endpoint", hostile.base, "-e", ASK,
-                                       "--max-response-size", "lots"])
+    result = CliRunner().invoke(
+        main, ["query", "--endpoint", hostile.base, "-e", ASK, "--max-response-size", "lots"]
+    )
     assert result.exit_code == 2 and "is not a size" in result.stderr
 
 

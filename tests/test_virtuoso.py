@@ -28,7 +28,7 @@ RESOURCE = "https://w3id.org/csec-ld/resource/"
 EMPTY_ON_DATA = {
     "csec-ld query modified-since -p since=2020-01-01",
     "csec-ld query missing-subject",
-    "csec-ld query search -p \"text=Côte d'Ivoire\"",
+    'csec-ld query search -p "text=Côte d\'Ivoire"',
 }
 EXTRA = "id: extra-report-2011\ntitle: An extra report\nissued: '2011'\ntype: report\n"
 
@@ -48,25 +48,44 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServe
 
 
 def _push(virtuoso: VirtuosoServer, sources: Path, *extra: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [
-        "push", str(sources), "--graph-store", virtuoso.store_url,
-        "--update-endpoint", virtuoso.update_url, "--endpoint", virtuoso.query_url,
-        "--graph", GRAPH, "--chunk-lines", "200", "-q", *extra,
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "push",
+            str(sources),
+            "--graph-store",
+            virtuoso.store_url,
+            "--update-endpoint",
+            virtuoso.update_url,
+            "--endpoint",
+            virtuoso.query_url,
+            "--graph",
+            GRAPH,
+            "--chunk-lines",
+            "200",
+            "-q",
+            *extra,
+        ],
+    )
     return result.exit_code, result.output
 
 
 def _select(url: str, sparql: str) -> list[dict[str, str]]:
-    answer = httpx.post(url, data={"query": sparql},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    answer = httpx.post(
+        url,
+        data={"query": sparql},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     answer.raise_for_status()
     return [{k: v["value"] for k, v in row.items()} for row in answer.json()["results"]["bindings"]]
 
 
 def _ids(virtuoso: VirtuosoServer) -> set[str]:
     has_part = "<http://purl.org/dc/terms/hasPart>"
-    rows = _select(virtuoso.query_url,
-                   f"SELECT ?r WHERE {{ GRAPH <{GRAPH}> {{ ?c {has_part} ?r }} }}")
+    rows = _select(
+        virtuoso.query_url, f"SELECT ?r WHERE {{ GRAPH <{GRAPH}> {{ ?c {has_part} ?r }} }}"
+    )
     return {row["r"].removeprefix(RESOURCE) for row in rows}
 
 
@@ -80,14 +99,19 @@ def pushed(virtuoso: VirtuosoServer, oxigraph: OxigraphServer) -> None:
         code, output = _push(virtuoso, DATA)
         assert code == 0, output
     result = CliRunner().invoke(
-        main, ["push", str(DATA), "--graph-store", oxigraph.store_url, "-q"])
+        main, ["push", str(DATA), "--graph-store", oxigraph.store_url, "-q"]
+    )
     assert result.exit_code == 0, result.output
 
 
 def test_virtuoso_wants_digest(virtuoso: VirtuosoServer) -> None:
     """Basic credentials are refused: what push gets in with below is Digest."""
-    put = {"params": {"graph": "urn:x"}, "content": b"<urn:a> <urn:b> <urn:c> .\n",
-           "headers": {"Content-Type": "application/n-triples"}, "timeout": 10}
+    put = {
+        "params": {"graph": "urn:x"},
+        "content": b"<urn:a> <urn:b> <urn:c> .\n",
+        "headers": {"Content-Type": "application/n-triples"},
+        "timeout": 10,
+    }
     challenge = httpx.post(virtuoso.store_url, **put)
     assert challenge.status_code == 401
     assert challenge.headers["www-authenticate"].startswith("Digest ")
@@ -95,9 +119,16 @@ def test_virtuoso_wants_digest(virtuoso: VirtuosoServer) -> None:
     assert basic.status_code == 401
     digest = httpx.post(virtuoso.store_url, auth=httpx.DigestAuth(USER, PASSWORD), **put)
     assert digest.status_code in (200, 201, 204)
-    assert httpx.post(virtuoso.update_url, content=b"DROP SILENT GRAPH <urn:x>",
-                      headers={"Content-Type": "application/sparql-update"},
-                      auth=httpx.DigestAuth(USER, PASSWORD), timeout=10).status_code < 300
+    assert (
+        httpx.post(
+            virtuoso.update_url,
+            content=b"DROP SILENT GRAPH <urn:x>",
+            headers={"Content-Type": "application/sparql-update"},
+            auth=httpx.DigestAuth(USER, PASSWORD),
+            timeout=10,
+        ).status_code
+        < 300
+    )
 
 
 def test_push_logs_in_with_digest_and_replaces_the_graph(
@@ -113,12 +144,16 @@ def test_push_logs_in_with_digest_and_replaces_the_graph(
     code, output = _push(virtuoso, DATA)  # a MOVE over a graph that holds the old catalogue
     assert code == 0, output
     triples = int(output.split(" triples")[0].rsplit(" ", 1)[1])
-    count = _select(virtuoso.query_url,
-                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+    count = _select(
+        virtuoso.query_url, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
+    )
     assert int(count[0]["n"]) == triples
     assert len(_ids(virtuoso)) == 10 and "extra-report-2011" not in _ids(virtuoso)
-    staging = _select(virtuoso.query_url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                      'FILTER(STRSTARTS(STR(?g), "urn:csec-ld:staging:")) }')
+    staging = _select(
+        virtuoso.query_url,
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER(STRSTARTS(STR(?g), "urn:csec-ld:staging:")) }',
+    )
     assert staging == []
 
 
@@ -130,10 +165,24 @@ def test_a_wrong_password_is_refused_and_never_shown(
     monkeypatch.delenv("CSEC_LD_ENDPOINT_PASSWORD", raising=False)
     endpoint = virtuoso.store_url.replace("http://", "http://dba:s3cret-wrong@")
     update = virtuoso.update_url.replace("http://", "http://dba:s3cret-wrong@")
-    result = CliRunner().invoke(main, [
-        "push", str(DATA), "--graph-store", endpoint, "--update-endpoint", update,
-        "--endpoint", virtuoso.query_url, "--graph", "urn:never", "--retries", "0", "-q",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "push",
+            str(DATA),
+            "--graph-store",
+            endpoint,
+            "--update-endpoint",
+            update,
+            "--endpoint",
+            virtuoso.query_url,
+            "--graph",
+            "urn:never",
+            "--retries",
+            "0",
+            "-q",
+        ],
+    )
     assert result.exit_code == 1
     assert "refused the credentials" in result.stderr and "dba:***@" in result.stderr
     assert "s3cret-wrong" not in result.output

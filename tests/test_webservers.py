@@ -86,11 +86,28 @@ KNOWN_DIFFERENCES = [
     ("text/html;q=0.5;q=0.9, text/turtle;q=0.7", "text/html", "text/turtle"),
     ("text/turtle;q=0.1, text/turtle;q=0.9, text/html;q=0.5", "text/turtle", "text/html"),
 ]
-WITHDRAWN_PATHS = [GONE, GONE + "/", GONE + "/index.html", GONE + ".ttl", GONE + ".jsonld",
-                   GONE + ".nt", GONE + ".bib", GONE + ".ris", GONE + ".csljson"]
-WITHDRAWN_ACCEPT = [None, "text/html", "text/turtle", "application/ld+json",
-                    "application/n-triples", "application/xhtml+xml,text/html;q=0.9,*/*;q=0.8",
-                    "image/png", "text/plain, text/html;q=0.5", "text/html, text/plain"]
+WITHDRAWN_PATHS = [
+    GONE,
+    GONE + "/",
+    GONE + "/index.html",
+    GONE + ".ttl",
+    GONE + ".jsonld",
+    GONE + ".nt",
+    GONE + ".bib",
+    GONE + ".ris",
+    GONE + ".csljson",
+]
+WITHDRAWN_ACCEPT = [
+    None,
+    "text/html",
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+    "application/xhtml+xml,text/html;q=0.9,*/*;q=0.8",
+    "image/png",
+    "text/plain, text/html;q=0.5",
+    "text/html, text/plain",
+]
 
 
 # --------------------------------------------------------------------------- the program, in Python
@@ -127,8 +144,25 @@ def run_program(accept: str | None, path: str, site: Path) -> dict[str, str]:
 
 def random_accept(rng: random.Random) -> str | None:
     names = [*MEDIA, *_ALIASES, "text/*", "application/*", "*/*", "image/png", "text/plain"]
-    qs = [None, "1", "1.0", "0", "0.0", "0.5", "0.50", "0.9", "0.85", "0.1", "0.001", "0.05",
-          "1.000", "0.", "2", "abc", "0.1234"]
+    qs = [
+        None,
+        "1",
+        "1.0",
+        "0",
+        "0.0",
+        "0.5",
+        "0.50",
+        "0.9",
+        "0.85",
+        "0.1",
+        "0.001",
+        "0.05",
+        "1.000",
+        "0.",
+        "2",
+        "abc",
+        "0.1234",
+    ]
     members = []
     for name in rng.sample(names, rng.randint(0, 4)):  # each range once: see KNOWN_DIFFERENCES
         q = rng.choice(qs)
@@ -164,20 +198,32 @@ def test_program_negotiates_as_serve(plain_site: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "offered"),
-    [("/", ["html", "ttl", "jsonld", "nt"]), ("/catalog", ["html", "ttl", "jsonld", "nt"]),
-     ("/ontology", ["ttl"]), ("/type", ["html"]), ("/pages/1", ["jsonld"]),
-     ("/type/", []), ("/sparql", []), ("/catalog.ttl", [])],
+    [
+        ("/", ["html", "ttl", "jsonld", "nt"]),
+        ("/catalog", ["html", "ttl", "jsonld", "nt"]),
+        ("/ontology", ["ttl"]),
+        ("/type", ["html"]),
+        ("/pages/1", ["jsonld"]),
+        ("/type/", []),
+        ("/sparql", []),
+        ("/catalog.ttl", []),
+    ],
 )
-def test_program_offers_the_files_there_are(plain_site: Path, path: str,
-                                            offered: list[str]) -> None:
+def test_program_offers_the_files_there_are(
+    plain_site: Path, path: str, offered: list[str]
+) -> None:
     env = run_program("image/png", path, plain_site)
     assert [f.key for f in FORMATS if env.get(f"link_{f.key}")] == offered
 
 
 def test_hostile_accept_is_cheap(plain_site: Path) -> None:
     start = time.monotonic()
-    for accept in ["text/html;" + "a=b;" * 2000 + "q=x", ",".join(["text/html;level=1"] * 500)
-                   + "x", " " * 8000 + ";", "text/turtle;q=0." + "0" * 5000]:
+    for accept in [
+        "text/html;" + "a=b;" * 2000 + "q=x",
+        ",".join(["text/html;level=1"] * 500) + "x",
+        " " * 8000 + ";",
+        "text/turtle;q=0." + "0" * 5000,
+    ]:
         run_program(accept, f"/resource/{RECORD}", plain_site)
     assert time.monotonic() - start < 2
 
@@ -204,7 +250,8 @@ def test_write_web_configs(plain_site: Path, tmp_path: Path) -> None:
 
 def _binary(name: str) -> str | None:
     return shutil.which(name) or next(
-        (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.is_file()), None)
+        (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.is_file()), None
+    )
 
 
 def _wait(process: subprocess.Popen[bytes], url: str, log: Path, what: str) -> None:
@@ -277,8 +324,10 @@ def nginx(work: Path) -> Iterator[dict[str, str]]:
     conf = work / "nginx"
     conf.mkdir()
     ports = free_port(), free_port()
-    temp = "\n".join(f"    {kind}_temp_path {conf}/{kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(
+        f"    {kind}_temp_path {conf}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     (conf / "nginx.conf").write_text(f"""
 worker_processes 1;
 error_log {conf}/error.log warn;
@@ -300,9 +349,18 @@ http {{
 }}
 """)
     process = subprocess.Popen(
-        [binary, "-p", str(conf), "-c", str(conf / "nginx.conf"),
-         "-g", "daemon off; master_process off;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            binary,
+            "-p",
+            str(conf),
+            "-c",
+            str(conf / "nginx.conf"),
+            "-g",
+            "daemon off; master_process off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(process, f"http://127.0.0.1:{ports[0]}/", conf / "error.log", "nginx")
         yield {"root": f"http://127.0.0.1:{ports[0]}", "sub": f"http://127.0.0.1:{ports[1]}"}
@@ -366,8 +424,11 @@ TypesConfig {types}
     DocumentRoot {work}/www
 </VirtualHost>
 """)
-    process = subprocess.Popen([binary, "-X", "-f", str(conf / "httpd.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [binary, "-X", "-f", str(conf / "httpd.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(process, f"http://127.0.0.1:{ports[0]}/", conf / "error.log", "apache2")
         yield {"root": f"http://127.0.0.1:{ports[0]}", "sub": f"http://127.0.0.1:{ports[1]}"}
@@ -412,15 +473,16 @@ def answer(url: str, accept: str | None, prefix: str = "") -> dict[str, Any]:
     r = _http.get(url, headers={"Accept": accept} if accept is not None else {})
 
     def unprefixed(u: str | None) -> str | None:
-        return u[len(prefix):] or "/" if u and prefix and u.startswith(prefix) else u
+        return u[len(prefix) :] or "/" if u and prefix and u.startswith(prefix) else u
 
     vary = {v.strip().lower() for v in ",".join(r.headers.get_list("vary")).split(",")}
     out: dict[str, Any] = {
         "status": r.status_code,
         "vary": "accept" in vary,
         "location": unprefixed(r.headers.get("content-location")),
-        "links": sorted((unprefixed(u), t)
-                        for u, t in _LINK.findall(",".join(r.headers.get_list("link")))),
+        "links": sorted(
+            (unprefixed(u), t) for u, t in _LINK.findall(",".join(r.headers.get_list("link")))
+        ),
         "cors": r.headers.get("access-control-allow-origin"),
     }
     if r.status_code in (200, 410):
@@ -441,8 +503,14 @@ def served(serve_url: str, path: str, accept: str | None) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", IRIS)
 @pytest.mark.parametrize(("accept", "status", "media"), MATRIX)
-def test_negotiation_matrix(web: dict[str, str], serve: dict[str, str], path: str,
-                            accept: str | None, status: int, media: str | None) -> None:
+def test_negotiation_matrix(
+    web: dict[str, str],
+    serve: dict[str, str],
+    path: str,
+    accept: str | None,
+    status: int,
+    media: str | None,
+) -> None:
     got = answer(web["root"] + path, accept)
     assert got == served(serve["root"], path, accept)
     assert got["status"] == status and got["vary"]
@@ -454,14 +522,14 @@ def test_negotiation_matrix(web: dict[str, str], serve: dict[str, str], path: st
 
 @pytest.mark.parametrize("path", [f"/resource/{RECORD}", "/", "/ontology", "/type", "/pages/1"])
 @pytest.mark.parametrize("accept", MORE_ACCEPT)
-def test_more_q_values(web: dict[str, str], serve: dict[str, str], path: str,
-                       accept: str) -> None:
+def test_more_q_values(web: dict[str, str], serve: dict[str, str], path: str, accept: str) -> None:
     assert answer(web["root"] + path, accept) == served(serve["root"], path, accept)
 
 
 @pytest.mark.parametrize(("accept", "by_serve", "by_rules"), KNOWN_DIFFERENCES)
-def test_known_differences(web: dict[str, str], serve: dict[str, str], accept: str,
-                           by_serve: str, by_rules: str) -> None:
+def test_known_differences(
+    web: dict[str, str], serve: dict[str, str], accept: str, by_serve: str, by_rules: str
+) -> None:
     path = f"/resource/{RECORD}"
     assert served(serve["root"], path, accept)["type"].split(";")[0] == by_serve
     assert answer(web["root"] + path, accept)["type"].split(";")[0] == by_rules
@@ -469,11 +537,28 @@ def test_known_differences(web: dict[str, str], serve: dict[str, str], accept: s
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/type/", f"/resource/{RECORD}/", f"/resource/{RECORD}/index.html", "/catalog.ttl",
-     f"/resource/{RECORD}.nt", f"/resource/{RECORD}.bib", f"/resource/{RECORD}.ris",
-     f"/resource/{RECORD}.csljson", "/agent/ilo.jsonld", "/sitemap.xml", "/robots.txt",
-     "/context/1.0.jsonld", "/void.ttl", "/no-such-page", "/resource/no-such-record",
-     "/source", "/source/", "/changes", "/changes/index.json"],
+    [
+        "/",
+        "/type/",
+        f"/resource/{RECORD}/",
+        f"/resource/{RECORD}/index.html",
+        "/catalog.ttl",
+        f"/resource/{RECORD}.nt",
+        f"/resource/{RECORD}.bib",
+        f"/resource/{RECORD}.ris",
+        f"/resource/{RECORD}.csljson",
+        "/agent/ilo.jsonld",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/context/1.0.jsonld",
+        "/void.ttl",
+        "/no-such-page",
+        "/resource/no-such-record",
+        "/source",
+        "/source/",
+        "/changes",
+        "/changes/index.json",
+    ],
 )
 def test_files_as_serve(web: dict[str, str], serve: dict[str, str], path: str) -> None:
     got = answer(web["root"] + path, "text/html")
@@ -487,21 +572,27 @@ def test_files_as_serve(web: dict[str, str], serve: dict[str, str], path: str) -
 
 @pytest.mark.parametrize("path", WITHDRAWN_PATHS)
 @pytest.mark.parametrize("accept", WITHDRAWN_ACCEPT)
-def test_withdrawn_record_is_gone_under_a_sub_path(web: dict[str, str], serve: dict[str, str],
-                                                   path: str, accept: str | None) -> None:
+def test_withdrawn_record_is_gone_under_a_sub_path(
+    web: dict[str, str], serve: dict[str, str], path: str, accept: str | None
+) -> None:
     got = answer(web["sub"] + PREFIX + path, accept, prefix=PREFIX)
     assert got == served(serve["sub"], path, accept)
     assert got["status"] == 410 and got["vary"] and got["cors"] == "*"
 
 
-@pytest.mark.parametrize("path", ["/", "/catalog", f"/resource/{RECORD}", "/country/PRY",
-                                  "/ontology", "/type"])
-@pytest.mark.parametrize("accept", ["text/html", "text/turtle;q=0.9, text/html;q=0.8",
-                                    "application/n-triples", "image/png"])
-def test_negotiation_under_a_sub_path(web: dict[str, str], serve: dict[str, str], path: str,
-                                      accept: str) -> None:
-    got = answer(web["sub"] + PREFIX + path.rstrip("/") + ("/" if path == "/" else ""), accept,
-                 prefix=PREFIX)
+@pytest.mark.parametrize(
+    "path", ["/", "/catalog", f"/resource/{RECORD}", "/country/PRY", "/ontology", "/type"]
+)
+@pytest.mark.parametrize(
+    "accept",
+    ["text/html", "text/turtle;q=0.9, text/html;q=0.8", "application/n-triples", "image/png"],
+)
+def test_negotiation_under_a_sub_path(
+    web: dict[str, str], serve: dict[str, str], path: str, accept: str
+) -> None:
+    got = answer(
+        web["sub"] + PREFIX + path.rstrip("/") + ("/" if path == "/" else ""), accept, prefix=PREFIX
+    )
     assert got == served(serve["sub"], path, accept)
 
 
@@ -511,8 +602,9 @@ def test_conditional_get(web: dict[str, str]) -> None:
     etag = first.headers["etag"]
     again = _http.get(url, headers={"Accept": "text/turtle", "If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
-    since = _http.get(url, headers={"Accept": "text/turtle",
-                                    "If-Modified-Since": first.headers["last-modified"]})
+    since = _http.get(
+        url, headers={"Accept": "text/turtle", "If-Modified-Since": first.headers["last-modified"]}
+    )
     assert since.status_code == 304
     html = _http.get(url, headers={"Accept": "text/html", "If-None-Match": etag})
     assert html.status_code == 200  # each variant has its own validator
@@ -543,18 +635,31 @@ def test_cors(web: dict[str, str]) -> None:
     data = _http.get(web["root"] + "/topic/child-labour.jsonld")
     assert data.headers["access-control-allow-origin"] == "*"
     assert "Content-Location" in data.headers["access-control-expose-headers"]
-    r = _http.options(web["root"] + f"/resource/{RECORD}", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "if-none-match"})
+    r = _http.options(
+        web["root"] + f"/resource/{RECORD}",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert r.status_code == 204
     assert r.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in r.headers["access-control-allow-headers"]
     assert "GET" in r.headers["access-control-allow-methods"]
 
 
-@pytest.mark.parametrize("path", ["/.csec-ld-site", "/.csec-ld-withdrawn.json", "/.htaccess",
-                                  f"/{NGINX_CONF}", f"/{GONE_FOLDER}/withdrawn-report-2012.txt",
-                                  "/resource/.hidden"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.csec-ld-site",
+        "/.csec-ld-withdrawn.json",
+        "/.htaccess",
+        f"/{NGINX_CONF}",
+        f"/{GONE_FOLDER}/withdrawn-report-2012.txt",
+        "/resource/.hidden",
+    ],
+)
 def test_dotfiles_and_configs_are_not_served(web: dict[str, str], path: str) -> None:
     assert _http.get(web["root"] + path).status_code == 404
     assert _http.get(web["sub"] + PREFIX + path).status_code == 404
@@ -562,15 +667,17 @@ def test_dotfiles_and_configs_are_not_served(web: dict[str, str], path: str) -> 
 
 @pytest.mark.parametrize("path", ["/", f"/resource/{RECORD}", "/catalog", GONE, GONE + ".nt"])
 @pytest.mark.parametrize("accept", ["text/html", "text/turtle;q=0.9, text/html;q=0.8", "image/png"])
-def test_apache_under_an_alias(apache: dict[str, str], serve: dict[str, str], path: str,
-                               accept: str) -> None:
+def test_apache_under_an_alias(
+    apache: dict[str, str], serve: dict[str, str], path: str, accept: str
+) -> None:
     got = answer(apache["root"] + ALIAS + path, accept, prefix=ALIAS)
     assert got == served(serve["sub"], path, accept)
 
 
 @pytest.mark.parametrize("path", [f"/resource/{RECORD}", f"/resource/{RECORD}/"])
-def test_signposting_in_the_page_as_serve_sends_it(web: dict[str, str], serve: dict[str, str],
-                                                   path: str) -> None:
+def test_signposting_in_the_page_as_serve_sends_it(
+    web: dict[str, str], serve: dict[str, str], path: str
+) -> None:
     """nginx and Apache send no signposting headers (a Link per record would be one map
     entry per record): the record page's <link> elements carry the same signposts as
     the Link headers of ``serve``, as the PyPI signposting client reads them."""

@@ -120,20 +120,26 @@ def submit(c: httpx.Client, doc: Any, form_xpath: str = "//main//form") -> httpx
 
 def test_browsers_get_the_workbench_and_machines_get_results(client: httpx.Client) -> None:
     doc = page(client.get("/sparql"))
-    assert doc.xpath("//textarea[@name='query']")[0].text_content().strip() == \
-        EXAMPLES[0].text.strip()
+    assert (
+        doc.xpath("//textarea[@name='query']")[0].text_content().strip() == EXAMPLES[0].text.strip()
+    )
     assert doc.xpath("//link[@rel='stylesheet'] | //style"), "the site's style"
     assert doc.xpath("//nav//a[@href='/queries/']")
-    r = httpx.get(client.base_url.join("/sparql"), params={"query": "ASK {}"},
-                  headers={"Accept": "application/sparql-results+json"})
+    r = httpx.get(
+        client.base_url.join("/sparql"),
+        params={"query": "ASK {}"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.headers["content-type"].startswith("application/sparql-results+json")
     for accept in ("*/*", None):
         headers = {"Accept": accept} if accept else {}
-        r = httpx.get(client.base_url.join("/sparql"), params={"query": "ASK {}"},
-                      headers=headers)
+        r = httpx.get(client.base_url.join("/sparql"), params={"query": "ASK {}"}, headers=headers)
         assert r.json()["boolean"] is True
-    r = httpx.get(client.base_url.join("/sparql"), params={"query": "ASK {}"},
-                  headers={"Accept": "text/html;q=0.5, text/csv"})
+    r = httpx.get(
+        client.base_url.join("/sparql"),
+        params={"query": "ASK {}"},
+        headers={"Accept": "text/html;q=0.5, text/csv"},
+    )
     assert r.headers["content-type"].startswith("text/csv")
 
 
@@ -179,19 +185,22 @@ def test_downloads_parse_in_every_format(client: httpx.Client) -> None:
     tsv = got["TSV"].text.strip("\n").split("\n")
     assert tsv[0].split("\t") == ["?resource", "?title", "?issued", "?type"] and len(tsv) == 11
     bindings = got["JSON"].json()["results"]["bindings"]
-    assert sorted(b["resource"]["value"] for b in bindings) == [RECORD_BASE + i
-                                                                 for i in record_ids()]
+    assert sorted(b["resource"]["value"] for b in bindings) == [
+        RECORD_BASE + i for i in record_ids()
+    ]
     xml = etree.fromstring(got["XML"].content)
     assert len(xml.findall(".//{http://www.w3.org/2005/sparql-results#}result")) == 10
     # a CONSTRUCT: graph downloads, the Turtle one read by rdflib
-    construct = next(e for e in EXAMPLES if e.text.lstrip().startswith("PREFIX")
-                     and "CONSTRUCT" in e.text)
+    construct = next(
+        e for e in EXAMPLES if e.text.lstrip().startswith("PREFIX") and "CONSTRUCT" in e.text
+    )
     doc = page(run(client, construct.text))
     count = int(doc.xpath("//span[@class='count']")[0].text.split()[0])
     links = {a.text: a.get("href") for a in doc.xpath("//a[@class='download']")}
     assert {"Turtle", "N-Triples", "JSON-LD"} <= set(links)
-    graph = rdflib.Graph().parse(data=httpx.get(client.base_url.join(links["Turtle"])).text,
-                                 format="turtle")
+    graph = rdflib.Graph().parse(
+        data=httpx.get(client.base_url.join(links["Turtle"])).text, format="turtle"
+    )
     assert len(graph) == count and count >= 20  # a title and a date per record
     nt = httpx.get(client.base_url.join(links["N-Triples"])).content
     assert len(list(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))) == count
@@ -204,8 +213,7 @@ def test_permalink_round_trip(client: httpx.Client) -> None:
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["query"] == [query]
     again = page(client.get(link))
     assert again.xpath("//textarea")[0].text_content().strip() == query.strip()
-    assert [r.text_content() for r in table(again)[1]] == [r.text_content()
-                                                            for r in table(doc)[1]]
+    assert [r.text_content() for r in table(again)[1]] == [r.text_content() for r in table(doc)[1]]
 
 
 def test_syntax_error_shows_line_and_column(client: httpx.Client) -> None:
@@ -224,12 +232,15 @@ def test_syntax_error_shows_line_and_column(client: httpx.Client) -> None:
     assert doc.xpath("//textarea")[0].text_content() == query  # kept, to be fixed
 
 
-@pytest.mark.parametrize("query", [
-    f'SELECT * WHERE {{ ?s ?p "{HOSTILE}" }}',   # valid: no rows
-    f'SELECT ("{HOSTILE}" AS ?x) WHERE {{}}',   # the literal comes back as a result
-    f"SELECT * WHERE {{ {HOSTILE} }}",          # a syntax error that quotes it
-    'SELECT (IRI("javascript:alert(1)") AS ?x) WHERE {}',
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        f'SELECT * WHERE {{ ?s ?p "{HOSTILE}" }}',  # valid: no rows
+        f'SELECT ("{HOSTILE}" AS ?x) WHERE {{}}',  # the literal comes back as a result
+        f"SELECT * WHERE {{ {HOSTILE} }}",  # a syntax error that quotes it
+        'SELECT (IRI("javascript:alert(1)") AS ?x) WHERE {}',
+    ],
+)
 def test_hostile_query_text_stays_text(client: httpx.Client, query: str) -> None:
     r = run(client, query)
     assert r.status_code in (200, 400)
@@ -254,13 +265,17 @@ SELECT ?title ?description WHERE {{
     assert NASTY_TITLE in doc.xpath("//table[@class='results']")[0].text_content()
 
 
-@pytest.mark.parametrize(("query", "status", "words"), [
-    ("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }", 403, "read-only"),
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 403, "SERVICE"),
-    ("ASK { " + "{ " * 300 + "}" * 300 + " }", 400, "nests brackets"),
-])
-def test_the_endpoints_protections_apply(client: httpx.Client, query: str, status: int,
-                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }", 403, "read-only"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", 403, "SERVICE"),
+        ("ASK { " + "{ " * 300 + "}" * 300 + " }", 400, "nests brackets"),
+    ],
+)
+def test_the_endpoints_protections_apply(
+    client: httpx.Client, query: str, status: int, words: str
+) -> None:
     r = run(client, query)
     assert r.status_code == status
     assert words in page(r).xpath("//p[@class='message']")[0].text
@@ -273,8 +288,9 @@ def test_limits_and_bad_formats(client: httpx.Client) -> None:
     r = client.get("/sparql", params={"query": "SELECT * WHERE {}", "format": "ttl"})
     assert r.status_code == 400 and "does not fit" in r.text
     # a media type as ?format=, as some clients send it; and it wins over a browser's Accept
-    r = client.get("/sparql", params={"query": "ASK {}",
-                                      "format": "application/sparql-results+json"})
+    r = client.get(
+        "/sparql", params={"query": "ASK {}", "format": "application/sparql-results+json"}
+    )
     assert r.headers["content-type"].startswith("application/sparql-results+json")
     assert r.json()["boolean"] is True
 
@@ -316,8 +332,9 @@ def _fill(form: Any) -> list[tuple[str, str]]:
         if name in given:
             continue
         if el.tag == "select":
-            values.append((name, next(o.get("value") for o in el.xpath(".//option")
-                                      if o.get("value"))))
+            values.append(
+                (name, next(o.get("value") for o in el.xpath(".//option") if o.get("value")))
+            )
         else:
             sample = {"date": "2020-01-01", "number": "2010"}.get(el.get("type"), "tourism")
             values.append((name, sample))
@@ -360,17 +377,21 @@ def test_concept_pickers_come_from_the_skos_schemes(client: httpx.Client) -> Non
     assert options == {c.id for c in vocab.types}
 
 
-@pytest.mark.parametrize(("name", "params", "words"), [
-    ("by-country", {"country": "Narnia"}, "Narnia"),
-    ("by-year", {"since": "20x"}, "a year"),
-    ("modified-since", {"since": "2020-13-45"}, "a date"),
-    ("by-country", {"country": "PHL", "bogus": "1"}, "unknown parameter 'bogus'"),
-    ("by-country", {"since": "2010"}, "missing required parameter 'country'"),
-    ("search", {"text": HOSTILE + "\x01"}, "control characters"),
-    ("resource", {"resource": HOSTILE}, "not an absolute IRI"),
-])
-def test_invalid_values_give_a_400_page(client: httpx.Client, name: str,
-                                        params: dict[str, str], words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "params", "words"),
+    [
+        ("by-country", {"country": "Narnia"}, "Narnia"),
+        ("by-year", {"since": "20x"}, "a year"),
+        ("modified-since", {"since": "2020-13-45"}, "a date"),
+        ("by-country", {"country": "PHL", "bogus": "1"}, "unknown parameter 'bogus'"),
+        ("by-country", {"since": "2010"}, "missing required parameter 'country'"),
+        ("search", {"text": HOSTILE + "\x01"}, "control characters"),
+        ("resource", {"resource": HOSTILE}, "not an absolute IRI"),
+    ],
+)
+def test_invalid_values_give_a_400_page(
+    client: httpx.Client, name: str, params: dict[str, str], words: str
+) -> None:
     r = client.get(f"/queries/{name}", params=params)
     assert r.status_code == 400
     doc = page(r)
@@ -384,16 +405,20 @@ def test_invalid_values_give_a_400_page(client: httpx.Client, name: str,
 
 
 def test_the_equivalent_command_gives_the_same_rows(client: httpx.Client) -> None:
-    doc = page(client.get("/queries/by-country", params=[("country", "PHL"),
-                                                         ("country", "PRY"), ("since", "")]))
+    doc = page(
+        client.get(
+            "/queries/by-country", params=[("country", "PHL"), ("country", "PRY"), ("since", "")]
+        )
+    )
     command = doc.xpath("//code[@class='command']")[0].text
     words = shlex.split(command)
     assert words[:3] == ["csec-ld", "query", "by-country"]
     result = CliRunner().invoke(main, [*words[1:], "--data", str(DATA), "-f", "csv"])
     assert result.exit_code == 0, result.output
     cli = sorted(r["resource"] for r in csv.DictReader(io.StringIO(result.stdout)))
-    page_rows = sorted(RECORD_BASE + row.xpath("td[1]/a")[0].get("href").rsplit("/", 1)[1]
-                       for row in table(doc)[1])
+    page_rows = sorted(
+        RECORD_BASE + row.xpath("td[1]/a")[0].get("href").rsplit("/", 1)[1] for row in table(doc)[1]
+    )
     assert cli == page_rows and len(cli) >= 2
     api = doc.xpath("//a[@class='api']")[0].get("href")
     r = httpx.get(client.base_url.join(api), headers={"Accept": "application/json"})

@@ -20,7 +20,7 @@ from tests.conftest import DATA
 from tests.servers import Server
 from tests.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE
 
-NASTY_AGENT = 'ILO </script><script>alert("agent")</script> <!-- & \'q\' <b>'
+NASTY_AGENT = "ILO </script><script>alert(\"agent\")</script> <!-- & 'q' <b>"
 NASTY_CATALOG = 'Catalogue </SCRIPT ><img src=x onerror=alert(1)> & "q" <!--'
 RECORD = "tricky-escaping-2015"
 
@@ -33,12 +33,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     agents = data / "agents.yaml"
     text = agents.read_text(encoding="utf-8")
     assert "name: International Labour Organization\n" in text
-    agents.write_text(text.replace("name: International Labour Organization\n",
-                                   f"name: {json.dumps(NASTY_AGENT)}\n"), encoding="utf-8")
+    agents.write_text(
+        text.replace(
+            "name: International Labour Organization\n", f"name: {json.dumps(NASTY_AGENT)}\n"
+        ),
+        encoding="utf-8",
+    )
     catalog = data / "catalog.yaml"
     lines = catalog.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines = [f"title: {json.dumps(NASTY_CATALOG)}\n" if line.startswith("title:") else line
-             for line in lines]
+    lines = [
+        f"title: {json.dumps(NASTY_CATALOG)}\n" if line.startswith("title:") else line
+        for line in lines
+    ]
     catalog.write_text("".join(lines), encoding="utf-8")
     return publish([data], data.parent / "site", validate=False).out_dir
 

@@ -21,25 +21,53 @@ from . import (
 
 @main.command()
 @sources_argument
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("site"),
-              show_default=True, help="Folder to write the site into (replaced when complete).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to write the site into (replaced when complete).",
+)
 @base_option
 @catalog_option
-@click.option("--no-validate", is_flag=True,
-              help="Publish without checking the records against the SHACL shapes.")
-@click.option("--shapes", type=click.Path(path_type=Path, exists=True),
-              help="SHACL shapes to validate with (default: the shipped shapes).")
-@click.option("--sparql-endpoint", metavar="URL",
-              help="The SPARQL endpoint to name in void.ttl and on the home page.")
-@click.option("--full", is_flag=True,
-              help="Rebuild every page, even of records unchanged since the site was written "
-              "(by default only what changed is redone; the site is the same either way).")
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Publish without checking the records against the SHACL shapes.",
+)
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path, exists=True),
+    help="SHACL shapes to validate with (default: the shipped shapes).",
+)
+@click.option(
+    "--sparql-endpoint",
+    metavar="URL",
+    help="The SPARQL endpoint to name in void.ttl and on the home page.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every page, even of records unchanged since the site was written "
+    "(by default only what changed is redone; the site is the same either way).",
+)
 @workers_option
 @quiet_option
 @reports_errors
-def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog: Path | None,
-            no_validate: bool, shapes: Path | None, sparql_endpoint: str | None,
-            workers: int | None, quiet: bool, full: bool) -> None:
+def publish(
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    base: str | None,
+    catalog: Path | None,
+    no_validate: bool,
+    shapes: Path | None,
+    sparql_endpoint: str | None,
+    workers: int | None,
+    quiet: bool,
+    full: bool,
+) -> None:
     """Validate the records and write a static linked-data site.
 
     SOURCES are record files or folders (default: data/). The site holds a page
@@ -55,62 +83,144 @@ def publish(sources: tuple[Path, ...], out_dir: Path, base: str | None, catalog:
     from ..publish import publish as run_publish
 
     with step_progress(quiet) as advance:
-        result = run_publish(list(sources) or ["data"], out_dir, base=base,
-                             validate=not no_validate, shapes=shapes,
-                             sparql_endpoint=sparql_endpoint, workers=workers,
-                             on_progress=advance, catalog=catalog, full=full)
+        result = run_publish(
+            list(sources) or ["data"],
+            out_dir,
+            base=base,
+            validate=not no_validate,
+            shapes=shapes,
+            sparql_endpoint=sparql_endpoint,
+            workers=workers,
+            on_progress=advance,
+            catalog=catalog,
+            full=full,
+        )
     withdrawn = f", {result.withdrawn} withdrawn" if result.withdrawn else ""
     reused = f", {result.reused} unchanged" if result.reused else ""
-    click.echo(f"{result.records} records{withdrawn}{reused}, {result.triples} triples, "
-               f"{len(result.files)} files → {out_dir}/")
+    click.echo(
+        f"{result.records} records{withdrawn}{reused}, {result.triples} triples, "
+        f"{len(result.files)} files → {out_dir}/"
+    )
 
 
 @main.command()
 @click.argument("site_or_sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
 @base_option
 @catalog_option
 @click.option("--no-validate", is_flag=True, help="When serving sources: skip SHACL validation.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="SPARQL query time limit, in seconds.")
-@click.option("--row-limit", default=10_000, show_default=True, type=click.IntRange(min=1),
-              help="Most rows (or triples) a SPARQL query returns.")
-@click.option("--max-query-length", default=16_384, show_default=True,
-              type=click.IntRange(min=256), help="Longest query string or request body, in bytes.")
-@click.option("--store", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              metavar="DIR", help="Answer /sparql and the query API from an embedded store "
-              "filled by `csec-ld load --store DIR` (for catalogues too large for memory).")
-@click.option("--public-url", metavar="URL",
-              help="Where clients reach the server (behind a proxy: its public URL); names "
-              "the SPARQL endpoint in void.ttl and the OAI-PMH baseURL. Default: "
-              "http://HOST:PORT/. Never taken from a request's Host header.")
-@click.option("--query-workers", "workers", default=DEFAULT_WORKERS, show_default=True,
-              type=click.IntRange(1, 64), help="Processes that run SPARQL queries.")
-@click.option("--query-queue", "queue", default=DEFAULT_QUEUE, show_default=True,
-              type=click.IntRange(0, 10_000),
-              help="Queries that may wait for a worker; more get 503 with Retry-After.")
-@click.option("--query-memory", "memory_mb", default=DEFAULT_MEMORY_MB, show_default=True,
-              type=click.IntRange(min=1024), help="Memory a query worker may use, in MB.")
-@click.option("--allow-network-in-queries", is_flag=True,
-              help="Run queries even where workers cannot be cut off from the network "
-              "(no libseccomp): SERVICE could then reach any URL. Not for public servers.")
-@click.option("--queries", "queries_dir", type=click.Path(path_type=Path), metavar="DIR",
-              help="Add the documented .rq files of DIR to the named queries (API and pages).")
-@click.option("--endpoint", "store_endpoint", metavar="QUERY_URL",
-              help="Serve record IRIs and data files from the SPARQL store `csec-ld push` "
-              "filled (its query URL, e.g. http://localhost:7878/query), with no site folder.")
-@click.option("--graph", metavar="IRI",
-              help="With --endpoint: the named graph `push --graph` filled (default: the "
-              "default graph).")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="SPARQL query time limit, in seconds.",
+)
+@click.option(
+    "--row-limit",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most rows (or triples) a SPARQL query returns.",
+)
+@click.option(
+    "--max-query-length",
+    default=16_384,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="Longest query string or request body, in bytes.",
+)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    metavar="DIR",
+    help="Answer /sparql and the query API from an embedded store "
+    "filled by `csec-ld load --store DIR` (for catalogues too large for memory).",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="Where clients reach the server (behind a proxy: its public URL); names "
+    "the SPARQL endpoint in void.ttl and the OAI-PMH baseURL. Default: "
+    "http://HOST:PORT/. Never taken from a request's Host header.",
+)
+@click.option(
+    "--query-workers",
+    "workers",
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes that run SPARQL queries.",
+)
+@click.option(
+    "--query-queue",
+    "queue",
+    default=DEFAULT_QUEUE,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Queries that may wait for a worker; more get 503 with Retry-After.",
+)
+@click.option(
+    "--query-memory",
+    "memory_mb",
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Memory a query worker may use, in MB.",
+)
+@click.option(
+    "--allow-network-in-queries",
+    is_flag=True,
+    help="Run queries even where workers cannot be cut off from the network "
+    "(no libseccomp): SERVICE could then reach any URL. Not for public servers.",
+)
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Add the documented .rq files of DIR to the named queries (API and pages).",
+)
+@click.option(
+    "--endpoint",
+    "store_endpoint",
+    metavar="QUERY_URL",
+    help="Serve record IRIs and data files from the SPARQL store `csec-ld push` "
+    "filled (its query URL, e.g. http://localhost:7878/query), with no site folder.",
+)
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="With --endpoint: the named graph `push --graph` filled (default: the default graph).",
+)
 @reports_errors
-def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | None,
-          catalog: Path | None, no_validate: bool, timeout: float, row_limit: int,
-          max_query_length: int, store: Path | None, public_url: str | None, workers: int,
-          queue: int, memory_mb: int, allow_network_in_queries: bool,
-          queries_dir: Path | None, store_endpoint: str | None = None,
-          graph: str | None = None) -> None:
+def serve(
+    site_or_sources: tuple[Path, ...],
+    host: str,
+    port: int,
+    base: str | None,
+    catalog: Path | None,
+    no_validate: bool,
+    timeout: float,
+    row_limit: int,
+    max_query_length: int,
+    store: Path | None,
+    public_url: str | None,
+    workers: int,
+    queue: int,
+    memory_mb: int,
+    allow_network_in_queries: bool,
+    queries_dir: Path | None,
+    store_endpoint: str | None = None,
+    graph: str | None = None,
+) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
 
@@ -125,11 +235,28 @@ def serve(site_or_sources: tuple[Path, ...], host: str, port: int, base: str | N
     from ..server import serve as run_serve
 
     named = queries_with(queries_dir)  # a bad .rq file stops here, before the server starts
-    click.echo(f"serving on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql, "
-               f"queries: http://{host}:{port}/api/queries); Ctrl-C stops", err=True)
-    run_serve(list(site_or_sources) or None, host=host, port=port, base=base,
-              validate=not no_validate, timeout=timeout, row_limit=row_limit,
-              max_query_length=max_query_length, store=store, public_url=public_url,
-              workers=workers, queue=queue, memory_mb=memory_mb,
-              allow_network_in_queries=allow_network_in_queries, catalog=catalog,
-              queries=named, store_endpoint=store_endpoint, graph=graph)
+    click.echo(
+        f"serving on http://{host}:{port}/ (SPARQL: http://{host}:{port}/sparql, "
+        f"queries: http://{host}:{port}/api/queries); Ctrl-C stops",
+        err=True,
+    )
+    run_serve(
+        list(site_or_sources) or None,
+        host=host,
+        port=port,
+        base=base,
+        validate=not no_validate,
+        timeout=timeout,
+        row_limit=row_limit,
+        max_query_length=max_query_length,
+        store=store,
+        public_url=public_url,
+        workers=workers,
+        queue=queue,
+        memory_mb=memory_mb,
+        allow_network_in_queries=allow_network_in_queries,
+        catalog=catalog,
+        queries=named,
+        store_endpoint=store_endpoint,
+        graph=graph,
+    )

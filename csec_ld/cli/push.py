@@ -114,10 +114,14 @@ def push(
     if not graph_store:
         hint = ""
         if query_endpoint and "/store" in query_endpoint:  # an older csec-ld's --endpoint
-            hint = (f" (--endpoint {redact(query_endpoint)} looks like one: --endpoint is the "
-                    "query URL now, as in `query` and `serve`)")
-        raise UsageError("push needs --graph-store URL, the store's Graph Store endpoint "
-                         f"(Oxigraph: http://host:7878/store){hint}")
+            hint = (
+                f" (--endpoint {redact(query_endpoint)} looks like one: --endpoint is the "
+                "query URL now, as in `query` and `serve`)"
+            )
+        raise UsageError(
+            "push needs --graph-store URL, the store's Graph Store endpoint "
+            f"(Oxigraph: http://host:7878/store){hint}"
+        )
 
     with progress("push", quiet, unit="triples") as advance:
         result = run_push(

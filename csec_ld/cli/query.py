@@ -43,8 +43,9 @@ def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
 class _Size(click.ParamType):
     name = "size"
 
-    def convert(self, value: object, param: click.Parameter | None,
-                ctx: click.Context | None) -> int:
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -65,41 +66,99 @@ def _listing(queries: dict[str, NamedQuery]) -> str:
 
 @main.command("query")
 @click.argument("query", required=False)
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A parameter value (repeat for several, or for a multi-valued parameter).")
-@click.option("-e", "--sparql", metavar="QUERY",
-              help="Run this SPARQL text instead of a named query.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeat for several, or for a multi-valued parameter).",
+)
+@click.option(
+    "-e", "--sparql", metavar="QUERY", help="Run this SPARQL text instead of a named query."
+)
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
-@click.option("--queries", "queries_dir", type=click.Path(path_type=Path), metavar="DIR",
-              help="Add the documented .rq files of DIR to the named queries (checked first).")
-@click.option("--show", is_flag=True,
-              help="Print the query with its parameters bound; do not run it.")
-@click.option("--data", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="Records or RDF dumps to query, loaded in process (default: data/; repeatable).")
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Add the documented .rq files of DIR to the named queries (checked first).",
+)
+@click.option(
+    "--show", is_flag=True, help="Print the query with its parameters bound; do not run it."
+)
+@click.option(
+    "--data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Records or RDF dumps to query, loaded in process (default: data/; repeatable).",
+)
 @catalog_option
-@click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
-              help="Query an embedded store filled by `csec-ld load --store DIR`.")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Query an embedded store filled by `csec-ld load --store DIR`.",
+)
 @click.option("--endpoint", metavar="URL", help="Query a SPARQL 1.1 Protocol endpoint.")
-@click.option("--graph", metavar="IRI",
-              help="Query this named graph of --store or --endpoint as the default graph "
-                   "(a catalogue pushed with `push --graph IRI`).")
-@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
-              metavar="SECONDS", help="How long to wait for the endpoint.")
-@click.option("--max-response-size", type=_Size(),
-              default=format_size(DEFAULT_MAX_RESPONSE_SIZE), show_default=True, metavar="SIZE",
-              help="The most the endpoint's answer may hold, decoded (e.g. 64K, 16M, 1G).")
-@click.option("-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS + GRAPH_FORMATS),
-              help="Output format (default: table, or ttl for CONSTRUCT).")
-@click.option("--width", type=click.IntRange(min=20), metavar="COLUMNS",
-              help="Fit the table in this many columns (default: the terminal's width; "
-                   "piped or redirected output is never cut).")
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="Query this named graph of --store or --endpoint as the default graph "
+    "(a catalogue pushed with `push --graph IRI`).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the endpoint.",
+)
+@click.option(
+    "--max-response-size",
+    type=_Size(),
+    default=format_size(DEFAULT_MAX_RESPONSE_SIZE),
+    show_default=True,
+    metavar="SIZE",
+    help="The most the endpoint's answer may hold, decoded (e.g. 64K, 16M, 1G).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(TABLE_FORMATS + GRAPH_FORMATS),
+    help="Output format (default: table, or ttl for CONSTRUCT).",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=20),
+    metavar="COLUMNS",
+    help="Fit the table in this many columns (default: the terminal's width; "
+    "piped or redirected output is never cut).",
+)
 @click.option("--no-truncate", is_flag=True, help="Never cut the table's cells.")
 @reports_errors
-def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_queries: bool,
-          show: bool, data: tuple[Path, ...], catalog: Path | None, store: Path | None,
-          endpoint: str | None, timeout: float, max_response_size: int,
-          fmt: str | None, width: int | None, no_truncate: bool, graph: str | None,
-          queries_dir: Path | None) -> None:
+def query(
+    query: str | None,
+    params: tuple[str, ...],
+    sparql: str | None,
+    list_queries: bool,
+    show: bool,
+    data: tuple[Path, ...],
+    catalog: Path | None,
+    store: Path | None,
+    endpoint: str | None,
+    timeout: float,
+    max_response_size: int,
+    fmt: str | None,
+    width: int | None,
+    no_truncate: bool,
+    graph: str | None,
+    queries_dir: Path | None,
+) -> None:
     """Run a named query, a .rq file or SPARQL text on the catalogue.
 
     QUERY is a named query (see --list) or a FILE.rq. Parameters are typed and
@@ -128,32 +187,63 @@ def query(query: str | None, params: tuple[str, ...], sparql: str | None, list_q
     if show:
         click.echo(named.bind(values))
         return
-    with open_engine(data=list(data) or None, store=store, endpoint=endpoint,
-                     timeout=timeout, max_response_size=max_response_size,
-                     catalog=catalog, graph=graph) as engine:
+    with open_engine(
+        data=list(data) or None,
+        store=store,
+        endpoint=endpoint,
+        timeout=timeout,
+        max_response_size=max_response_size,
+        catalog=catalog,
+        graph=graph,
+    ) as engine:
+
         def hint() -> None:
             message = named_graph_hint(engine)
             if message:
                 click.echo(f"hint: {message}", err=True)
 
-        click.echo(query_and_format(named, values, engine, fmt,
-                                    _table_width(width, no_truncate), on_empty=hint), nl=False)
+        click.echo(
+            query_and_format(
+                named, values, engine, fmt, _table_width(width, no_truncate), on_empty=hint
+            ),
+            nl=False,
+        )
 
 
 @main.command("load")
 @sources_argument
-@click.option("--store", type=click.Path(path_type=Path), metavar="DIR",
-              help="An embedded on-disk store (created if needed).")
-@click.option("--graph-store", metavar="URL",
-              help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://host:7878/store.")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="An embedded on-disk store (created if needed).",
+)
+@click.option(
+    "--graph-store",
+    metavar="URL",
+    help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://host:7878/store.",
+)
 @catalog_option
 @click.option("--append", is_flag=True, help="Add to what is there instead of replacing it.")
-@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
-              metavar="SECONDS", help="How long to wait for the graph store.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the graph store.",
+)
 @quiet_option
 @reports_errors
-def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
-         catalog: Path | None, append: bool, timeout: float, quiet: bool) -> None:
+def load(
+    sources: tuple[Path, ...],
+    store: Path | None,
+    graph_store: str | None,
+    catalog: Path | None,
+    append: bool,
+    timeout: float,
+    quiet: bool,
+) -> None:
     """Load the catalogue (records or RDF dumps) and the ontology into a store.
 
     SOURCES default to data/. The default graph is replaced unless --append;
@@ -168,12 +258,12 @@ def load(sources: tuple[Path, ...], store: Path | None, graph_store: str | None,
     srcs = list(sources) or [Path("data")]
     if store:
         with progress("load", quiet) as advance:
-            result = load_store(store, srcs, append=append, on_progress=advance,
-                                catalog=catalog)
+            result = load_store(store, srcs, append=append, on_progress=advance, catalog=catalog)
     else:
         assert graph_store is not None
-        result = upload_catalogue(graph_store, srcs, replace=not append, timeout=timeout,
-                                  catalog=catalog)
+        result = upload_catalogue(
+            graph_store, srcs, replace=not append, timeout=timeout, catalog=catalog
+        )
     click.echo(f"{result.triples} triples in {result.target}")
 
 
