@@ -1629,10 +1629,18 @@ def publish(
     (see :mod:`csec_ld.incremental`); the site is byte-identical to a full publish,
     which *full* forces.
     """
-    try:
-        return _publish(sources, out_dir, incremental=not full, **options)
-    except Fallback:  # the previous site could not be reused after all
-        return _publish(sources, out_dir, incremental=False, **options)
+    with contextlib.ExitStack() as own_shapes:
+        if options.get("validate", True) and options.get("shapes") is None:
+            # the catalogue's own vocabularies (catalog.yaml's vocabularies:), as build has them
+            from .validation import shapes_for_catalogue
+
+            own = shapes_for_catalogue(sources, options.get("catalog"), own_shapes)
+            if own is not None:
+                options["shapes"] = own[0]
+        try:
+            return _publish(sources, out_dir, incremental=not full, **options)
+        except Fallback:  # the previous site could not be reused after all
+            return _publish(sources, out_dir, incremental=False, **options)
 
 
 def _publish(

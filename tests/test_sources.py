@@ -708,3 +708,16 @@ def test_build_checks_against_the_catalogue_vocabularies(tmp_path: Path) -> None
     nt = result.files["nt"].read_text(encoding="utf-8")
     assert "<https://w3id.org/csec-ld/topic/online-grooming>" in nt
     assert '"Online grooming"@en' in nt
+
+
+def test_publish_checks_against_the_catalogue_vocabularies(tmp_path: Path) -> None:
+    """publish validates as build does: the record with the catalogue's own topic is
+    published, with its page and the topic's label in its data."""
+    from csec_ld.publish import publish
+
+    folder = _own_vocabulary(tmp_path / "data", "online-grooming")
+    site = publish([folder], tmp_path / "site").out_dir
+    page = (site / "resource" / "grooming-report-2020" / "index.html").read_text(encoding="utf-8")
+    assert "Online grooming" in page
+    nt = (site / "resource" / "grooming-report-2020.nt").read_text(encoding="utf-8")
+    assert '"Online grooming"@en' in nt
