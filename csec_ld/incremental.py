@@ -49,7 +49,7 @@ from .changes import Change
 from .mapping.base import Used
 from .pipeline import CHUNK_SIZE, JSONL_SUFFIXES, Chunk, PipelineSpec, run_chunks
 from .records import LIMITS, PartialDate, RawRecord
-from .resources import ontology_dir, shapes_dir
+from .resources import shapes_dir
 from .serialize import Writer
 from .sources import Catalogue, parse_jsonl, read_raw
 
@@ -107,7 +107,9 @@ def fingerprint(
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{_FORMAT}\0{__version__}\0".encode())
     _hash_tree(h, _PACKAGE)  # code and templates: another build of csec-ld is another site
-    _hash_tree(h, ontology_dir())
+    for path in catalogue.vocab.files:  # the shipped ontology and the catalogue's own SKOS
+        h.update(path.name.encode() + b"\0")
+        _hash_tree(h, path)
     try:
         _hash_tree(h, Path(shapes) if shapes else shapes_dir())
     except FileNotFoundError:

@@ -25,7 +25,7 @@ import yaml
 from .build import atomic_output
 from .errors import DataError, OutputError, RecordError, UsageError
 from .records import LIMITS, ascii_digits, parse_day_month_year, text_problem
-from .sources import CATALOG_FILE, _catalog_file, _find_config, _read_text
+from .sources import CATALOG_FILE, _catalog_file, _find_config, _read_catalog, _read_text
 from .vocab import Vocabulary, countries_named, fold, load_vocabulary
 
 __all__ = [
@@ -272,6 +272,21 @@ def records_folder(catalog: str | Path | None = None) -> Path:
     return folder.relative_to(here) if folder.is_relative_to(here) else folder
 
 
+def _catalogue_vocabulary(catalog: str | Path | None) -> Vocabulary:
+    """The resource types of the catalogue written into (its own ``vocabularies:`` too),
+    which the listing's entries are matched against; the shipped ones without one."""
+    found = _catalog_file(["data"], [], catalog) if catalog is not None else _find_config(["data"])
+    if found is None:
+        return load_vocabulary()
+    try:
+        description, _ = _read_catalog(found)
+        return load_vocabulary(
+            extra=description.vocabularies, replace=description.replace_vocabularies
+        )
+    except RecordError as exc:
+        raise DataError([exc]) from exc
+
+
 def _known(out: Path) -> set[tuple[str, str]]:
     """(folded title, issued) of the records in *out* (files that do not read are skipped)."""
     known: set[tuple[str, str]] = set()
@@ -317,7 +332,7 @@ def import_listing(
     except RecordError as exc:
         raise DataError([exc]) from exc
     entries = parse_listing(text, str(path))
-    vocab = load_vocabulary()
+    vocab = _catalogue_vocabulary(catalog)
     named: dict[str, ListingEntry] = {}
     for entry in entries:
         rid = slugify(entry.title, entry.issued[:4])

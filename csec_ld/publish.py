@@ -87,7 +87,7 @@ from .namespaces import (
 )
 from .pipeline import PipelineSpec
 from .records import PartialDate, Record, record_to_dict, texts_value
-from .resources import ontology_dir, shapes_dir
+from .resources import shapes_dir
 from .search import SearchIndex, build_search
 from .serialize import (
     JsonLdWriter,
@@ -1778,7 +1778,8 @@ def _publish(
             (root / "context").mkdir()
             (root / "context" / "1.0.jsonld").write_text(context + "\n", encoding="utf-8")
             (root / "ontology.ttl").write_bytes(
-                _graph_turtle(_ttl_files(ontology_dir()), VOCAB_BASE + "ontology/")
+                # the shipped ontology and the catalogue's own concepts (vocabularies:)
+                _graph_turtle(list(site.catalogue.vocab.files), VOCAB_BASE + "ontology/")
             )
             try:
                 shapes_folder: Path | None = Path(shapes) if shapes else shapes_dir()
@@ -1846,9 +1847,10 @@ def _write_sitemaps(site: _Site, urls: list[tuple[str, str]]) -> None:
 
 
 def _concept_triples(site: _Site) -> dict[str, list[Triple]]:
-    """Each concept's own triples from the ontology (blank nodes left out: not stable)."""
+    """Each concept's own triples from the catalogue's vocabulary (blank nodes left out:
+    not stable)."""
     store = pyoxigraph.Store()
-    for path in sorted(ontology_dir().glob("*.ttl")):
+    for path in site.catalogue.vocab.files:
         store.bulk_load(path=str(path), format=RdfFormat.TURTLE)
     out: dict[str, list[Triple]] = {}
     for scheme in (site.types, site.topics):

@@ -110,6 +110,7 @@ from .store import (
     _http_error,
     _looks_like_html,
     _ontology_triples,
+    catalogue_ontology,
 )
 from .urls import redact
 
@@ -422,8 +423,8 @@ class _Ontology:
     what the store must hold. Only lines about an ontology subject are parsed.
     """
 
-    def __init__(self) -> None:
-        self.triples: set[Triple] = set(_ontology_triples())
+    def __init__(self, files: Sequence[Path] | None = None) -> None:
+        self.triples: set[Triple] = set(_ontology_triples(files))
         self.subjects = {
             str(t.subject).encode() for t in self.triples if isinstance(t.subject, NamedNode)
         }
@@ -680,7 +681,8 @@ def _push(
             catalog=catalog,
         )
         nt_file = built.files["nt"]
-        ontology = _Ontology()
+        # the shipped ontology and the catalogue's own concepts (vocabularies:)
+        ontology = _Ontology(catalogue_ontology(sources, catalog))
         with _client(timeout, _auth()) as client:
             if swap == "put":
                 # PUT replaces the graph: sent twice, it leaves the same graph, so it is

@@ -46,6 +46,7 @@ from pyoxigraph import Literal as RdfLiteral
 from .errors import ParameterError, QueryError, UsageError
 from .namespaces import COUNTRY_BASE, LANGUAGE_BASE, PREFIXES, RDFS, SKOS, VOCAB_BASE, XSD
 from .store import Engine, Result, Term, check_query, open_engine
+from .vocab import Vocabulary
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -148,9 +149,17 @@ class NamedQuery:
             return "this query takes no parameters"
         return "allowed: " + ", ".join(p.describe() for p in self.parameters)
 
-    def bind(self, values: Mapping[str, Any] | None = None) -> str:
+    def bind(
+        self, values: Mapping[str, Any] | None = None, vocabulary: Vocabulary | None = None
+    ) -> str:
         """The query text with *values* bound (see :func:`bind`)."""
-        return bind(self, values or {})
+        return bind(self, values or {}, vocabulary)
+
+    @property
+    def takes_concepts(self) -> bool:
+        """Whether a parameter names a concept: checking it needs the data's vocabulary
+        (see :meth:`~csec_ld.store.Engine.vocabulary`)."""
+        return any(p.type == "concept" for p in self.parameters)
 
 
 # --------------------------------------------------------------------------- headers
@@ -398,7 +407,7 @@ def _iri(value: str) -> str | None:
         return None
 
 
-def _convert(param: Parameter, value: str) -> Term:
+def _convert(param: Parameter, value: str, vocabulary: Vocabulary | None = None) -> Term:
     kind = param.type
     if kind == "string":
         if _CONTROL.search(value):
@@ -440,7 +449,7 @@ def _convert(param: Parameter, value: str) -> Term:
     if kind == "language":
         return NamedNode(_language_iri(param, text))
     if kind == "concept":
-        return NamedNode(_concept_iri(param, text))
+        return NamedNode(_concept_iri(param, text, vocabulary))
     raise AssertionError(kind)
 
 
@@ -478,10 +487,10 @@ def _language_iri(param: Parameter, text: str) -> str:
         raise _reject(param, text, _EXPECTED["language"]) from None
 
 
-def _concept_iri(param: Parameter, text: str) -> str:
+def _concept_iri(param: Parameter, text: str, vocabulary: Vocabulary | None) -> str:
     from .vocab import load_vocabulary
 
-    vocab = load_vocabulary()
+    vocab = vocabulary or load_vocabulary()
     schemes = {"type": vocab.types, "topic": vocab.topics}
     wanted = [param.scheme] if param.scheme else ["topic", "type"]
     for key in wanted:
@@ -506,8 +515,11 @@ def _concept_iri(param: Parameter, text: str) -> str:
     )
 
 
-def to_term(param: Parameter, value: Any) -> Term:
+def to_term(param: Parameter, value: Any, vocabulary: Vocabulary | None = None) -> Term:
     """*value* checked against *param*'s type, as an RDF term; :class:`ParameterError` if not.
+
+    A concept is looked up in *vocabulary* (the data's: the catalogue's own concepts
+    included, see :meth:`~csec_ld.store.Engine.vocabulary`), else in the shipped one.
 
     >>> to_term(Parameter("country", "country"), "PH")
     <NamedNode value=http://publications.europa.eu/resource/authority/country/PHL>
@@ -521,7 +533,7 @@ def to_term(param: Parameter, value: Any) -> Term:
     if isinstance(value, dt.datetime):
         value = value.date()
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return _convert(param, text)
+    return _convert(param, text, vocabulary)
 
 
 def sparql_term(term: Term) -> str:
@@ -604,8 +616,9 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def bind(query: NamedQuery, values: Mapping[str, Any]) -> str:
-    """The text of *query* with *values* (name → value or list of values) bound as terms.
+def bind(query: NamedQuery, values: Mapping[str, Any], vocabulary: Vocabulary | None = None) -> str:
+    """The text of *query* with *values* (name → value or list of values) bound as terms
+    (concepts looked up in *vocabulary*, see :func:`to_term`).
 
     Unknown names, missing required parameters, several values for a single-valued
     parameter and values that do not fit their type raise :class:`ParameterError`.
@@ -635,7 +648,7 @@ def bind(query: NamedQuery, values: Mapping[str, Any]) -> str:
             raise ParameterError(
                 f"{query.name}: parameter {p.name!r} takes one value, got {len(given)}"
             )
-        bound[p.name] = list(dict.fromkeys(to_term(p, v) for v in given))
+        bound[p.name] = list(dict.fromkeys(to_term(p, v, vocabulary) for v in given))
     if not query.parameters:
         return query.text
     at = _insertion_point(query.text)
@@ -683,9 +696,11 @@ def run_query(
     """
     values = {**(params or {}), **kwargs}
     named = resolve_query(query)
-    sparql = named.bind(values)
+    sparql = None if named.takes_concepts else named.bind(values)  # bad values fail first
     engine, opened = _engine_for(source, timeout)
     try:
+        if sparql is None:  # concepts are the data's: a catalogue may have its own
+            sparql = named.bind(values, engine.vocabulary())
         return engine.query(sparql)
     finally:
         if opened:
@@ -1017,7 +1032,7 @@ def query_and_format(
     """Bind, run on *engine* and format: what ``csec-ld query`` prints (*on_empty* is
     called when a SELECT or CONSTRUCT finds nothing)."""
     named = resolve_query(query)
-    sparql = named.bind(params)
+    sparql = named.bind(params, engine.vocabulary() if named.takes_concepts else None)
     form = check_query(sparql)
     if fmt is not None:
         allowed = GRAPH_FORMATS if form == "graph" else TABLE_FORMATS

@@ -68,9 +68,9 @@ from .records import (
 )
 from .serialize import node_object
 from .sources import Catalog, Catalogue
-from .store import DEFAULT_TIMEOUT, RemoteEngine, Result
+from .store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
 from .urls import redact
-from .vocab import Agent, Registry, language, load_vocabulary
+from .vocab import Agent, Registry, Vocabulary, language, load_vocabulary
 
 __all__ = ["RecordFiles", "RemoteSite", "create_remote_app"]
 
@@ -170,8 +170,15 @@ class RemoteSite:
         self._frames = {fmt: _frame(fmt) for fmt in DATA_FORMATS}
         self._catalog_at: tuple[float, Catalog] | None = None
         self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
-        self._vocab = load_vocabulary()
-        self._env = _PageSite(Catalogue(Catalog(), Registry({}), self._vocab, [])).env
+        self._vocabulary: Vocabulary | None = None
+        self._env = _PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
+
+    @property
+    def _vocab(self) -> Vocabulary:
+        """The store's concepts (a catalogue's own ones were pushed with it), asked once."""
+        if self._vocabulary is None:
+            self._vocabulary = vocabulary_of(self.engine)
+        return self._vocabulary
 
     @staticmethod
     def valid_id(record_id: str) -> bool:
@@ -418,8 +425,8 @@ def _record(record_id: str, block: list[Triple], catalog: Catalog, vocab: Any) -
             if c.iri == term.value:
                 return str(c.id)
         raise StoreError(
-            f"{term.value}: a concept the shipped vocabulary does not have "
-            "(a catalogue's own vocabularies are not served from a store)"
+            f"{term.value}: a concept the store does not describe (push the catalogue "
+            "with csec-ld push: it sends the catalogue's vocabularies too)"
         )
 
     def identifier(text: str) -> Identifier:

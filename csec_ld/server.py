@@ -114,6 +114,7 @@ from .sandbox import (
 from .signposting import link_header, record_signposts
 from .sources import open_catalog
 from .store import check_query
+from .vocab import Vocabulary, site_vocabulary
 from .webconfig import NGINX_CONF
 from .workbench import SPARQL_DOWNLOADS, Workbench, download_media
 
@@ -465,7 +466,7 @@ def _problem(
     )
 
 
-def _param_doc(p: Parameter) -> dict[str, Any]:
+def _param_doc(p: Parameter, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     return {
         "name": p.name,
         "type": p.type_label,
@@ -473,11 +474,11 @@ def _param_doc(p: Parameter) -> dict[str, Any]:
         "multi": p.multi,
         "default": list(p.default),
         "help": p.help,
-        "schema": _param_schema(p),
+        "schema": _param_schema(p, vocabulary),
     }
 
 
-def _value_schema(p: Parameter) -> dict[str, Any]:
+def _value_schema(p: Parameter, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """The JSON Schema of one value of *p* (what the API accepts, as far as a schema can say)."""
     kind = p.type
     if kind == "integer":
@@ -493,7 +494,7 @@ def _value_schema(p: Parameter) -> dict[str, Any]:
     if kind == "concept":
         from .vocab import load_vocabulary
 
-        vocab = load_vocabulary()
+        vocab = vocabulary or load_vocabulary()  # the site's: its catalogue's own concepts
         schemes = {"type": [vocab.types], "topic": [vocab.topics]}.get(
             p.scheme or "", [vocab.topics, vocab.types]
         )
@@ -509,8 +510,8 @@ def _typed(p: Parameter, value: str) -> Any:
     return int(value) if p.type in ("integer", "year") and re.fullmatch(r"-?\d+", value) else value
 
 
-def _param_schema(p: Parameter) -> dict[str, Any]:
-    item = _value_schema(p)
+def _param_schema(p: Parameter, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    item = _value_schema(p, vocabulary)
     if not p.multi:
         schema = dict(item)
         if p.default:
@@ -567,11 +568,15 @@ def query_examples(query: NamedQuery, base: str = "/") -> list[dict[str, Any]]:
 
 
 def query_listing(
-    queries: dict[str, NamedQuery], base: str = "/", kinds: dict[str, str] | None = None
+    queries: dict[str, NamedQuery],
+    base: str = "/",
+    kinds: dict[str, str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """What ``GET /api/queries`` answers: every named query, its parameters and examples.
 
-    Links are relative to *base* (the API's root path).
+    Links are relative to *base* (the API's root path); concept parameters list the ids
+    of *vocabulary* (the site's, see :func:`~csec_ld.vocab.site_vocabulary`).
     """
     items = []
     for q in queries.values():
@@ -582,7 +587,7 @@ def query_listing(
                 "summary": q.summary,
                 "description": q.description,
                 "kind": kind,
-                "parameters": [_param_doc(p) for p in q.parameters],
+                "parameters": [_param_doc(p, vocabulary) for p in q.parameters],
                 "formats": _api_formats(kind),
                 "examples": query_examples(q, base),
                 "links": {
@@ -662,7 +667,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
+def _operation(q: NamedQuery, kind: str, vocabulary: Vocabulary | None) -> dict[str, Any]:
     formats = _api_formats(kind)
     params: list[dict[str, Any]] = []
     examples = query_examples(q)
@@ -672,7 +677,7 @@ def _operation(q: NamedQuery, kind: str) -> dict[str, Any]:
             "in": "query",
             "required": p.required,
             "description": (p.help + " " if p.help else "") + f"({p.describe()})",
-            "schema": _param_schema(p),
+            "schema": _param_schema(p, vocabulary),
             "x-csec-ld-type": p.type_label,
         }
         if p.type == "concept":
@@ -746,6 +751,7 @@ def openapi_document(
     queries: dict[str, NamedQuery] | None = None,
     server: str | None = None,
     kinds: dict[str, str] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """An OpenAPI 3.1 description of the named-query API, from the queries' headers.
 
@@ -778,7 +784,7 @@ def openapi_document(
     }
     for name in sorted(queries):
         kind = (kinds or {}).get(name) or _query_kind(queries[name])
-        paths[f"/api/queries/{name}"] = _operation(queries[name], kind)
+        paths[f"/api/queries/{name}"] = _operation(queries[name], kind, vocabulary)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -826,13 +832,17 @@ class _Api:
         timeout: float,
         row_limit: int,
         queries: dict[str, NamedQuery] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.pool = pool
         self.queries = named_queries() if queries is None else dict(queries)
         self.kinds = {name: _query_kind(q) for name, q in self.queries.items()}
+        #: the site's concepts (its catalogue's own too): what concept parameters accept
+        self.vocabulary = vocabulary
         #: what a 400 lists: each query's parameters, as ``GET /api/queries`` gives them
         self.allowed = {
-            name: [_param_doc(p) for p in q.parameters] for name, q in self.queries.items()
+            name: [_param_doc(p, vocabulary) for p in q.parameters]
+            for name, q in self.queries.items()
         }
         self.timeout = timeout
         self.row_limit = row_limit
@@ -882,7 +892,9 @@ class _Api:
                 )
             for value in given:
                 try:
-                    to_term(p, value)  # the CLI's own check: run_query binds the same way
+                    # the CLI's own check: run_query binds the same way, with the data's
+                    # concepts (the site's ontology.ttl holds its catalogue's own)
+                    to_term(p, value, self.vocabulary)
                 except ParameterError as exc:
                     return _problem(
                         400,
@@ -966,7 +978,7 @@ def create_app(
         network="allow" if allow_network_in_queries else "deny",
     )
     withdrawn = read_withdrawn(root)
-    api = _Api(sparql.pool, timeout, row_limit, queries)
+    api = _Api(sparql.pool, timeout, row_limit, queries, site_vocabulary(root))
     workbench = Workbench(root, sparql, api)  # the HTML pages; queries run through the pool
     catalog_nt = root / "catalog.nt"
     data_mtime = catalog_nt.stat().st_mtime if catalog_nt.is_file() else time.time()
@@ -1317,8 +1329,8 @@ def create_app(
     @functools.lru_cache(maxsize=8)
     def api_documents(base: str) -> tuple[bytes, bytes]:
         """The query list and the OpenAPI document (they change only with the code)."""
-        listing = query_listing(api.queries, base, api.kinds)
-        openapi = openapi_document(api.queries, base, api.kinds)
+        listing = query_listing(api.queries, base, api.kinds, api.vocabulary)
+        openapi = openapi_document(api.queries, base, api.kinds, api.vocabulary)
 
         def dump(doc: dict[str, Any]) -> bytes:
             return json.dumps(doc, ensure_ascii=False, indent=1).encode() + b"\n"

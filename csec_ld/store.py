@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import httpx
 import pyoxigraph
+import rdflib
 from pyoxigraph import (
     BlankNode,
     DefaultGraph,
@@ -67,10 +68,11 @@ from .http import (
     http_error,
     refuse_foreign_redirect,
 )
-from .namespaces import CONTEXT_IRI
+from .namespaces import CONTEXT_IRI, TOPIC_SCHEME, TYPE_SCHEME
 from .resources import ontology_dir
 from .sources import RDF_SUFFIXES, discover, open_catalog
 from .urls import redact
+from .vocab import Vocabulary, vocabulary_with
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -84,6 +86,7 @@ __all__ = [
     "RemoteEngine",
     "Result",
     "Term",
+    "catalogue_ontology",
     "catalogue_triples",
     "check_query",
     "load_store",
@@ -91,6 +94,7 @@ __all__ = [
     "split_sources",
     "upload_catalogue",
     "upload_graph",
+    "vocabulary_of",
 ]
 
 Term = NamedNode | BlankNode | RdfLiteral | Triple
@@ -226,9 +230,22 @@ class Engine:
     """Runs SPARQL queries; subclasses hold a store or talk to an endpoint."""
 
     name: str = "engine"
+    _vocabulary: Vocabulary | None = None
 
     def query(self, sparql: str) -> Result:
         raise NotImplementedError
+
+    def vocabulary(self) -> Vocabulary:
+        """The resource types and topics of the data this engine queries (a catalogue's
+        own concepts, catalog.yaml's ``vocabularies:``, included), with the shipped ones:
+        what a concept parameter may name. Asked once, with one CONSTRUCT; if the data
+        cannot answer, the shipped vocabulary (asked again next time)."""
+        if self._vocabulary is None:
+            try:
+                self._vocabulary = vocabulary_of(self)
+            except (QueryError, StoreError):
+                return vocabulary_with(rdflib.Graph())
+        return self._vocabulary
 
     def close(self) -> None:
         """Release the store or the connection."""
@@ -614,6 +631,25 @@ _CATALOGUE_GRAPHS = """SELECT DISTINCT ?g WHERE {
 } ORDER BY STR(?g) LIMIT 3"""
 
 
+#: The concepts of the two schemes, whatever file or graph holds them.
+_VOCABULARY = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT {{ ?concept ?p ?o }} WHERE {{
+  VALUES ?scheme {{ <{TYPE_SCHEME}> <{TOPIC_SCHEME}> }}
+  ?concept skos:inScheme ?scheme ; ?p ?o .
+  FILTER(!isBlank(?o))
+}}"""
+
+
+def vocabulary_of(engine: Any) -> Vocabulary:
+    """The shipped vocabulary with the concepts *engine*'s data holds (anything with a
+    ``query(sparql) -> Result``); its errors pass through."""
+    graph = rdflib.Graph()
+    triples = engine.query(_VOCABULARY).triples
+    if triples:
+        graph.parse(data="".join(f"{t} .\n" for t in triples), format="nt")
+    return vocabulary_with(graph)
+
+
 def named_graph_hint(engine: Engine) -> str | None:
     """For a query that found nothing: the named graphs of *engine* that hold a catalogue
     (``push --graph`` puts one there), as a hint to query one with ``--graph``; None if
@@ -676,9 +712,21 @@ def _inline_our_context(data: bytes) -> bytes:
     return data
 
 
-def _ontology_triples() -> Iterator[Triple]:
-    for path in sorted(ontology_dir().glob("*.ttl")):
+def _ontology_triples(files: Sequence[Path] | None = None) -> Iterator[Triple]:
+    """The triples of the vocabulary *files* (a catalogue's: ``Vocabulary.files``), or of
+    the shipped ontology."""
+    for path in sorted(ontology_dir().glob("*.ttl")) if files is None else files:
         yield from _read_rdf(path)
+
+
+def catalogue_ontology(
+    record_sources: Sequence[str | Path], catalog: str | Path | None = None
+) -> tuple[Path, ...] | None:
+    """The vocabulary files of the catalogue of *record_sources*: the shipped ontology and
+    its own SKOS files (catalog.yaml's ``vocabularies:``); ``None`` without records."""
+    if not record_sources:
+        return None
+    return open_catalog(record_sources, catalog=catalog).vocab.files
 
 
 def split_sources(sources: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
@@ -714,14 +762,16 @@ def catalogue_triples(
     from .build import map_catalogue
 
     record_sources, rdf_files = split_sources(sources)
+    ontology = None
     if record_sources:
         catalogue = open_catalog(record_sources, catalog=catalog)
+        ontology = catalogue.vocab.files
         for block in map_catalogue(catalogue):
             yield from block
         catalogue.check()
     for path in rdf_files:
         yield from _read_rdf(path)
-    yield from _ontology_triples()
+    yield from _ontology_triples(ontology)
 
 
 def _quads(triples: Iterable[Triple]) -> Iterator[Quad]:
@@ -778,7 +828,10 @@ def load_store(
             with normalised.open("wb") as out:
                 pyoxigraph.serialize(_read_rdf(path), out, format=RdfFormat.N_TRIPLES)
             files.append((normalised, RdfFormat.N_TRIPLES))
-        files.extend((p, RdfFormat.TURTLE) for p in sorted(ontology_dir().glob("*.ttl")))
+        ontology = catalogue_ontology(record_sources, catalog)
+        if ontology is None:
+            ontology = tuple(sorted(ontology_dir().glob("*.ttl")))
+        files.extend((p, RdfFormat.TURTLE) for p in ontology)
         try:
             directory.mkdir(parents=True, exist_ok=True)
             store = pyoxigraph.Store(str(directory))

@@ -17,7 +17,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -54,7 +54,9 @@ __all__ = [
     "fold",
     "language",
     "load_vocabulary",
+    "site_vocabulary",
     "suggestion",
+    "vocabulary_with",
 ]
 
 
@@ -373,6 +375,10 @@ class Vocabulary:
     types: ConceptScheme
     topics: ConceptScheme
     graph: rdflib.Graph = field(repr=False, compare=False)
+    #: The Turtle files of this vocabulary, in order: the shipped ontology (less the
+    #: files of a scheme the catalogue replaces), then the catalogue's own SKOS files.
+    #: A site's ``ontology.ttl``, the query engines and ``push`` carry these.
+    files: tuple[Path, ...] = field(default=(), compare=False)
 
 
 _CSEC = rdflib.Namespace(CSEC_NS)
@@ -433,18 +439,30 @@ SCHEMES = {"types": TYPE_SCHEME, "topics": TOPIC_SCHEME}
 
 @functools.lru_cache(maxsize=8)
 def _load(
-    directory: str,
+    shipped: tuple[tuple[str, int, int], ...],
     extra: tuple[tuple[str, int, int], ...] = (),
     replace: tuple[str, ...] = (),
 ) -> Vocabulary:
     graph = rdflib.Graph()
-    for path in sorted(Path(directory).glob("*.ttl")):
+    kept: list[Path] = []
+    for given, _, _ in shipped:
+        path = Path(given)
+        part = rdflib.Graph()
         try:
-            graph.parse(path, format="turtle")
+            part.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many kinds; all mean "unreadable"
             raise ShapesError(f"{path}: cannot read the ontology: {exc}") from exc
+        graph += part
+        if not any(
+            True
+            for name in replace
+            for _ in part.subjects(_SKOS.inScheme, rdflib.URIRef(SCHEMES[name]))
+        ):
+            kept.append(path)
     if not extra:
-        return Vocabulary(_scheme(graph, TYPE_SCHEME), _scheme(graph, TOPIC_SCHEME), graph)
+        return Vocabulary(
+            _scheme(graph, TYPE_SCHEME), _scheme(graph, TOPIC_SCHEME), graph, tuple(kept)
+        )
     own = rdflib.Graph()
     files: dict[str, list[str]] = {"types": [], "topics": []}
     for given, _, _ in extra:
@@ -476,7 +494,12 @@ def _load(
                 field="replace_vocabularies",
             )
         schemes[name] = scheme
-    return Vocabulary(schemes["types"], schemes["topics"], merged)
+    return Vocabulary(
+        schemes["types"],
+        schemes["topics"],
+        merged,
+        (*kept, *(Path(given) for given, _, _ in extra)),
+    )
 
 
 def _read_skos(path: Path) -> rdflib.Graph:
@@ -516,20 +539,50 @@ def load_vocabulary(
     directory: Path | None = None,
     extra: tuple[str | Path, ...] = (),
     replace: tuple[str, ...] = (),
+    *,
+    files: Sequence[str | Path] | None = None,
 ) -> Vocabulary:
     """Read (once) the SKOS schemes of ``ontology/``, with the catalogue's own SKOS files
     *extra* (``vocabularies:`` of catalog.yaml): their concepts extend the shipped
     schemes, or replace those named in *replace* (``types``, ``topics``).
 
+    *files* instead of ``ontology/``: the Turtle files that hold the whole vocabulary,
+    such as a published site's ``ontology.ttl`` (see :func:`site_vocabulary`).
+
     :class:`~csec_ld.errors.RecordError` names the file (and line) of a bad one.
     """
+    if files is None:
+        files = sorted((directory or ontology_dir()).resolve().glob("*.ttl"))
+    return _load(_stamps(files, None), _stamps(extra, "vocabularies"), tuple(sorted(replace)))
+
+
+def _stamps(files: Sequence[str | Path], field: str | None) -> tuple[tuple[str, int, int], ...]:
+    """Each file with its modification time and size: the cache's key changes with them."""
     stamps = []
-    for p in extra:
+    for p in files:
         try:
             st = os.stat(p)
-            stamps.append((str(p), st.st_mtime_ns, st.st_size))
         except OSError as exc:
-            raise RecordError(f"cannot read the vocabulary ({exc.strerror})", path=p) from exc
-    return _load(
-        str((directory or ontology_dir()).resolve()), tuple(stamps), tuple(sorted(replace))
+            what = "the vocabulary" if field else "the ontology"
+            raise RecordError(f"cannot read {what} ({exc.strerror})", path=p) from exc
+        stamps.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
+def site_vocabulary(site: str | Path) -> Vocabulary:
+    """The vocabulary a published *site* was made with: its ``ontology.ttl`` holds the
+    shipped schemes and the catalogue's own concepts (``vocabularies:``), so the query
+    forms and parameter checks of ``serve`` offer what the site's records use. A folder
+    without one (not a site) gets the shipped vocabulary."""
+    ontology = Path(site) / "ontology.ttl"
+    return load_vocabulary(files=[ontology]) if ontology.is_file() else load_vocabulary()
+
+
+def vocabulary_with(triples: rdflib.Graph) -> Vocabulary:
+    """The shipped vocabulary extended by the concepts in *triples* (what a store, an
+    endpoint or a site holds of the two schemes: a catalogue's own concepts included)."""
+    shipped = load_vocabulary()
+    merged = shipped.graph + triples
+    return Vocabulary(
+        _scheme(merged, TYPE_SCHEME), _scheme(merged, TOPIC_SCHEME), merged, shipped.files
     )

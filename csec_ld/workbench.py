@@ -40,6 +40,7 @@ from starlette.responses import HTMLResponse, Response
 from .errors import CsecLdError, ParameterError, QueryError, StoreError
 from .query import NamedQuery, Parameter, compact, label_queries, to_term
 from .sandbox import Answer, Busy, Refused, TimeLimit, check_nesting
+from .vocab import Vocabulary
 
 if TYPE_CHECKING:
     from .server import _Api, _Sparql
@@ -521,7 +522,7 @@ class Workbench:
         status = 200
         if run:
             try:
-                bound = query.bind(values)
+                bound = query.bind(values, self.api.vocabulary)
             except ParameterError as exc:
                 status, context["error"] = 400, str(exc)
             except QueryError as exc:
@@ -562,7 +563,9 @@ class Workbench:
                         )
                         for f in formats
                     ]
-        context["fields"] = [_field(p, values.get(p.name, [])) for p in query.parameters]
+        context["fields"] = [
+            _field(p, values.get(p.name, []), self.api.vocabulary) for p in query.parameters
+        ]
         return self.render("query_form.html", root, status=status, **context)
 
     def _command(self, query: NamedQuery, pairs: Sequence[tuple[str, str]]) -> str:
@@ -661,20 +664,20 @@ def _languages() -> tuple[tuple[str, str], ...]:
     )
 
 
-def _schemes(param: Parameter) -> list[tuple[str, Any]]:
+def _schemes(param: Parameter, vocabulary: Vocabulary | None) -> list[tuple[str, Any]]:
     from .vocab import load_vocabulary
 
-    vocab = load_vocabulary()
+    vocab = vocabulary or load_vocabulary()  # the site's: its catalogue's own concepts too
     both = [("Resource types", "type", vocab.types), ("Topics", "topic", vocab.topics)]
     return [(title, scheme) for title, key, scheme in both if param.scheme in (None, key)]
 
 
-def _selected(param: Parameter, given: Sequence[str]) -> set[str]:
+def _selected(param: Parameter, given: Sequence[str], vocabulary: Vocabulary | None) -> set[str]:
     """The IRIs that the *given* values of a picker stand for (invalid ones stand for none)."""
     out = set()
     for value in given:
         try:
-            term = to_term(param, value)
+            term = to_term(param, value, vocabulary)
         except CsecLdError:
             continue
         if isinstance(term, NamedNode):
@@ -682,20 +685,20 @@ def _selected(param: Parameter, given: Sequence[str]) -> set[str]:
     return out
 
 
-def _field(param: Parameter, given: Sequence[str]) -> Field:
+def _field(param: Parameter, given: Sequence[str], vocabulary: Vocabulary | None) -> Field:
     from .namespaces import COUNTRY_BASE
 
     given = tuple(given) or param.default
     if param.type == "country":
-        chosen = _selected(param, given)
+        chosen = _selected(param, given, vocabulary)
         options = tuple(
             (code, label, COUNTRY_BASE + code in chosen) for code, label in _countries()
         )
         return Field(param, "select", given, (("", options),))
     if param.type == "concept":
-        chosen = _selected(param, given)
+        chosen = _selected(param, given, vocabulary)
         groups = []
-        for title, scheme in _schemes(param):
+        for title, scheme in _schemes(param, vocabulary):
             concepts = sorted(scheme, key=lambda c: c.label.casefold())
             groups.append(
                 (title, tuple((c.id, f"{c.label} ({c.id})", c.iri in chosen) for c in concepts))

@@ -22,7 +22,7 @@ from tests.test_publish import NASTY_RECORD, NASTY_TITLE
 STYLES = [s.style for s in CITATION_STYLES]
 #: Generated items: enough that most are filled in from a template another item made
 #: (the first item of a shape is checked against citeproc-py when its template is made).
-GENERATED = 400  # seeded; benchmarks/citations.py and a local run can take more
+GENERATED = 150  # seeded; benchmarks/citations.py and a local run can take more
 
 # Texts made of pieces that matter to a citation's formatting: HTML specials, the
 # punctuation citeproc-py merges at a seam (".,;:!?"), quotes, stop words and words in

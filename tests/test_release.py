@@ -24,4 +24,3 @@ def test_the_changelog_has_a_section_for_the_release() -> None:
     assert re.search(
         rf"^## \[{re.escape(__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, flags=re.M
     )
-

@@ -286,7 +286,7 @@ def import_listing(
     from ..listing import records_folder
 
     folder = out_dir if out_dir is not None else records_folder(catalog)
-    written = run_import(listing, folder, overwrite=overwrite, update=update)
+    written = run_import(listing, folder, overwrite=overwrite, update=update, catalog=catalog)
     for path in written:
         click.echo(str(path))
     new = " new" if update else ""

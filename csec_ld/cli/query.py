@@ -184,7 +184,7 @@ def query(
     else:
         named = resolve_query(query or sparql or "")
     values = _params(params)
-    if show:
+    if show and not named.takes_concepts:
         click.echo(named.bind(values))
         return
     with open_engine(
@@ -196,6 +196,9 @@ def query(
         catalog=catalog,
         graph=graph,
     ) as engine:
+        if show:  # a concept is the data's: the catalogue may have its own
+            click.echo(named.bind(values, engine.vocabulary()))
+            return
 
         def hint() -> None:
             message = named_graph_hint(engine)
