@@ -169,7 +169,7 @@ def step_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     import rdflib
     from pyoxigraph import NamedNode
 
-    from csec_ld.build import map_catalogue
+    from csec_ld.mapping import Mapper
     from csec_ld.sources import open_catalog
     from csec_ld.validation import load_shapes
 
@@ -186,7 +186,9 @@ def step_naive(catalogue: Path, work: Path) -> dict[str, Any]:
     def load_map() -> rdflib.Graph:
         g = rdflib.Graph()
         cat = open_catalog([clean])
-        for block in map_catalogue(cat):
+        mapper = Mapper(cat)  # record by record, in one process: the naive side
+        blocks = [mapper.record(r) for r in cat.records()]
+        for block in [*blocks, *mapper.support()]:
             for t in block:
                 g.add((term(t.subject), term(t.predicate), term(t.object)))
         return g

@@ -32,7 +32,6 @@ __all__ = [
     "atomic_output",
     "build",
     "ensure_valid",
-    "map_catalogue",
 ]
 
 DEFAULT_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
@@ -111,22 +110,6 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
     report = ValidationReport(results=sorted(set(results), key=ValidationResult.sort_key))
     if report.failed("violation"):
         raise DataError(report.errors("violation"))
-
-
-def map_catalogue(
-    catalogue: Catalogue,
-    profiles: Sequence[str] | None = None,
-    on_record: Callable[[], None] | None = None,
-) -> Iterator[list]:
-    """Stream the catalogue as sorted triple blocks: records first, then the nodes they use."""
-    mapper = Mapper(catalogue, profiles)
-    for record in catalogue.records():
-        yield mapper.record(record)
-        if on_record:
-            on_record()
-    if catalogue.errors:
-        return  # no support blocks: the caller will discard the output anyway
-    yield from mapper.support()
 
 
 def build(

@@ -3,7 +3,7 @@
 Three engines answer SPARQL 1.1 queries with the same :class:`Result`:
 
 * :class:`MemoryEngine` — a pyoxigraph in-memory store filled in process from our
-  records (mapped by :func:`~csec_ld.build.map_catalogue`) or from RDF dumps;
+  records (mapped on :func:`~csec_ld.build.build`'s pipeline) or from RDF dumps;
 * :class:`EmbeddedEngine` — an on-disk pyoxigraph store, filled by :func:`load_store`
   (``csec-ld load --store DIR``) and opened read-only for queries;
 * :class:`RemoteEngine` — any SPARQL 1.1 Protocol endpoint, over HTTP (httpx), read
@@ -300,7 +300,16 @@ class MemoryEngine(_PyoxigraphEngine):
     ) -> MemoryEngine:
         """Our records (mapped) and RDF dumps from *sources*, plus the ontology."""
         engine = cls()
-        engine.store.extend(_quads(catalogue_triples(sources, catalog=catalog)))
+        record_sources, rdf_files = split_sources(sources)
+        with tempfile.TemporaryDirectory(prefix="csec-ld-map-") as tmp:
+            dump, ontology = _records_dump(record_sources, Path(tmp), catalog)
+            if dump is not None:
+                engine.store.bulk_load(
+                    path=str(dump), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph()
+                )
+        for path in rdf_files:
+            engine.store.extend(_quads(_read_rdf(path)))
+        engine.store.extend(_quads(_ontology_triples(ontology)))
         return engine
 
     def describe(self) -> str:
@@ -755,23 +764,43 @@ def catalogue_triples(
 ) -> Iterator[Triple]:
     """The triples every engine holds: records of *sources* (mapped), RDF dumps, ontology.
 
-    Record files (YAML, CSV, JSON) are mapped like ``csec-ld build`` maps them;
+    Record files (YAML, CSV, JSON) go through ``csec-ld build``'s pipeline (the one
+    path from records to triples), into a temporary N-Triples dump read back here;
     RDF files (``.ttl``, ``.nt``, ``.jsonld``...) are read as they are. Problems
     in the records raise :class:`~csec_ld.errors.DataError` listing all of them.
     """
-    from .build import map_catalogue
-
     record_sources, rdf_files = split_sources(sources)
-    ontology = None
-    if record_sources:
-        catalogue = open_catalog(record_sources, catalog=catalog)
-        ontology = catalogue.vocab.files
-        for block in map_catalogue(catalogue):
-            yield from block
-        catalogue.check()
+    with tempfile.TemporaryDirectory(prefix="csec-ld-map-") as tmp:
+        dump, ontology = _records_dump(record_sources, Path(tmp), catalog)
+        if dump is not None:
+            yield from _read_rdf(dump)
     for path in rdf_files:
         yield from _read_rdf(path)
     yield from _ontology_triples(ontology)
+
+
+def _records_dump(
+    record_sources: Sequence[Path],
+    folder: Path,
+    catalog: str | Path | None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[Path | None, tuple[Path, ...] | None]:
+    """The records of *record_sources* as an N-Triples dump in *folder* (built on the
+    pipeline, unvalidated), and the catalogue's vocabulary files; ``(None, None)``
+    without record sources."""
+    from .build import build
+
+    if not record_sources:
+        return None, None
+    built = build(
+        record_sources,
+        folder / "dist",
+        formats=["nt"],
+        validate=False,
+        on_progress=on_progress,
+        catalog=catalog,
+    )
+    return built.files["nt"], catalogue_ontology(record_sources, catalog)
 
 
 def _quads(triples: Iterable[Triple]) -> Iterator[Quad]:
@@ -806,29 +835,19 @@ def load_store(
     >>> load_store("/tmp/csec-ld-doctest-store", ["data"]).triples > 400
     True
     """
-    from .build import build
-
     record_sources, rdf_files = split_sources(sources)
     directory = Path(directory)
     with tempfile.TemporaryDirectory(prefix="csec-ld-load-") as tmp:
         files: list[tuple[Path, RdfFormat]] = []
-        if record_sources:
-            built = build(
-                record_sources,
-                Path(tmp) / "dist",
-                formats=["nt"],
-                validate=False,
-                on_progress=on_progress,
-                catalog=catalog,
-            )
-            files.append((built.files["nt"], RdfFormat.N_TRIPLES))
+        dump, ontology = _records_dump(record_sources, Path(tmp), catalog, on_progress)
+        if dump is not None:
+            files.append((dump, RdfFormat.N_TRIPLES))
         for i, path in enumerate(rdf_files):
             # Parse (and normalise) before touching the store: a broken file changes nothing.
             normalised = Path(tmp) / f"rdf-{i}.nt"
             with normalised.open("wb") as out:
                 pyoxigraph.serialize(_read_rdf(path), out, format=RdfFormat.N_TRIPLES)
             files.append((normalised, RdfFormat.N_TRIPLES))
-        ontology = catalogue_ontology(record_sources, catalog)
         if ontology is None:
             ontology = tuple(sorted(ontology_dir().glob("*.ttl")))
         files.extend((p, RdfFormat.TURTLE) for p in ontology)

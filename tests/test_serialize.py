@@ -316,10 +316,12 @@ def test_the_writers_write_what_pyoxigraph_writes(writer: type[Writer]) -> None:
 
 @pytest.mark.parametrize("writer", [TurtleWriter, NTriplesWriter])
 def test_the_writers_write_the_bundled_catalogue_as_pyoxigraph_does(writer: type[Writer]) -> None:
-    from csec_ld.build import map_catalogue
+    from csec_ld.mapping import Mapper
     from csec_ld.sources import open_catalog
 
-    blocks = list(map_catalogue(open_catalog([ROOT / "data"])))
+    catalogue = open_catalog([ROOT / "data"])
+    mapper = Mapper(catalogue)
+    blocks = [mapper.record(r) for r in catalogue.records()] + list(mapper.support())
     assert len(blocks) > 20
     for block in blocks:
         assert writer.render(block) == _pyoxigraph_text(writer, list(block))

@@ -63,6 +63,24 @@ def test_memory_engine(tmp_path: Path) -> None:
     assert "triples" in engine.describe()
 
 
+def test_every_engine_reads_records_through_the_build_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One loader: query on record files, load (and push, on build) never walk the
+    records one by one outside the pipeline, and get what build writes."""
+    build([DATA], tmp_path / "dist", formats=["nt"], validate=False)
+    built = set(catalogue_triples([tmp_path / "dist" / "catalog.nt"]))
+    from csec_ld.sources import Catalogue
+
+    def sequential(self: Catalogue) -> Iterator[object]:
+        raise AssertionError("a second, sequential record loader ran")
+
+    monkeypatch.setattr(Catalogue, "records", sequential)
+    assert set(catalogue_triples([DATA])) == built
+    assert len(MemoryEngine.from_sources([DATA])) == len(built)
+    assert load_store(tmp_path / "store", [DATA]).triples == len(built)
+
+
 def test_missing_sources_and_bad_records(catalog_copy: Path) -> None:
     with pytest.raises(SourceNotFoundError):
         MemoryEngine.from_sources([catalog_copy / "nowhere"])
