@@ -12,7 +12,11 @@
     │   └── ParameterError         a query parameter that does not fit its type
     ├── StoreError                 an embedded store or a remote endpoint failed
     ├── OutputError                an output that cannot be written
-    └── RequestError               an HTTP request the server refuses (its status code)
+    ├── ValidationFailedError      records that violate the shapes: nothing published
+    ├── RequestError               an HTTP request the server refuses (its status code)
+    ├── Refused                    a query the endpoint will not run (400, 403)
+    ├── TimeLimit                  a query over its time or memory limit
+    └── Busy                       every query worker busy, the queue full
 
 Third-party exceptions are wrapped where they enter (``raise ... from exc``), so
 callers catch :class:`CsecLdError` and nothing else.
@@ -24,17 +28,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "Busy",
     "CsecLdError",
     "DataError",
     "OutputError",
     "ParameterError",
     "QueryError",
     "RecordError",
+    "Refused",
     "RequestError",
     "ShapesError",
     "SourceNotFoundError",
     "StoreError",
+    "TimeLimit",
     "UsageError",
+    "ValidationFailedError",
 ]
 
 
@@ -132,3 +140,23 @@ class RequestError(CsecLdError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ValidationFailedError(CsecLdError):
+    """The records violate the SHACL shapes: nothing was published."""
+
+
+class Refused(CsecLdError):
+    """A query the endpoint will not run; ``status`` is the HTTP answer (400, 403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TimeLimit(CsecLdError):
+    """The query ran longer than the time limit, or needed more memory than allowed."""
+
+
+class Busy(CsecLdError):
+    """Every worker is busy and the queue is full: try again later."""

@@ -65,7 +65,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
 from .changes import Change, ChangeFeed, record_changes
 from .citations import CITATION_FORMATS, cite_box, csl_item
-from .errors import CsecLdError, OutputError, ShapesError, UsageError
+from .errors import OutputError, ShapesError, UsageError, ValidationFailedError
 from .incremental import Fallback, IncrementalRun, fingerprint, noting_writes, relative_files
 from .ldes import write_event_stream
 from .mapping import Context, Mapper, Profile, get_profiles
@@ -171,10 +171,6 @@ _IANA = "http://www.iana.org/assignments/media-types/"
 _RDF_TYPE = RDF + "type"
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-class ValidationFailedError(CsecLdError):
-    """The records violate the SHACL shapes: nothing was published."""
 
 
 # --------------------------------------------------------------------------- validation gate

@@ -52,7 +52,16 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from .errors import CsecLdError, ParameterError, QueryError, StoreError, UsageError
+from .errors import (
+    Busy,
+    CsecLdError,
+    ParameterError,
+    QueryError,
+    Refused,
+    StoreError,
+    TimeLimit,
+    UsageError,
+)
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -79,22 +88,6 @@ MAX_NESTING = 256
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 #: Recognisable names for the stores made at start-up; stale ones are removed.
 STORE_PREFIX = "csec-ld-serve-store-"
-
-
-class Refused(CsecLdError):
-    """A query the endpoint will not run; ``status`` is the HTTP answer (400, 403)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class TimeLimit(CsecLdError):
-    """The query ran longer than the time limit, or needed more memory than allowed."""
-
-
-class Busy(CsecLdError):
-    """Every worker is busy and the queue is full: try again later."""
 
 
 # --------------------------------------------------------------------------- nesting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -529,9 +530,7 @@ def test_sitemap_and_robots(site: Path) -> None:
 
 
 def test_large_sitemaps_are_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import csec_ld.publish
-
-    monkeypatch.setattr(csec_ld.publish, "SITEMAP_LIMIT", 20)
+    monkeypatch.setattr(importlib.import_module("csec_ld.publish"), "SITEMAP_LIMIT", 20)
     out = publish([DATA], tmp_path / "s", validate=False).out_dir
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     index = etree.parse(str(out / "sitemap.xml")).getroot()

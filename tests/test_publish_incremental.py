@@ -4,6 +4,7 @@ publish does (leaving the previous site as it was)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -305,7 +306,7 @@ def test_a_bad_edit_fails_as_a_full_publish_does_and_keeps_the_site(
 def test_a_failure_half_way_leaves_the_previous_site_untouched(
     catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csec_ld.publish as publish_module
+    publish_module = importlib.import_module("csec_ld.publish")
 
     site = tmp_path / "site"
     publish([catalogue], site)

@@ -4,6 +4,7 @@ whose pages link up and hold exactly the right records, browse trees that follow
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -194,9 +195,7 @@ def test_no_generated_file_grows_with_the_catalogue_but_the_dumps(site: Path) ->
 def test_sitemaps_are_split_by_bytes_under_an_index(
     catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csec_ld.publish
-
-    monkeypatch.setattr(csec_ld.publish, "SITEMAP_BYTES", 50_000)
+    monkeypatch.setattr(importlib.import_module("csec_ld.publish"), "SITEMAP_BYTES", 50_000)
     out = publish([catalogue], tmp_path / "s", validate=False, listing_size=1000).out_dir
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     index = etree.parse(str(out / "sitemap.xml")).getroot()
