@@ -46,7 +46,7 @@ import json
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,7 @@ import pyoxigraph
 from .errors import UsageError
 from .mapping import Mapper
 from .namespaces import PREFIXES, RDF
-from .records import Record
+from .records import RECORD_FIELDS, FieldKind, Record
 from .sources import Catalogue
 from .vocab import country, language
 
@@ -77,6 +77,26 @@ OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+#: The fifteen Dublin Core elements, in the order of DCMES 1.1 (oai_dc writes them so).
+DCMES: tuple[str, ...] = (
+    "title",
+    "creator",
+    "subject",
+    "description",
+    "publisher",
+    "contributor",
+    "date",
+    "type",
+    "format",
+    "identifier",
+    "source",
+    "language",
+    "relation",
+    "coverage",
+    "rights",
+)
+#: The record fields oai_dc carries, by element in DCMES order (a field's ``dc``).
+_DC_FIELDS = tuple((e, f) for e in DCMES for f in RECORD_FIELDS if f.dc == e)
 RDF_SCHEMA = "http://www.openarchives.org/OAI/2.0/rdf.xsd"
 
 DEFAULT_PAGE_SIZE = 100
@@ -591,44 +611,46 @@ class OaiRepository:
 
     def oai_dc(self, parent: ET.Element, record: Record) -> ET.Element:
         """Append the record's ``oai_dc:dc`` element to *parent*: every field, in DC order."""
-        vocab, registry = self.catalogue.vocab, self.catalogue.registry
         dc = self._dc_root(parent)
 
-        def add(name: str, text: str, lang: str | None = None) -> None:
-            attrs = {_q(XML_NS, "lang"): lang} if lang else {}
-            _sub(dc, DC_NS, name, text, **attrs)
-
-        for t in record.title:
-            add("title", t.value, t.lang)
-        for a in record.creators:
-            add("creator", registry.agents[a].name)
-        for s in record.subjects:
-            add("subject", vocab.topics.concepts[s].label, "en")
-        for d in record.description:
-            add("description", d.value, d.lang)
-        for a in record.publishers:
-            add("publisher", registry.agents[a].name)
-        for a in record.contributors:
-            add("contributor", registry.agents[a].name)
-        add("date", record.issued.text)
-        concept = vocab.types.concepts[record.type]
-        add("type", concept.label, "en")
-        add("type", concept.iri)
-        if concept.dcmi_type:
-            add("type", concept.dcmi_type.rsplit("/", 1)[-1])  # the DCMI Type term, e.g. Text
-        add("identifier", self.catalog.record_iri(record.id))
-        for ident in record.identifiers:
-            add("identifier", ident.literal)
-        for code in record.languages:
-            add("language", language(code).tag)
-        for p in record.is_part_of:
-            add("relation", registry.agents[p].name)
-            add("relation", registry.agents[p].iri)
-        for code in record.countries:
-            add("coverage", country(code).name)
-        if record.license:
-            add("rights", record.license)
+        for element, spec in _DC_FIELDS:
+            for value in spec.values(record):
+                for text, lang in self._dc_texts(spec.kind, value):
+                    attrs = {_q(XML_NS, "lang"): lang} if lang else {}
+                    _sub(dc, DC_NS, element, text, **attrs)
         return dc
+
+    def _dc_texts(self, kind: FieldKind, value: Any) -> Iterator[tuple[str, str | None]]:
+        """What a field's *value* of *kind* is in ``oai_dc``: texts, each with its language."""
+        vocab, registry = self.catalogue.vocab, self.catalogue.registry
+        if kind == "id":
+            yield self.catalog.record_iri(value), None
+        elif kind == "texts":
+            yield value.value, value.lang
+        elif kind == "date":
+            yield value.text, None
+        elif kind == "type":
+            concept = vocab.types.concepts[value]
+            yield concept.label, "en"
+            yield concept.iri, None
+            if concept.dcmi_type:
+                yield concept.dcmi_type.rsplit("/", 1)[-1], None  # the DCMI Type term, e.g. Text
+        elif kind == "topic":
+            yield vocab.topics.concepts[value].label, "en"
+        elif kind in ("agent", "project"):
+            yield registry.agents[value].name, None
+            if kind == "project":  # a relation: its name, and the IRI to follow
+                yield registry.agents[value].iri, None
+        elif kind == "identifier":
+            yield value.literal, None
+        elif kind == "language":
+            yield language(value).tag, None
+        elif kind == "country":
+            yield country(value).name, None
+        elif kind == "url":
+            yield value, None
+        else:  # pragma: no cover - a kind without a Dublin Core rendering
+            raise AssertionError(f"no oai_dc text for a {kind} field")
 
     def rdf(self, record: Record) -> ET.Element:
         """The record's triples (both profiles) and the labels of what it names, as rdf:RDF."""

@@ -86,7 +86,15 @@ from .namespaces import (
     XSD,
 )
 from .pipeline import PipelineSpec
-from .records import PartialDate, Record, record_to_dict, texts_value
+from .records import (
+    PAGE_FIELDS,
+    FieldKind,
+    PartialDate,
+    Record,
+    RecordField,
+    record_to_dict,
+    texts_value,
+)
 from .resources import shapes_dir
 from .search import SearchIndex, build_search
 from .serialize import (
@@ -523,6 +531,20 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """One line of a record page's details list: the field, its values, and whether
+    their links lead into the site (relative to it) or out of it."""
+
+    field: RecordField
+    links: list[Link]
+    local: bool
+
+
+#: The kinds of field whose values have pages on the site.
+_SITE_KINDS = frozenset({"type", "topic", "country", "agent", "project"})
+
+
+@dataclass(frozen=True)
 class Entry:
     """What the listing pages need to know about one record."""
 
@@ -671,6 +693,41 @@ class _Site:
     def _named(self) -> dict[str, list[Triple]]:
         return {}
 
+    def details(self, record: Record) -> list[Detail]:
+        """The record page's details list: each field of :data:`PAGE_FIELDS` it has."""
+        out = []
+        for f in PAGE_FIELDS:
+            values = f.values(record)
+            if values:
+                links = [self._detail_link(f.kind, v) for v in values]
+                out.append(Detail(f, links, f.kind in _SITE_KINDS))
+        return out
+
+    def _detail_link(self, kind: FieldKind, value: Any) -> Link:
+        """A field's *value* of *kind* on the record page: its text, and where it leads."""
+        topics = self.catalogue.vocab.topics.concepts
+        if kind == "id":
+            iri = self.cat.record_iri(value)
+            return Link(iri, iri)
+        if kind == "date":
+            return Link(_human_date(value), value.text)
+        if kind == "type":
+            concept = self.catalogue.vocab.types.concepts[value]
+            return Link(concept.label, self.concept_path(concept))
+        if kind == "topic":
+            return Link(topics[value].label, self.concept_path(topics[value]))
+        if kind == "country":
+            return Link(country(value).name, f"country/{value}/")
+        if kind in ("agent", "project"):
+            return self.agent_link(value)
+        if kind == "language":
+            return Link(language(value).name)
+        if kind == "identifier":
+            return Link(str(value), value.iri)
+        if kind == "url":
+            return Link(value, value)
+        raise AssertionError(f"no page text for a {kind} field")  # pragma: no cover
+
     def record_page(
         self, record: Record, block: Sequence[Any], citation: dict[str, Any] | None = None
     ) -> None:
@@ -678,8 +735,6 @@ class _Site:
         vocab = self.catalogue.vocab
         rtype = vocab.types.concepts[record.type]
         iri = self.cat.record_iri(record.id)
-        countries = [country(c) for c in record.countries]
-        identifiers = [Link(str(i), i.iri) for i in record.identifiers]
         pdfs = [
             i.iri
             for i in record.identifiers
@@ -717,18 +772,7 @@ class _Site:
             ),
             type=Link(rtype.label, self.concept_path(rtype)),
             descriptions=[Link(d.value, None, d.lang) for d in record.description],
-            countries=[Link(c.name, f"country/{c.alpha3}/") for c in countries],
-            subjects=[
-                Link(vocab.topics.concepts[s].label, self.concept_path(vocab.topics.concepts[s]))
-                for s in record.subjects
-            ],
-            publishers=[self.agent_link(a) for a in record.publishers],
-            creators=[self.agent_link(a) for a in record.creators],
-            contributors=[self.agent_link(a) for a in record.contributors],
-            part_of=[self.agent_link(a) for a in record.is_part_of],
-            languages=[Link(language(x).name) for x in record.languages],
-            identifiers=identifiers,
-            license=record.license,
+            details=self.details(record),
             alternates=[
                 (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"resource/{record.id}.{fmt}")
                 for fmt in DATA_FORMATS

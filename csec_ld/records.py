@@ -10,9 +10,10 @@ every output can be read back; no text may hold a character XML 1.0 forbids.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -79,13 +80,6 @@ LIMITS: dict[str, int] = {
     "JSON Lines line": 10_000_000,  # one record (the file is streamed)
 }
 _OTHER_LENGTH = LIMITS["other fields"]
-_LENGTHS: dict[str, int] = {
-    "id": LIMITS["id"],
-    "title": LIMITS["title"],
-    "description": LIMITS["description"],
-    "identifiers": LIMITS["identifiers"],
-    "license": LIMITS["identifiers"],
-}
 #: The characters XML 1.0 does not allow: C0 controls but tab, LF and CR; lone
 #: surrogates (a JSON "\ud800" escape); the non-characters U+FFFE and U+FFFF.
 _BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -167,43 +161,121 @@ def id_problem(value: str) -> str | None:
     return None
 
 
-#: Every field a record may have, in the order they are written.
-FIELDS: tuple[str, ...] = (
+#: What a field holds, and so how it is read, checked, written back and shown:
+#: ``texts`` are language-tagged texts; ``type`` and ``topic`` concepts of the
+#: vocabularies; ``agent`` and ``project`` ids of the registry; ``country`` and
+#: ``language`` ISO codes; ``url`` an http(s) URL.
+FieldKind = Literal[
     "id",
-    "title",
-    "issued",
+    "texts",
+    "date",
     "type",
-    "description",
-    "countries",
-    "subjects",
-    "publishers",
-    "creators",
-    "contributors",
-    "languages",
-    "identifiers",
-    "is_part_of",
-    "license",
-    "modified",
+    "topic",
+    "country",
+    "language",
+    "agent",
+    "project",
+    "identifier",
+    "url",
     "status",
-    "withdrawn",
+]
+
+
+@dataclass(frozen=True)
+class RecordField:
+    """One row of :data:`RECORD_FIELDS`: a record field and how each output treats it."""
+
+    name: str
+    kind: FieldKind
+    required: bool = False
+    multi: bool = False  # a list of values (one text per language is ``texts``)
+    limit: str = "other fields"  # the key of LIMITS that bounds each of its texts
+    dc: str = ""  # the Dublin Core element OAI-PMH's oai_dc writes it as ("": none)
+    label: str = ""  # its name in the record page's details list ("": not listed)
+    shown: int = 0  # its place in that list
+    facet: str = ""  # the search filter (data-pagefind-filter) its values go in
+    rel: str = ""  # the link relation of its value on the record page
+
+    def values(self, record: Record) -> tuple[Any, ...]:
+        """The field's values in *record*: none, one, or a list's."""
+        value = getattr(record, self.name)
+        if self.multi or self.kind == "texts":
+            return tuple(value)
+        return () if value is None else (value,)
+
+
+#: Every field a record may have, in the order they are written: the one list that the
+#: model's checks (:func:`build_record`), :func:`record_to_dict` (the ``source/`` mirror,
+#: the change feed), the CSV reader, the ``oai_dc`` crosswalk and the record page's
+#: details derive from. :class:`Record` declares the same fields, typed (a check at
+#: import keeps the two in step); the mapping profiles say what each becomes in RDF.
+RECORD_FIELDS: tuple[RecordField, ...] = (
+    RecordField("id", "id", required=True, limit="id", dc="identifier", label="IRI", shown=13),
+    RecordField("title", "texts", required=True, limit="title", dc="title"),
+    RecordField("issued", "date", required=True, dc="date", label="Date", shown=2, facet="year"),
+    RecordField("type", "type", required=True, dc="type", label="Type", shown=1, facet="type"),
+    RecordField("description", "texts", limit="description", dc="description"),
+    RecordField(
+        "countries",
+        "country",
+        multi=True,
+        dc="coverage",
+        label="Countries",
+        shown=4,
+        facet="country",
+    ),
+    RecordField(
+        "subjects", "topic", multi=True, dc="subject", label="Subjects", shown=5, facet="topic"
+    ),
+    RecordField("publishers", "agent", multi=True, dc="publisher", label="Publisher", shown=6),
+    RecordField("creators", "agent", multi=True, dc="creator", label="Authors", shown=7),
+    RecordField(
+        "contributors", "agent", multi=True, dc="contributor", label="Contributors", shown=8
+    ),
+    RecordField(
+        "languages",
+        "language",
+        multi=True,
+        dc="language",
+        label="Languages",
+        shown=10,
+        facet="language",
+    ),
+    RecordField(
+        "identifiers",
+        "identifier",
+        multi=True,
+        limit="identifiers",
+        dc="identifier",
+        label="Identifiers",
+        shown=11,
+    ),
+    RecordField("is_part_of", "project", multi=True, dc="relation", label="Part of", shown=9),
+    RecordField(
+        "license",
+        "url",
+        limit="identifiers",
+        dc="rights",
+        label="Licence",
+        shown=12,
+        rel="license",
+    ),
+    RecordField("modified", "date", label="Modified", shown=3),
+    RecordField("status", "status"),
+    RecordField("withdrawn", "date"),
+)
+FIELD: dict[str, RecordField] = {f.name: f for f in RECORD_FIELDS}
+FIELDS: tuple[str, ...] = tuple(FIELD)
+#: The fields the record page lists under "Details", in its order.
+PAGE_FIELDS: tuple[RecordField, ...] = tuple(
+    sorted((f for f in RECORD_FIELDS if f.label), key=lambda f: f.shown)
 )
 #: A record's life: ``active``, or ``withdrawn`` (a tombstone, kept so that
 #: harvesters learn of the deletion).
 STATUSES: tuple[str, ...] = ("active", "withdrawn")
-REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "issued", "type")
-LIST_FIELDS = frozenset(
-    {
-        "countries",
-        "subjects",
-        "publishers",
-        "creators",
-        "contributors",
-        "languages",
-        "identifiers",
-        "is_part_of",
-    }
-)
-TEXT_FIELDS = frozenset({"title", "description"})
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in RECORD_FIELDS if f.required)
+LIST_FIELDS = frozenset(f.name for f in RECORD_FIELDS if f.multi)
+TEXT_FIELDS = frozenset(f.name for f in RECORD_FIELDS if f.kind == "texts")
 
 
 @dataclass(frozen=True, order=True)
@@ -525,6 +597,14 @@ class Record(FieldLines):
         return self.title[0].value
 
 
+#: What a record holds where a field is not given (required fields have none).
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(Record) if f.name in FIELD and f.init
+}
+if tuple(f.name for f in dataclasses.fields(Record))[: len(FIELDS)] != FIELDS:  # pragma: no cover
+    raise AssertionError("Record must declare the fields of RECORD_FIELDS, in their order")
+
+
 def texts_value(values: tuple[LangString, ...]) -> str | dict[str, str]:
     """Language-tagged texts as a record file writes them: a string if English only."""
     if len(values) == 1 and values[0].lang == "en":
@@ -543,37 +623,23 @@ def record_to_dict(record: Record) -> dict[str, Any]:
     '2010-09-01'
     """
 
-    out: dict[str, Any] = {
-        "id": record.id,
-        "title": texts_value(record.title),
-        "issued": record.issued.text,
-        "type": record.type,
-    }
-    if record.description:
-        out["description"] = texts_value(record.description)
-    for name in (
-        "countries",
-        "subjects",
-        "publishers",
-        "creators",
-        "contributors",
-        "languages",
-        "is_part_of",
-    ):
-        if getattr(record, name):
-            out[name] = list(getattr(record, name))
-    if record.identifiers:
-        out["identifiers"] = [str(i) for i in record.identifiers]
-    if record.license:
-        out["license"] = record.license
-    if record.modified:
-        out["modified"] = record.modified.text
-    if record.is_withdrawn:
-        out["status"] = record.status
-        if record.withdrawn:
-            out["withdrawn"] = record.withdrawn.text
-    order = {name: i for i, name in enumerate(FIELDS)}
-    return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
+    out: dict[str, Any] = {}
+    for f in RECORD_FIELDS:
+        value = getattr(record, f.name)
+        if f.required or value != _DEFAULTS[f.name]:
+            out[f.name] = [_dumped(f.kind, v) for v in value] if f.multi else _dumped(f.kind, value)
+    return out
+
+
+def _dumped(kind: FieldKind, value: Any) -> Any:
+    """A value of *kind* as a record file writes it (what the loaders read back)."""
+    if kind == "texts":
+        return texts_value(value)
+    if kind == "date":
+        return value.text
+    if kind == "identifier":
+        return str(value)
+    return value
 
 
 @dataclass
@@ -656,7 +722,7 @@ class _Collector:
 
 
 #: The longest text of each field (see LIMITS).
-_LIMIT_OF = {name: _LENGTHS.get(name, _OTHER_LENGTH) for name in FIELDS}
+_LIMIT_OF = {f.name: LIMITS[f.limit] for f in RECORD_FIELDS}
 
 
 def _nested_problem(value: Any, limit: int) -> str | None:
@@ -773,14 +839,177 @@ def _did_you_mean(name: str | None) -> str:
     return f"; did you mean {name}?" if name else ""
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
+class _Refused(ValueError):
+    """A value a field cannot take: the message, and the value to report (the one given
+    unless it says otherwise)."""
+
+    def __init__(self, message: str, value: Any = None) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def _parse_id(value: Any, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    if not isinstance(value, str):
+        raise _Refused("expected a text")
+    record_id = value.strip()
+    problem = id_problem(record_id)
+    if problem is not None:
+        raise _Refused(problem, record_id)
+    return record_id
+
+
+def _parse_date(
+    value: Any, spec: RecordField, vocab: Vocabulary, registry: Registry
+) -> PartialDate:
+    if not isinstance(value, str):
+        raise _Refused(f"{value!r} is not a date ({_DATE_HINT})")
+    return parse_date(value)
+
+
+def _parse_type(value: Any, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    if not isinstance(value, str):
+        raise _Refused("expected a text")
+    try:
+        return vocab.types.resolve(value.strip()).id
+    except KeyError:
+        known = ", ".join(sorted(vocab.types.concepts))
+        where = f" of {vocab.types.where}" if vocab.types.files else ""
+        raise _Refused(f"unknown resource type {value!r} (known{where}: {known})") from None
+
+
+def _parse_topic(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    try:
+        return vocab.topics.resolve(value).id
+    except KeyError:
+        raise _Refused(
+            f"unknown subject {value!r} (not a topic of {vocab.topics.where}"
+            f"{_did_you_mean(vocab.topics.suggest(value))})"
+        ) from None
+
+
+def _parse_country(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    try:
+        return find_country(value).alpha3
+    except KeyError:
+        raise _Refused(
+            f"unknown country code {value!r} (use ISO 3166-1, e.g. PH or PHL, or the "
+            f"country's English name{_did_you_mean(country_suggestion(value))})"
+        ) from None
+
+
+def _parse_language(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    try:
+        return find_language(value).code
+    except KeyError:
+        raise _Refused(
+            f"unknown language code {value!r} (use ISO 639, e.g. en or eng, or the "
+            f"language's English name{_did_you_mean(language_suggestion(value))})"
+        ) from None
+
+
+def _parse_agent(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    projects = spec.kind == "project"
+    agent = registry.get(value)
+    if agent is None:
+        raise _Refused(
+            f"unknown {'project' if projects else 'agent'} {value!r} "
+            "(add it to the registry, data/agents.yaml)"
+        )
+    if (agent.kind == "project") != projects:
+        expected = "a project or series" if projects else "an organisation or person"
+        article = "an" if agent.kind[0] in "aeiou" else "a"
+        raise _Refused(f"{value!r} is {article} {agent.kind}, expected {expected}")
+    return agent.id
+
+
+def _parse_identifier(
+    value: str, spec: RecordField, vocab: Vocabulary, registry: Registry
+) -> Identifier:
+    return parse_identifier(value)
+
+
+def _parse_url(value: Any, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    what = f"the {spec.label.lower()}'s URL" if spec.label else "a URL"
+    if not isinstance(value, str):
+        raise _Refused(f"expected {what}")
+    try:
+        return _check_url(value.strip())
+    except ValueError as exc:
+        raise _Refused(f"{exc}; give {what}") from None
+
+
+def _parse_status(value: Any, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    if value not in STATUSES:
+        raise _Refused(f"{value!r} is not a status (use {' or '.join(STATUSES)})")
+    return str(value)
+
+
+#: How one value of each kind is read: the value, or ValueError saying why not
+#: (``texts`` are read by :func:`_texts`, which reports each language's problem).
+_PARSERS: dict[str, Any] = {
+    "id": _parse_id,
+    "date": _parse_date,
+    "type": _parse_type,
+    "topic": _parse_topic,
+    "country": _parse_country,
+    "language": _parse_language,
+    "agent": _parse_agent,
+    "project": _parse_agent,
+    "identifier": _parse_identifier,
+    "url": _parse_url,
+    "status": _parse_status,
+}
+
+
+def _parsed(
+    c: _Collector, spec: RecordField, value: Any, vocab: Vocabulary, registry: Registry
+) -> Any:
+    """One value of *spec* read, or ``None`` once its problem is reported."""
+    try:
+        return _PARSERS[spec.kind](value, spec, vocab, registry)
+    except ValueError as exc:
+        shown_value = exc.value if isinstance(exc, _Refused) and exc.value is not None else value
+        c.error(spec.name, str(exc), shown_value)
+        return None
+
+
+def _field_value(
+    c: _Collector, spec: RecordField, value: Any, vocab: Vocabulary, registry: Registry
+) -> Any:
+    """The value of *spec* that *value* gives (reporting its problems to *c*)."""
+    if spec.kind == "texts":
+        return _texts(c, spec.name, value)
+    if not spec.multi:
+        return _parsed(c, spec, value, vocab, registry)
+    found = (_parsed(c, spec, v, vocab, registry) for v in _strings(c, spec.name, value))
+    return tuple(dict.fromkeys(v for v in found if v is not None))
+
+
+def _check_lifecycle(c: _Collector, data: dict[str, Any], values: dict[str, Any]) -> None:
+    """The rules between fields: dates in order, and a withdrawn record's date."""
+    issued, modified = values.get("issued"), values.get("modified")
+    withdrawn, status = values.get("withdrawn"), values.get("status", "active")
+    if issued and modified and modified.earliest() < issued.earliest():
+        c.error("modified", f"{modified} is before issued ({issued})", modified.text)
+    if status == "withdrawn" and withdrawn is None and _is_blank(data.get("withdrawn")):
+        c.error(
+            "withdrawn",
+            "a withdrawn record needs the date it was withdrawn (withdrawn: YYYY-MM-DD)",
+        )
+    if withdrawn is not None and status != "withdrawn":
+        c.error("status", "has a withdrawn date but is not 'status: withdrawn'", data.get("status"))
+    if withdrawn and issued and withdrawn.earliest() < issued.earliest():
+        c.error("withdrawn", f"{withdrawn} is before issued ({issued})", withdrawn.text)
 
 
 def build_record(
     raw: RawRecord, vocab: Vocabulary, registry: Registry
 ) -> tuple[Record | None, list[RecordError]]:
-    """Check and normalise *raw*; return the record (or ``None``) and every problem found."""
+    """Check and normalise *raw*; return the record (or ``None``) and every problem found.
+
+    Each field of :data:`RECORD_FIELDS` is read by its kind, then the rules between
+    fields are checked; nothing is built if there was a problem.
+    """
     data = raw.data
     rid = data.get("id")
     c = _Collector(raw, rid if isinstance(rid, str) and rid.strip() else None)
@@ -795,176 +1024,18 @@ def build_record(
         elif _is_blank(data[name]):
             c.error(name, "is required and must not be empty", data[name])
 
-    record_id = ""
-    if isinstance(rid, str) and rid.strip():
-        record_id = rid.strip()
-        problem = id_problem(record_id)
-        if problem is not None:
-            c.error("id", problem, record_id)
-    elif rid is not None and not isinstance(rid, str):
-        c.error("id", "expected a text", rid)
+    values: dict[str, Any] = {}
+    for spec in RECORD_FIELDS:
+        value = data.get(spec.name)
+        if not _is_blank(value):
+            parsed = _field_value(c, spec, value, vocab, registry)
+            if parsed is not None:
+                values[spec.name] = parsed
+    _check_lifecycle(c, data, values)
 
-    title = _texts(c, "title", data["title"]) if not _is_blank(data.get("title")) else ()
-    description = (
-        _texts(c, "description", data["description"])
-        if not _is_blank(data.get("description"))
-        else ()
-    )
-
-    def date_field(name: str) -> PartialDate | None:
-        value = data.get(name)
-        if _is_blank(value):
-            return None
-        if not isinstance(value, str):
-            c.error(name, f"{value!r} is not a date ({_DATE_HINT})", value)
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            c.error(name, str(exc), value)
-            return None
-
-    issued = date_field("issued")
-    modified = date_field("modified")
-    if issued and modified and modified.earliest() < issued.earliest():
-        c.error("modified", f"{modified} is before issued ({issued})", modified.text)
-    withdrawn = date_field("withdrawn")
-    status = "active"
-    if not _is_blank(data.get("status")):
-        if data["status"] not in STATUSES:
-            c.error(
-                "status",
-                f"{data['status']!r} is not a status (use active or withdrawn)",
-                data["status"],
-            )
-        else:
-            status = data["status"]
-    if status == "withdrawn" and withdrawn is None and _is_blank(data.get("withdrawn")):
-        c.error(
-            "withdrawn",
-            "a withdrawn record needs the date it was withdrawn (withdrawn: YYYY-MM-DD)",
-        )
-    if withdrawn is not None and status != "withdrawn":
-        c.error("status", "has a withdrawn date but is not 'status: withdrawn'", data.get("status"))
-    if withdrawn and issued and withdrawn.earliest() < issued.earliest():
-        c.error("withdrawn", f"{withdrawn} is before issued ({issued})", withdrawn.text)
-
-    rtype = ""
-    if isinstance(data.get("type"), str) and data["type"].strip():
-        try:
-            rtype = vocab.types.resolve(data["type"].strip()).id
-        except KeyError:
-            known = ", ".join(sorted(vocab.types.concepts))
-            where = f" of {vocab.types.where}" if vocab.types.files else ""
-            c.error(
-                "type",
-                f"unknown resource type {data['type']!r} (known{where}: {known})",
-                data["type"],
-            )
-    elif not _is_blank(data.get("type")):
-        c.error("type", "expected a text", data["type"])
-
-    def listed(name: str) -> list[str]:
-        return _strings(c, name, data[name]) if not _is_blank(data.get(name)) else []
-
-    countries = []
-    for code in listed("countries"):
-        try:
-            countries.append(find_country(code).alpha3)
-        except KeyError:
-            c.error(
-                "countries",
-                f"unknown country code {code!r} (use ISO 3166-1, e.g. PH or PHL, or the "
-                f"country's English name{_did_you_mean(country_suggestion(code))})",
-                code,
-            )
-
-    subjects = []
-    for s in listed("subjects"):
-        try:
-            subjects.append(vocab.topics.resolve(s).id)
-        except KeyError:
-            c.error(
-                "subjects",
-                f"unknown subject {s!r} (not a topic of {vocab.topics.where}"
-                f"{_did_you_mean(vocab.topics.suggest(s))})",
-                s,
-            )
-
-    def agents(name: str, *, projects: bool) -> list[str]:
-        out = []
-        for a in listed(name):
-            agent = registry.get(a)
-            if agent is None:
-                c.error(
-                    name,
-                    f"unknown {'project' if projects else 'agent'} {a!r} "
-                    "(add it to the registry, data/agents.yaml)",
-                    a,
-                )
-            elif (agent.kind == "project") != projects:
-                expected = "a project or series" if projects else "an organisation or person"
-                article = "an" if agent.kind[0] in "aeiou" else "a"
-                c.error(name, f"{a!r} is {article} {agent.kind}, expected {expected}", a)
-            else:
-                out.append(agent.id)
-        return out
-
-    publishers = agents("publishers", projects=False)
-    creators = agents("creators", projects=False)
-    contributors = agents("contributors", projects=False)
-    is_part_of = agents("is_part_of", projects=True)
-
-    languages = []
-    for code in listed("languages"):
-        try:
-            languages.append(find_language(code).code)
-        except KeyError:
-            c.error(
-                "languages",
-                f"unknown language code {code!r} (use ISO 639, e.g. en or eng, or the "
-                f"language's English name{_did_you_mean(language_suggestion(code))})",
-                code,
-            )
-
-    identifiers = []
-    for text in listed("identifiers"):
-        try:
-            identifiers.append(parse_identifier(text))
-        except ValueError as exc:
-            c.error("identifiers", str(exc), text)
-
-    license_iri = None
-    if not _is_blank(data.get("license")):
-        if not isinstance(data["license"], str):
-            c.error("license", "expected the licence's URL", data["license"])
-        else:
-            try:
-                license_iri = _check_url(data["license"].strip())
-            except ValueError as exc:
-                c.error("license", f"{exc}; give the licence's URL", data["license"])
-
-    if c.errors or issued is None or not title or not record_id or not rtype:
+    if c.errors or any(not values.get(name) for name in REQUIRED_FIELDS):
         return None, c.errors
     record = Record(
-        id=record_id,
-        title=title,
-        issued=issued,
-        type=rtype,
-        description=description,
-        countries=_unique(countries),
-        subjects=_unique(subjects),
-        publishers=_unique(publishers),
-        creators=_unique(creators),
-        contributors=_unique(contributors),
-        languages=_unique(languages),
-        identifiers=tuple(dict.fromkeys(identifiers)),
-        is_part_of=_unique(is_part_of),
-        license=license_iri,
-        modified=modified,
-        status=status,
-        withdrawn=withdrawn,
-        location=raw.location,
-        field_lines=tuple(sorted(raw.field_lines.items())),
+        **values, location=raw.location, field_lines=tuple(sorted(raw.field_lines.items()))
     )
     return record, []

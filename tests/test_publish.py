@@ -235,6 +235,37 @@ def test_record_page(site: Path) -> None:
     assert doc["datePublished"] == "2012-07-16"
 
 
+def test_record_page_details_list_every_field_of_the_table(tmp_path: Path) -> None:
+    """The details list is the field table's: each field that has a label, in its place,
+    when the record has it (the OAI tests use the same full record)."""
+    from csec_ld.records import PAGE_FIELDS
+    from tests.test_oai import FULL_RECORD
+
+    folder = tmp_path / "cat"
+    shutil.copytree(DATA, folder)
+    (folder / "records" / "full-record-2013.yaml").write_text(FULL_RECORD, encoding="utf-8")
+    out = publish([folder / "records"], tmp_path / "site", validate=False).out_dir
+    details = _page(out, "full-record-2013").xpath('//dl[@class="record"]')[0]
+    assert [dt.text for dt in details.iter("dt")] == [f.label for f in PAGE_FIELDS]
+    shown = {dt.text: dt.getnext().text_content() for dt in details.iter("dt")}
+    assert shown["Type"] == "report"
+    assert shown["Date"] == "March 2013"
+    assert shown["Modified"] == "5 March 2024"
+    assert shown["Countries"] == "Philippines, Thailand"
+    assert shown["Authors"] == "National Statistics Office of the Philippines"
+    assert shown["Contributors"] == "ECPAT International"
+    assert shown["Part of"] == "International Programme on the Elimination of Child Labour"
+    assert shown["Languages"] == "English, French"
+    assert shown["Licence"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert shown["IRI"] == "https://w3id.org/csec-ld/resource/full-record-2013"
+    licence = details.xpath('.//a[@rel="license"]/@href')
+    assert licence == ["https://creativecommons.org/licenses/by/4.0/"]
+    # the minimal record lists only what it has (no licence, no authors, ...)
+    labels = [dt.text for dt in _page(out).iter("dt")]
+    assert "Licence" not in labels and "Authors" not in labels
+    assert labels[:2] == ["Type", "Date"] and labels[-1] == "IRI"
+
+
 def test_pages_are_valid_html5(site: Path) -> None:
     html5lib = pytest.importorskip("html5lib")
     pages = [

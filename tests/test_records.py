@@ -451,3 +451,92 @@ def test_query_parameters_read_names_as_records_do() -> None:
 
     assert to_term(Parameter("l", "language"), "French").value.endswith("/language/FRA")
     assert to_term(Parameter("c", "country"), "Cote d'Ivoire").value.endswith("/country/CIV")
+
+
+# --------------------------------------------------------------------------- the field table
+
+
+def test_the_field_table_is_the_record_model() -> None:
+    """RECORD_FIELDS and the Record dataclass name the same fields in the same order, and
+    what the table says of each (required, a list) is what the dataclass holds."""
+    import dataclasses
+
+    from csec_ld.records import FIELDS, LIST_FIELDS, RECORD_FIELDS, REQUIRED_FIELDS
+
+    declared = [f for f in dataclasses.fields(Record) if f.compare]
+    assert [f.name for f in declared] == list(FIELDS) == [f.name for f in RECORD_FIELDS]
+    for f in declared:
+        assert (f.default is dataclasses.MISSING) == (f.name in REQUIRED_FIELDS), f.name
+        if f.name in LIST_FIELDS:
+            assert f.default == (), f.name
+    assert REQUIRED_FIELDS == ("id", "title", "issued", "type")
+
+
+def _every_field(vocab: Vocabulary, registry: Registry) -> list[Record]:
+    full = {
+        "id": "sample-2010",
+        "title": {"fr": "Étude de suivi", "en": "Tracer study"},
+        "issued": "2010-06",
+        "type": "survey-report",
+        "description": {"en": "About it.", "es": "Sobre esto."},
+        "countries": ["PHL", "PRY"],
+        "subjects": ["impact-evaluation"],
+        "publishers": ["ilo"],
+        "creators": ["ecpat-international"],
+        "contributors": ["nso-philippines"],
+        "languages": ["eng", "fra"],
+        "identifiers": ["isbn:978-92-2-125081-4", "doi:10.1000/182"],
+        "is_part_of": ["ipec"],
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "modified": "2011",
+    }
+    gone = dict(MINIMAL, status="withdrawn", withdrawn="2020-01-02")
+    return [ok(full, vocab, registry), ok(gone, vocab, registry)]
+
+
+def test_record_to_dict_writes_every_field_it_has(vocab: Vocabulary, registry: Registry) -> None:
+    """No field is dropped from what the site's source/ mirror and the change feed carry:
+    every field of the table that a record has is written, and reads back equal."""
+    from csec_ld.records import RECORD_FIELDS, record_to_dict
+
+    records = _every_field(vocab, registry)
+    written = [record_to_dict(r) for r in records]
+    assert {k for d in written for k in d} == {f.name for f in RECORD_FIELDS}
+    for record, data in zip(records, written, strict=True):
+        assert list(data) == [f.name for f in RECORD_FIELDS if f.name in data]  # in order
+        assert ok(data, vocab, registry) == record
+
+
+def test_every_field_reads_from_csv(tmp_path: Any, vocab: Vocabulary, registry: Registry) -> None:
+    """The CSV reader knows every field of the table: a column each (lists split at |,
+    texts one column per language), and the rows load to the same records."""
+    import csv
+
+    from csec_ld.records import LIST_FIELDS, RECORD_FIELDS, TEXT_FIELDS, record_to_dict
+    from csec_ld.sources import read_csv
+
+    records = _every_field(vocab, registry)
+    columns: list[str] = []
+    rows: list[dict[str, str]] = [{} for _ in records]
+    for f in RECORD_FIELDS:
+        for row, record in zip(rows, records, strict=True):
+            value = record_to_dict(record).get(f.name)
+            if value is None:
+                continue
+            if f.name in TEXT_FIELDS:
+                texts = {"en": value} if isinstance(value, str) else value
+                for lang, text in texts.items():
+                    row[f"{f.name}@{lang}"] = text
+            elif f.name in LIST_FIELDS:
+                row[f.name] = "|".join(value)
+            else:
+                row[f.name] = value
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    path = tmp_path / "records.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    loaded = [build_record(r, vocab, registry) for r in read_csv(path)]  # type: ignore[arg-type]
+    assert [r for r, _ in loaded] == records
