@@ -22,7 +22,7 @@ from .errors import DataError, OutputError, UsageError
 from .mapping import Mapper, writes_every_profile
 from .memory import paused_gc
 from .pipeline import PipelineSpec, run_chunks
-from .serialize import FORMATS, Writer, jsonld_context
+from .serialize import DUMP_FORMATS, FORMATS, Writer, jsonld_context
 from .sources import Catalogue, open_catalog
 from .tempfiles import deferred_signals, make_temp_folder, remove_leftovers
 
@@ -34,7 +34,7 @@ __all__ = [
     "ensure_valid",
 ]
 
-DEFAULT_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
+DEFAULT_FORMATS: tuple[str, ...] = DUMP_FORMATS
 
 
 @dataclass

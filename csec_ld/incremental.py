@@ -47,11 +47,11 @@ import orjson
 from .__about__ import __version__
 from .changes import Change
 from .mapping.base import Used
-from .pipeline import CHUNK_SIZE, JSONL_SUFFIXES, Chunk, PipelineSpec, run_chunks
+from .pipeline import CHUNK_SIZE, Chunk, PipelineSpec, run_chunks
 from .records import LIMITS, PartialDate, RawRecord
 from .resources import shapes_dir
 from .serialize import Writer
-from .sources import Catalogue, parse_jsonl, read_raw
+from .sources import JSONL_SUFFIXES, Catalogue, parse_jsonl, read_raw
 
 __all__ = [
     "CACHE_FOLDER",
@@ -569,7 +569,7 @@ def _split(chunk: Chunk) -> Iterator[dict[str, Any]]:
     at = dict.fromkeys(pieces, 0)
     src = 0
     entries, nodes, changes = iter(site.entries), iter(site.nodes), iter(site.changes)
-    from .publish import _WRITERS
+    from .serialize import FORMATS
 
     for number, rec in enumerate(site.records):
         share: dict[str, Any] = {
@@ -584,7 +584,7 @@ def _split(chunk: Chunk) -> Iterator[dict[str, Any]]:
             for fmt in pieces:
                 length = rec["lengths"][fmt]
                 share["pieces"][fmt] = pieces[fmt][at[fmt] : at[fmt] + length]
-                at[fmt] += length + len(_WRITERS[fmt].join([b"", b""]))
+                at[fmt] += length + len(FORMATS[fmt].join([b"", b""]))
             share["entry"] = next(entries)
             share["node"] = next(nodes)
         else:
@@ -642,9 +642,10 @@ class _Part:
         site = site_chunk(source=source, records=[])
         pieces: dict[str, list[Any]] = {}
         jsonld = old["catalog.jsonld"]
-        from .publish import _WRITERS, Entry
+        from .publish import Entry
+        from .serialize import FORMATS
 
-        seps = {fmt: len(cls.join([b"", b""])) for fmt, cls in _WRITERS.items()}
+        seps = {fmt: len(cls.join([b"", b""])) for fmt, cls in FORMATS.items()}
         for entry in run:
             site.changes.extend(Change(*_dec(c)) for c in entry["changes"])
             rec = {

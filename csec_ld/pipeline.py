@@ -34,6 +34,7 @@ from .memory import collect_now_and_then, paused_gc
 from .records import RawRecord, Salvage, build_record, salvage
 from .serialize import Writer, render_chunk
 from .sources import (
+    JSONL_SUFFIXES,
     Catalogue,
     duplicate_id,
     jsonl_batches,
@@ -42,8 +43,6 @@ from .sources import (
     read_raw,
 )
 from .tempfiles import deferred_signals
-
-JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 __all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "end_with_parent", "raw_chunks", "run_chunks"]
 

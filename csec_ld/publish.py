@@ -88,6 +88,7 @@ from .namespaces import (
 from .pipeline import PipelineSpec
 from .records import (
     PAGE_FIELDS,
+    RECORD_FIELDS,
     FieldKind,
     PartialDate,
     Record,
@@ -98,9 +99,10 @@ from .records import (
 from .resources import shapes_dir
 from .search import SearchIndex, build_search
 from .serialize import (
+    DUMP_FORMATS,
+    FORMATS,
+    WRITTEN_FORMATS,
     JsonLdWriter,
-    NTriplesWriter,
-    TurtleWriter,
     Writer,
     jsonld_context,
     node_object,
@@ -146,31 +148,24 @@ WITHDRAWN_INDEX = ".csec-ld-withdrawn.json"
 SOURCE_FOLDER = "source"
 #: The folders of agent and project pages, by registry kind.
 _AGENT_FOLDERS = {"organization": "agent", "person": "agent", "project": "project"}
-_ROLES = (
-    ("publishers", "Published"),
-    ("creators", "Authored"),
-    ("contributors", "Contributed to"),
-    ("is_part_of", "Part of it"),
-)
+#: The agent fields, and how an agent's page heads the records that name it in each.
+_ROLES = tuple((f.name, f.role) for f in RECORD_FIELDS if f.role)
 #: The data formats written beside every page: extension → media type.
-DATA_FORMATS: dict[str, str] = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-}
-_WRITERS: dict[str, type[Writer]] = {
-    "ttl": TurtleWriter,
-    "jsonld": JsonLdWriter,
-    "nt": NTriplesWriter,
-}
-_FORMAT_LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+DATA_FORMATS: dict[str, str] = {f.suffix: f.media_type for f in WRITTEN_FORMATS.values()}
+
+
+def _alternates(stem: str) -> list[tuple[str, str, str, str]]:
+    """A page's data files (``{stem}.ttl``...): suffix, media type, label and path."""
+    return [
+        (f.suffix, f.media_type, f.label, f"{stem}.{f.suffix}") for f in WRITTEN_FORMATS.values()
+    ]
+
+
 #: The dumps: file, media type, and whether without and with a gzipped twin (as
 #: ``void.ttl`` lists them: the vocabulary is one too).
 _DUMPS: tuple[tuple[str, str, tuple[bool, ...]], ...] = (
-    ("catalog.ttl", "text/turtle", (False, True)),
-    ("catalog.nt", "application/n-triples", (False, True)),
-    ("catalog.jsonld", "application/ld+json", (False, True)),
-    ("ontology.ttl", "text/turtle", (False,)),
+    *((f"catalog.{s}", WRITTEN_FORMATS[s].media_type, (False, True)) for s in DUMP_FORMATS),
+    ("ontology.ttl", WRITTEN_FORMATS["ttl"].media_type, (False,)),
 )
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -314,7 +309,7 @@ def _file_writer(fmt: str, out: Any) -> Writer:
     """The writer of a page's data file: JSON-LD with the context inline."""
     if fmt == "jsonld":
         return JsonLdWriter(out, context=jsonld_context()["@context"])
-    return _WRITERS[fmt](out)
+    return FORMATS[fmt](out)
 
 
 def _write_blocks(path: Path, fmt: str, blocks: Iterable[Sequence[Any]]) -> None:
@@ -773,10 +768,7 @@ class _Site:
             type=Link(rtype.label, self.concept_path(rtype)),
             descriptions=[Link(d.value, None, d.lang) for d in record.description],
             details=self.details(record),
-            alternates=[
-                (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"resource/{record.id}.{fmt}")
-                for fmt in DATA_FORMATS
-            ],
+            alternates=_alternates(f"resource/{record.id}"),
             jsonld=self.record_jsonld(record, block),
             signposts=record_signposts(iri, block, DATA_FORMATS),
             meta=meta,
@@ -938,10 +930,7 @@ class _Site:
                 narrower = [
                     Link(c.label, f"{kind}/{c.id}/") for c in scheme if concept.id in c.broader
                 ]
-                alternates = [
-                    (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"{kind}/{concept.id}.{fmt}")
-                    for fmt in DATA_FORMATS
-                ]
+                alternates = _alternates(f"{kind}/{concept.id}")
                 for rel, pager, chunk in self.paged(f"{kind}/{concept.id}/", selected):
                     self.render(
                         "listing.html",
@@ -970,10 +959,7 @@ class _Site:
         for code in sorted(index.by_country):
             c = country(code)
             selected = index.by_country[code]
-            alternates = [
-                (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"country/{code}.{fmt}")
-                for fmt in DATA_FORMATS
-            ]
+            alternates = _alternates(f"country/{code}")
             for rel, pager, chunk in self.paged(f"country/{code}/", selected):
                 self.render(
                     "listing.html",
@@ -1075,10 +1061,7 @@ class _Site:
                 parts = [
                     Link(a.name, self.agent_path(a.id)) for a in registry if a.part_of == agent.id
                 ]
-                alternates = [
-                    (fmt, DATA_FORMATS[fmt], _FORMAT_LABELS[fmt], f"{folder}/{agent.id}.{fmt}")
-                    for fmt in DATA_FORMATS
-                ]
+                alternates = _alternates(f"{folder}/{agent.id}")
                 for rel, pager, chunk in self.paged(self.agent_path(agent.id), mentions):
                     self.render(
                         "agent.html",
@@ -1529,7 +1512,7 @@ class SiteWorker:
             if fmt == "jsonld":  # JsonLdWriter.render, from the node object made above
                 piece = orjson.dumps(node, option=orjson.OPT_SORT_KEYS)
             else:
-                piece = _WRITERS[fmt].render(triples)
+                piece = FORMATS[fmt].render(triples)
             self.pieces[fmt].append(piece)
             path = site_path(self.site.root, "resource", f"{record.id}.{fmt}")
             _write_file(path, b"".join((head, lead, piece, support[fmt], tail)))
@@ -1561,7 +1544,7 @@ class SiteWorker:
             for key, block in zip(subjects, blocks, strict=True):
                 if key not in self._node_bytes:
                     self._node_bytes[key] = {
-                        fmt: self._lead_next[fmt] + _WRITERS[fmt].render(block)
+                        fmt: self._lead_next[fmt] + FORMATS[fmt].render(block)
                         for fmt in DATA_FORMATS
                     }
             if subjects != nodes:
@@ -1581,7 +1564,7 @@ class SiteWorker:
         own.used.merge(used)
         blocks = [b for b in list(own.support())[:-1] if b]
         return {
-            fmt: b"".join(self._lead_next[fmt] + _WRITERS[fmt].render(b) for b in blocks)
+            fmt: b"".join(self._lead_next[fmt] + FORMATS[fmt].render(b) for b in blocks)
             for fmt in DATA_FORMATS
         }
 
@@ -1606,7 +1589,7 @@ class SiteWorker:
         chunk, self.chunk = self.chunk, SiteChunk()
         chunk.entries, self.site.entries = self.site.entries, []
         chunk.withdrawn, self.site.withdrawn = self.site.withdrawn, {}
-        pieces = {fmt: _WRITERS[fmt].join(p) for fmt, p in self.pieces.items()}
+        pieces = {fmt: FORMATS[fmt].join(p) for fmt, p in self.pieces.items()}
         self.pieces = {fmt: [] for fmt in DATA_FORMATS}
         return chunk, pieces
 
@@ -1731,7 +1714,7 @@ def _publish(
             tuple(str(s) for s in sources),
             base,
             None,
-            tuple(_WRITERS),
+            tuple(FORMATS),
             validate=validate,
             shapes=None if shapes is None else str(shapes),
             site=str(root),
@@ -1746,7 +1729,7 @@ def _publish(
         country_blocks: dict[str, list[Triple]] = {}
         with contextlib.ExitStack() as stack:
             writers: dict[str, Writer] = {}
-            for fmt, cls in _WRITERS.items():
+            for fmt, cls in FORMATS.items():
                 handle = stack.enter_context(open(root / f"catalog.{fmt}", "wb"))
                 writers[fmt] = cls(handle)
                 writers[fmt].begin()
@@ -1809,8 +1792,8 @@ def _publish(
         result.pages = pager.finish()
         # zlib lets go of the GIL: the three dumps are compressed side by side, while
         # this thread writes the rest of the site.
-        gzipper = concurrent.futures.ThreadPoolExecutor(max_workers=len(_WRITERS))
-        gzipped = [gzipper.submit(_gzip, root / f"catalog.{fmt}") for fmt in _WRITERS]
+        gzipper = concurrent.futures.ThreadPoolExecutor(max_workers=len(FORMATS))
+        gzipped = [gzipper.submit(_gzip, root / f"catalog.{fmt}") for fmt in FORMATS]
         gzipper.shutdown(wait=False)
         try:
             context = json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True)

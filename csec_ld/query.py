@@ -45,6 +45,7 @@ from pyoxigraph import Literal as RdfLiteral
 
 from .errors import ParameterError, QueryError, UsageError
 from .namespaces import COUNTRY_BASE, LANGUAGE_BASE, PREFIXES, RDFS, SKOS, VOCAB_BASE, XSD
+from .serialize import FORMATS
 from .store import Engine, Result, Term, check_query, open_engine
 from .vocab import Vocabulary
 
@@ -73,7 +74,7 @@ __all__ = [
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "year", "country", "concept", "language")
 TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
-GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+GRAPH_FORMATS = tuple(FORMATS)  # the written RDF formats
 #: Longer strings are rejected rather than sent to a store.
 MAX_STRING_LENGTH = 10_000
 
@@ -970,7 +971,6 @@ def _json(result: Result) -> str:
 
 
 def _graph(result: Result, fmt: str) -> str:
-    from .serialize import FORMATS
 
     by_subject: dict[str, list[Triple]] = {}
     for t in sorted(

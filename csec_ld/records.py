@@ -195,6 +195,7 @@ class RecordField:
     shown: int = 0  # its place in that list
     facet: str = ""  # the search filter (data-pagefind-filter) its values go in
     rel: str = ""  # the link relation of its value on the record page
+    role: str = ""  # agents: how an agent's page heads the records naming it in the field
 
     def values(self, record: Record) -> tuple[Any, ...]:
         """The field's values in *record*: none, one, or a list's."""
@@ -227,10 +228,26 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
     RecordField(
         "subjects", "topic", multi=True, dc="subject", label="Subjects", shown=5, facet="topic"
     ),
-    RecordField("publishers", "agent", multi=True, dc="publisher", label="Publisher", shown=6),
-    RecordField("creators", "agent", multi=True, dc="creator", label="Authors", shown=7),
     RecordField(
-        "contributors", "agent", multi=True, dc="contributor", label="Contributors", shown=8
+        "publishers",
+        "agent",
+        multi=True,
+        dc="publisher",
+        label="Publisher",
+        shown=6,
+        role="Published",
+    ),
+    RecordField(
+        "creators", "agent", multi=True, dc="creator", label="Authors", shown=7, role="Authored"
+    ),
+    RecordField(
+        "contributors",
+        "agent",
+        multi=True,
+        dc="contributor",
+        label="Contributors",
+        shown=8,
+        role="Contributed to",
     ),
     RecordField(
         "languages",
@@ -250,7 +267,15 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         label="Identifiers",
         shown=11,
     ),
-    RecordField("is_part_of", "project", multi=True, dc="relation", label="Part of", shown=9),
+    RecordField(
+        "is_part_of",
+        "project",
+        multi=True,
+        dc="relation",
+        label="Part of",
+        shown=9,
+        role="Part of it",
+    ),
     RecordField(
         "license",
         "url",

@@ -56,7 +56,7 @@ from .errors import CsecLdError, QueryError, RequestError, StoreError, UsageErro
 from .mapping import DEFAULT_PROFILES, get_profiles
 from .namespaces import DCTERMS
 from .protocol import read_query_request
-from .publish import _WRITERS, DATA_FORMATS, _frame, _Site
+from .publish import DATA_FORMATS, _frame, _Site
 from .records import (
     LIMITS,
     SLUG_RE,
@@ -66,7 +66,7 @@ from .records import (
     parse_date,
     parse_identifier,
 )
-from .serialize import node_object
+from .serialize import FORMATS, node_object
 from .sources import Catalog, Catalogue
 from .store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
 from .urls import redact
@@ -351,7 +351,7 @@ class RemoteSite:
 
     def _render(self, fmt: str, block: list[Triple], support: Sequence[list[Triple]]) -> bytes:
         head, lead, tail = self._frames[fmt]
-        writer = _WRITERS[fmt]
+        writer = FORMATS[fmt]
         if fmt == "jsonld":
             piece = orjson.dumps(node_object(block), option=orjson.OPT_SORT_KEYS)
             lead_next = b",\n    "

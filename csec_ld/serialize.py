@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, ClassVar
+from typing import IO, Any
 
 import orjson
 import pyoxigraph
@@ -29,9 +29,14 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, SKOS, XSD
 
 __all__ = [
+    "DUMP_FORMATS",
     "FORMATS",
+    "RDF_FORMATS",
+    "READ_FORMATS",
+    "WRITTEN_FORMATS",
     "JsonLdWriter",
     "NTriplesWriter",
+    "RdfFileFormat",
     "TurtleWriter",
     "Writer",
     "jsonld_context",
@@ -145,9 +150,6 @@ class Parts:
 
 class Writer:
     """Base of the streaming writers: ``begin``, ``block`` per subject, ``end``."""
-
-    extension: ClassVar[str]
-    media_type: ClassVar[str]
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
@@ -348,9 +350,6 @@ def _turtle_iri(value: str) -> str:
 
 
 class NTriplesWriter(Writer):
-    extension = "nt"
-    media_type = "application/n-triples"
-
     @classmethod
     def render(cls, triples: list[Any]) -> bytes:
         try:
@@ -388,9 +387,6 @@ class NTriplesWriter(Writer):
 
 
 class TurtleWriter(Writer):
-    extension = "ttl"
-    media_type = "text/turtle"
-
     def begin(self) -> None:
         header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
         self.out.write(header.encode())
@@ -543,9 +539,6 @@ def node_object(triples: list[Any]) -> dict[str, Any]:
 class JsonLdWriter(Writer):
     """Record-centred JSON-LD: each subject one node object in ``@graph``."""
 
-    extension = "jsonld"
-    media_type = "application/ld+json"
-
     def __init__(self, out: IO[bytes], context: str | dict[str, Any] = CONTEXT_IRI) -> None:
         super().__init__(out)
         self.context = context
@@ -585,10 +578,63 @@ class JsonLdWriter(Writer):
         self.out.write(b"\n  ]\n}\n")
 
 
+@dataclass(frozen=True)
+class RdfFileFormat:
+    """One RDF format the catalogue reads, and for three of them writes: a row of
+    :data:`RDF_FORMATS`, the one table that file suffixes, media types, names,
+    pyoxigraph's formats and the writers are taken from everywhere else."""
+
+    suffix: str  # the file suffix without its dot; also the ``--format`` and ``?format=`` name
+    media_type: str
+    label: str
+    rdf_format: RdfFormat
+    writer: type[Writer] | None = None  # None: read only
+    aliases: tuple[str, ...] = ()  # other media types clients send for it
+    charset: bool = False  # a text format whose Content-Type names UTF-8
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header files of the format are sent with."""
+        return self.media_type + ("; charset=utf-8" if self.charset else "")
+
+
+#: The RDF formats: first the three the catalogue is published in, in the order of
+#: preference of content negotiation (and of the pages' alternate links), then those
+#: only read (record sources, ``validate``, ``load``).
+RDF_FORMATS: tuple[RdfFileFormat, ...] = (
+    RdfFileFormat(
+        "ttl",
+        "text/turtle",
+        "Turtle",
+        RdfFormat.TURTLE,
+        TurtleWriter,
+        ("application/x-turtle",),
+        charset=True,
+    ),
+    RdfFileFormat(
+        "jsonld",
+        "application/ld+json",
+        "JSON-LD",
+        RdfFormat.JSON_LD,
+        JsonLdWriter,
+        ("application/json",),
+    ),
+    RdfFileFormat("nt", "application/n-triples", "N-Triples", RdfFormat.N_TRIPLES, NTriplesWriter),
+    RdfFileFormat("nq", "application/n-quads", "N-Quads", RdfFormat.N_QUADS),
+    RdfFileFormat("trig", "application/trig", "TriG", RdfFormat.TRIG),
+    RdfFileFormat("rdf", "application/rdf+xml", "RDF/XML", RdfFormat.RDF_XML),
+)
+#: The formats the catalogue is written in, by suffix (in negotiation order).
+WRITTEN_FORMATS: dict[str, RdfFileFormat] = {f.suffix: f for f in RDF_FORMATS if f.writer}
+#: Every format read, by file suffix with its dot (``.ttl``).
+READ_FORMATS: dict[str, RdfFileFormat] = {f".{f.suffix}": f for f in RDF_FORMATS}
+#: The order the dumps (``catalog.ttl``...) are written, listed and configured in.
+DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
+if set(DUMP_FORMATS) != set(WRITTEN_FORMATS):  # pragma: no cover
+    raise AssertionError("DUMP_FORMATS must order the written formats")
+#: The writer of each written format, by suffix.
 FORMATS: dict[str, type[Writer]] = {
-    "ttl": TurtleWriter,
-    "nt": NTriplesWriter,
-    "jsonld": JsonLdWriter,
+    f.suffix: f.writer for f in WRITTEN_FORMATS.values() if f.writer is not None
 }
 
 

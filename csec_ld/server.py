@@ -111,6 +111,7 @@ from .sandbox import (
     check_nesting,
     store_from_files,
 )
+from .serialize import RDF_FORMATS, WRITTEN_FORMATS
 from .signposting import link_header, record_signposts
 from .sources import open_catalog
 from .store import check_query
@@ -142,23 +143,18 @@ _VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
 #: The page and data variants of an IRI, in the server's order of preference.
 VARIANTS: tuple[tuple[str, str], ...] = (
     ("html", "text/html"),
-    ("ttl", "text/turtle"),
-    ("jsonld", "application/ld+json"),
-    ("nt", "application/n-triples"),
+    *((f.suffix, f.media_type) for f in WRITTEN_FORMATS.values()),
     # a record's citation (BibTeX, RIS, CSL-JSON): only records have these files
     *((f.suffix, f.media) for f in CITATION_FORMATS),
 )
 #: Other names clients use for the same formats.
 _ALIASES = {
     "application/xhtml+xml": "text/html",
-    "application/x-turtle": "text/turtle",
-    "application/json": "application/ld+json",
+    **{alias: f.media_type for f in WRITTEN_FORMATS.values() for alias in f.aliases},
 }
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
+    **{f".{f.suffix}": f.content_type for f in WRITTEN_FORMATS.values()},
     ".json": "application/json",
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
@@ -169,7 +165,12 @@ _CONTENT_TYPES = {
     **{f".{f.suffix}": f.content_type for f in CITATION_FORMATS},
 }
 _DATA_SUFFIXES = frozenset(
-    {".ttl", ".nt", ".jsonld", ".json", ".gz", *(f".{f.suffix}" for f in CITATION_FORMATS)}
+    {
+        *(f".{s}" for s in WRITTEN_FORMATS),
+        ".json",
+        ".gz",
+        *(f".{f.suffix}" for f in CITATION_FORMATS),
+    }
 )
 _CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -183,11 +184,9 @@ _RESULT_FORMATS: tuple[tuple[str, QueryResultsFormat | None], ...] = (
     ("text/tab-separated-values", QueryResultsFormat.TSV),
     ("application/json", None),  # the JSON results format, under its generic name
 )
-_GRAPH_FORMATS: tuple[tuple[str, RdfFormat], ...] = (
-    ("text/turtle", RdfFormat.TURTLE),
-    ("application/n-triples", RdfFormat.N_TRIPLES),
-    ("application/ld+json", RdfFormat.JSON_LD),
-    ("application/rdf+xml", RdfFormat.RDF_XML),
+#: What a CONSTRUCT or DESCRIBE answer can be sent as: the written formats, and RDF/XML.
+_GRAPH_FORMATS: tuple[tuple[str, RdfFormat], ...] = tuple(
+    (f.media_type, f.rdf_format) for f in RDF_FORMATS if f.writer or f.suffix == "rdf"
 )
 # --------------------------------------------------------------------------- negotiation
 
@@ -431,11 +430,7 @@ API_TABLE_FORMATS: dict[str, str] = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
 }
-API_GRAPH_FORMATS: dict[str, str] = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-}
+API_GRAPH_FORMATS: dict[str, str] = {f.suffix: f.media_type for f in WRITTEN_FORMATS.values()}
 _PROBLEM = "application/problem+json"
 #: The API's one reserved query-string name (unless a query declares a parameter of that name).
 _FORMAT_PARAM = "format"

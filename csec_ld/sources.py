@@ -55,10 +55,12 @@ from .records import (
     shown,
     text_problem,
 )
+from .serialize import READ_FORMATS
 from .vocab import Agent, Registry, Vocabulary, load_vocabulary
 
 __all__ = [
     "CATALOG_FILE",
+    "JSONL_SUFFIXES",
     "RDF_SUFFIXES",
     "RECORD_SUFFIXES",
     "REGISTRY_FILE",
@@ -72,8 +74,7 @@ __all__ = [
 
 CATALOG_FILE = "catalog.yaml"
 REGISTRY_FILE = "agents.yaml"
-RECORD_SUFFIXES = frozenset({".yaml", ".yml", ".csv", ".json", ".jsonl", ".ndjson"})
-RDF_SUFFIXES = frozenset({".ttl", ".nt", ".jsonld", ".nq", ".trig", ".rdf"})
+RDF_SUFFIXES = frozenset(READ_FORMATS)
 _CONFIG_FILES = frozenset({CATALOG_FILE, REGISTRY_FILE})
 DEFAULT_TITLE = "Resources on commercial sexual exploitation of children"
 
@@ -628,6 +629,10 @@ _READERS = {
     ".jsonl": read_jsonl,
     ".ndjson": read_jsonl,
 }
+#: The record files, by suffix: one reader each (see :func:`read_raw`).
+RECORD_SUFFIXES = frozenset(_READERS)
+#: Those read line by line, in batches the pipeline's workers parse (JSON Lines).
+JSONL_SUFFIXES = frozenset(suffix for suffix, read in _READERS.items() if read is read_jsonl)
 
 
 def read_raw(path: Path) -> Iterator[RawRecord | RecordError]:

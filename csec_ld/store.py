@@ -70,6 +70,7 @@ from .http import (
 )
 from .namespaces import CONTEXT_IRI, TOPIC_SCHEME, TYPE_SCHEME
 from .resources import ontology_dir
+from .serialize import READ_FORMATS
 from .sources import RDF_SUFFIXES, discover, open_catalog
 from .urls import redact
 from .vocab import Vocabulary, vocabulary_with
@@ -112,14 +113,7 @@ ENV_TOKEN = "CSEC_LD_ENDPOINT_TOKEN"
 ENV_USER = "CSEC_LD_ENDPOINT_USER"
 ENV_PASSWORD = "CSEC_LD_ENDPOINT_PASSWORD"
 
-_RDF_FORMATS = {
-    ".ttl": RdfFormat.TURTLE,
-    ".nt": RdfFormat.N_TRIPLES,
-    ".nq": RdfFormat.N_QUADS,
-    ".trig": RdfFormat.TRIG,
-    ".rdf": RdfFormat.RDF_XML,
-    ".jsonld": RdfFormat.JSON_LD,
-}
+_RDF_FORMATS = {suffix: f.rdf_format for suffix, f in READ_FORMATS.items()}
 
 
 # --------------------------------------------------------------------------- results
@@ -401,15 +395,15 @@ _RESULTS_FORMATS = {
     "text/tab-separated-values": QueryResultsFormat.TSV,
 }
 _GRAPH_FORMATS = {
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "text/plain": RdfFormat.N_TRIPLES,
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-quads": RdfFormat.N_QUADS,
+    **{READ_FORMATS[s].media_type: READ_FORMATS[s].rdf_format for s in (".nt", ".ttl", ".nq")},
+    "text/plain": RdfFormat.N_TRIPLES,  # N-Triples as some stores name it
 }
 # We never ask for these, and pyoxigraph's parsers for them take time and memory that
 # grow much faster than the nesting (JSON-LD 3,000 levels deep: 2 s and 700 MB; RDF/XML
 # 100,000 deep: minutes), and RDF/XML expands entities (a billion laughs never ends).
-_REFUSED_GRAPH_FORMATS = {"application/rdf+xml": "RDF/XML", "application/ld+json": "JSON-LD"}
+_REFUSED_GRAPH_FORMATS = {
+    READ_FORMATS[s].media_type: READ_FORMATS[s].label for s in (".rdf", ".jsonld")
+}
 
 # What is not markup in a document, blanked out before its nesting is measured.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)

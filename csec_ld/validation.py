@@ -68,7 +68,7 @@ from .errors import CsecLdError, DataError, RecordError, ShapesError, UsageError
 from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
 from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
-from .serialize import Parts
+from .serialize import READ_FORMATS, Parts
 from .sources import RDF_SUFFIXES, discover, open_catalog
 
 __all__ = [
@@ -564,22 +564,8 @@ def _prepared_sparql() -> Iterator[None]:
 # --------------------------------------------------------------------------- RDF sources
 
 
-_RDF_FORMATS = {
-    ".ttl": pyoxigraph.RdfFormat.TURTLE,
-    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
-    ".nq": pyoxigraph.RdfFormat.N_QUADS,
-    ".trig": pyoxigraph.RdfFormat.TRIG,
-    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
-}
-_FORMAT_NAMES = {
-    ".ttl": "Turtle",
-    ".nt": "N-Triples",
-    ".jsonld": "JSON-LD",
-    ".nq": "N-Quads",
-    ".trig": "TriG",
-    ".rdf": "RDF/XML",
-}
+_RDF_FORMATS = {suffix: f.rdf_format for suffix, f in READ_FORMATS.items()}
+_FORMAT_NAMES = {suffix: f.label for suffix, f in READ_FORMATS.items()}
 #: About how many bytes of N-Triples a byte of each format makes (to size partitions).
 _NT_RATIO = {".nt": 1.0, ".nq": 1.0, ".ttl": 2.5, ".jsonld": 2.5}
 _NT = pyoxigraph.RdfFormat.N_TRIPLES

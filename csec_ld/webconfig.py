@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import CITATION_FORMATS
+from .serialize import DUMP_FORMATS, WRITTEN_FORMATS
 
 __all__ = [
     "FORMATS",
@@ -106,9 +107,7 @@ class Format:
 #: The variants, in the server's order of preference (``serve``'s ``VARIANTS`` and aliases).
 FORMATS: tuple[Format, ...] = (
     Format("html", "text/html", ("application/xhtml+xml",)),
-    Format("ttl", "text/turtle", ("application/x-turtle",)),
-    Format("jsonld", "application/ld+json", ("application/json",)),
-    Format("nt", "application/n-triples"),
+    *(Format(f.suffix, f.media_type, f.aliases) for f in WRITTEN_FORMATS.values()),
     # a record's citation: only records have these files
     *(Format(f.suffix, f.media) for f in CITATION_FORMATS),
 )
@@ -116,15 +115,13 @@ _PLAIN = Format("plain", "text/plain")
 #: File suffix of each variant, relative to the IRI's path.
 _SUFFIX = {
     "html": "/index.html",
-    "ttl": ".ttl",
-    "jsonld": ".jsonld",
-    "nt": ".nt",
+    **{suffix: f".{suffix}" for suffix in WRITTEN_FORMATS},
     **{f.suffix: f".{f.suffix}" for f in CITATION_FORMATS},
 }
-#: Files that get ``Access-Control-Allow-Origin: *`` (``serve``'s data suffixes).
-_CORS_SUFFIXES = ("ttl", "nt", "jsonld", "json", "gz", *(f.suffix for f in CITATION_FORMATS))
 #: The dumps that have a ``.gz`` twin.
-_DUMP_SUFFIXES = ("ttl", "nt", "jsonld")
+_DUMP_SUFFIXES = DUMP_FORMATS
+#: Files that get ``Access-Control-Allow-Origin: *`` (``serve``'s data suffixes).
+_CORS_SUFFIXES = (*_DUMP_SUFFIXES, "json", "gz", *(f.suffix for f in CITATION_FORMATS))
 _EXPOSE = "ETag, Last-Modified, Content-Location, Link, Vary"
 _CACHE = "public, max-age=300"
 _PREFLIGHT_HEADERS = "Accept, If-None-Match, If-Modified-Since"
@@ -135,9 +132,7 @@ _NOT_ACCEPTABLE = "none of the available formats is acceptable: " + ", ".join(
 #: Content types, as ``serve`` sends them.
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
-    "ttl": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
+    **{suffix: WRITTEN_FORMATS[suffix].content_type for suffix in _DUMP_SUFFIXES},
     "json": "application/json",
     "xml": "application/xml; charset=utf-8",
     "txt": "text/plain; charset=utf-8",

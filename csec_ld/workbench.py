@@ -40,6 +40,7 @@ from starlette.responses import HTMLResponse, Response
 from .errors import CsecLdError, ParameterError, QueryError, StoreError
 from .query import NamedQuery, Parameter, compact, label_queries, to_term
 from .sandbox import Answer, Busy, Refused, TimeLimit, check_nesting
+from .serialize import READ_FORMATS, WRITTEN_FORMATS
 from .vocab import Vocabulary
 
 if TYPE_CHECKING:
@@ -67,10 +68,8 @@ SPARQL_DOWNLOADS: dict[str, dict[str, tuple[str, str]]] = {
         "xml": ("application/sparql-results+xml", "XML"),
     },
     "graph": {
-        "ttl": ("text/turtle", "Turtle"),
-        "nt": ("application/n-triples", "N-Triples"),
-        "jsonld": ("application/ld+json", "JSON-LD"),
-        "xml": ("application/rdf+xml", "RDF/XML"),
+        **{f.suffix: (f.media_type, f.label) for f in WRITTEN_FORMATS.values()},
+        "xml": (READ_FORMATS[".rdf"].media_type, READ_FORMATS[".rdf"].label),
     },
 }
 
@@ -96,13 +95,10 @@ def download_media(value: str, kind: str | None = None) -> str | None:
     return None
 
 
+#: The query pages' download names: the table formats', then the written RDF formats'.
 _LABELS = {
-    "csv": "CSV",
-    "tsv": "TSV",
-    "json": "JSON",
-    "ttl": "Turtle",
-    "nt": "N-Triples",
-    "jsonld": "JSON-LD",
+    **{name: label for name, (_, label) in SPARQL_DOWNLOADS["table"].items()},
+    **{f.suffix: f.label for f in WRITTEN_FORMATS.values()},
 }
 
 _PREFIXES = """PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -554,7 +550,7 @@ class Workbench:
                 else:
                     context["elapsed"] = time.perf_counter() - started
                     context["table"] = await self.table(answer, root)
-                    formats = ("ttl", "jsonld", "nt") if kind == "graph" else ("csv", "tsv", "json")
+                    formats = tuple(WRITTEN_FORMATS) if kind == "graph" else ("csv", "tsv", "json")
                     context["downloads"] = [
                         (
                             _LABELS[f],

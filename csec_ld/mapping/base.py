@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pyoxigraph import Literal, NamedNode, Triple
 
 from ..namespaces import RDF, XSD
-from ..records import LangString, PartialDate, Record
+from ..records import RECORD_FIELDS, LangString, PartialDate, Record
 from ..sources import Catalog
 from ..vocab import Registry, Vocabulary
 
@@ -82,17 +82,34 @@ class Used:
         self.concepts |= other.concepts
 
     def add_record(self, record: Record, ctx: Context) -> None:
-        self.countries.update(record.countries)
-        self.languages.update(record.languages)
-        for ids in (record.publishers, record.creators, record.contributors, record.is_part_of):
-            for agent_id in ids:
+        for name in _FIELDS_OF["country"]:
+            self.countries.update(getattr(record, name))
+        for name in _FIELDS_OF["language"]:
+            self.languages.update(getattr(record, name))
+        for name in _FIELDS_OF["agent"]:
+            for agent_id in getattr(record, name):
                 self.agents.add(agent_id)
                 parent = ctx.registry.agents[agent_id].part_of
                 while parent and parent not in self.agents:
                     self.agents.add(parent)
                     parent = ctx.registry.agents[parent].part_of
-        self.concepts.add(ctx.vocab.types.concepts[record.type].iri)
-        self.concepts.update(ctx.vocab.topics.concepts[s].iri for s in record.subjects)
+        for name in _FIELDS_OF["type"]:
+            self.concepts.add(ctx.vocab.types.concepts[getattr(record, name)].iri)
+        for name in _FIELDS_OF["topic"]:
+            self.concepts.update(ctx.vocab.topics.concepts[s].iri for s in getattr(record, name))
+
+
+#: The fields that point at each kind of node (agents: projects too), from the field table.
+_FIELDS_OF: dict[str, tuple[str, ...]] = {
+    kind: tuple(
+        f.name for f in RECORD_FIELDS if f.kind == kind or (kind == "agent" and f.kind == "project")
+    )
+    for kind in ("country", "language", "agent", "type", "topic")
+}
+if any(  # pragma: no cover
+    f.multi == (f.kind == "type") for f in RECORD_FIELDS if f.name in sum(_FIELDS_OF.values(), ())
+):
+    raise AssertionError("Used.add_record reads a type field as one value, the others as lists")
 
 
 #: A converter turns a field's value into RDF terms.
