@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import defaults
 from .errors import DataError, OutputError, UsageError
 from .mapping import Mapper, writes_every_profile
 from .memory import paused_gc
@@ -114,7 +115,7 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
 
 def build(
     sources: Sequence[str | Path] = ("data",),
-    out_dir: str | Path = "dist",
+    out_dir: str | Path = defaults.BUILD_OUTPUT,
     *,
     formats: Sequence[str] = DEFAULT_FORMATS,
     profiles: Sequence[str] | None = None,

@@ -63,6 +63,7 @@ import pyoxigraph
 import yaml
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
+from . import defaults
 from .changes import Change, ChangeFeed, record_changes
 from .citations import CITATION_FORMATS, cite_box, csl_item
 from .errors import OutputError, ShapesError, UsageError, ValidationFailedError
@@ -1639,7 +1640,7 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
 
 def publish(
     sources: Sequence[str | Path] = ("data",),
-    out_dir: str | Path = "site",
+    out_dir: str | Path = defaults.SITE_OUTPUT,
     *,
     full: bool = False,
     **options: Any,
@@ -1668,7 +1669,7 @@ def publish(
 
 def _publish(
     sources: Sequence[str | Path] = ("data",),
-    out_dir: str | Path = "site",
+    out_dir: str | Path = defaults.SITE_OUTPUT,
     *,
     incremental: bool = False,
     base: str | None = None,

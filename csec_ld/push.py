@@ -96,6 +96,7 @@ import httpx
 import pyoxigraph
 from pyoxigraph import NamedNode, RdfFormat, Triple
 
+from . import defaults
 from .build import build
 from .errors import StoreError, UsageError
 from .http import ChallengeAuth
@@ -147,7 +148,7 @@ _STAMP = "%Y%m%dT%H%M%SZ"
 _STAGING_TIME = re.compile(re.escape(STAGING_PREFIX) + r"(\d{8}T\d{6}Z):")
 
 #: How the uploaded catalogue replaces the target graph.
-SWAPS = ("move", "insert", "put")
+SWAPS = defaults.PUSH_SWAPS
 
 
 @dataclass(frozen=True)
@@ -593,10 +594,10 @@ def push(
     graph: str | None = None,
     update_endpoint: str | None = None,
     query_endpoint: str | None = None,
-    swap: str = "move",
+    swap: str = defaults.PUSH_SWAP,
     base: str | None = None,
-    lines_per_chunk: int = 50_000,
-    retries: int = 3,
+    lines_per_chunk: int = defaults.PUSH_CHUNK_LINES,
+    retries: int = defaults.PUSH_RETRIES,
     timeout: float = DEFAULT_TIMEOUT,
     validate: bool = True,
     on_progress: Callable[[int], None] | None = None,

@@ -192,7 +192,7 @@ class RecordField:
     limit: str = "other fields"  # the key of LIMITS that bounds each of its texts
     dc: str = ""  # the Dublin Core element OAI-PMH's oai_dc writes it as ("": none)
     label: str = ""  # its name in the record page's details list ("": not listed)
-    shown: int = 0  # its place in that list
+    shown: int = 0  # its place in that list (in tens: a new field goes between two)
     facet: str = ""  # the search filter (data-pagefind-filter) its values go in
     rel: str = ""  # the link relation of its value on the record page
     role: str = ""  # agents: how an agent's page heads the records naming it in the field
@@ -211,10 +211,10 @@ class RecordField:
 #: details derive from. :class:`Record` declares the same fields, typed (a check at
 #: import keeps the two in step); the mapping profiles say what each becomes in RDF.
 RECORD_FIELDS: tuple[RecordField, ...] = (
-    RecordField("id", "id", required=True, limit="id", dc="identifier", label="IRI", shown=13),
+    RecordField("id", "id", required=True, limit="id", dc="identifier", label="IRI", shown=130),
     RecordField("title", "texts", required=True, limit="title", dc="title"),
-    RecordField("issued", "date", required=True, dc="date", label="Date", shown=2, facet="year"),
-    RecordField("type", "type", required=True, dc="type", label="Type", shown=1, facet="type"),
+    RecordField("issued", "date", required=True, dc="date", label="Date", shown=20, facet="year"),
+    RecordField("type", "type", required=True, dc="type", label="Type", shown=10, facet="type"),
     RecordField("description", "texts", limit="description", dc="description"),
     RecordField(
         "countries",
@@ -222,11 +222,11 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         multi=True,
         dc="coverage",
         label="Countries",
-        shown=4,
+        shown=40,
         facet="country",
     ),
     RecordField(
-        "subjects", "topic", multi=True, dc="subject", label="Subjects", shown=5, facet="topic"
+        "subjects", "topic", multi=True, dc="subject", label="Subjects", shown=50, facet="topic"
     ),
     RecordField(
         "publishers",
@@ -234,11 +234,11 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         multi=True,
         dc="publisher",
         label="Publisher",
-        shown=6,
+        shown=60,
         role="Published",
     ),
     RecordField(
-        "creators", "agent", multi=True, dc="creator", label="Authors", shown=7, role="Authored"
+        "creators", "agent", multi=True, dc="creator", label="Authors", shown=70, role="Authored"
     ),
     RecordField(
         "contributors",
@@ -246,7 +246,7 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         multi=True,
         dc="contributor",
         label="Contributors",
-        shown=8,
+        shown=80,
         role="Contributed to",
     ),
     RecordField(
@@ -255,7 +255,7 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         multi=True,
         dc="language",
         label="Languages",
-        shown=10,
+        shown=100,
         facet="language",
     ),
     RecordField(
@@ -265,7 +265,7 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         limit="identifiers",
         dc="identifier",
         label="Identifiers",
-        shown=11,
+        shown=110,
     ),
     RecordField(
         "is_part_of",
@@ -273,7 +273,7 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         multi=True,
         dc="relation",
         label="Part of",
-        shown=9,
+        shown=90,
         role="Part of it",
     ),
     RecordField(
@@ -282,10 +282,10 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         limit="identifiers",
         dc="rights",
         label="Licence",
-        shown=12,
+        shown=120,
         rel="license",
     ),
-    RecordField("modified", "date", label="Modified", shown=3),
+    RecordField("modified", "date", label="Modified", shown=30),
     RecordField("status", "status"),
     RecordField("withdrawn", "date"),
 )

@@ -70,6 +70,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from . import defaults
 from .__about__ import __version__
 from .citations import CITATION_FORMATS
 from .errors import (
@@ -133,9 +134,9 @@ __all__ = [
     "serve",
 ]
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_ROW_LIMIT = 10_000
-DEFAULT_MAX_QUERY_LENGTH = 16_384  # bytes of query string or request body
+DEFAULT_TIMEOUT = defaults.SERVE_TIMEOUT
+DEFAULT_ROW_LIMIT = defaults.ROW_LIMIT
+DEFAULT_MAX_QUERY_LENGTH = defaults.MAX_QUERY_LENGTH
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
@@ -1593,8 +1594,8 @@ def prepare_site(
 def serve(
     site_or_sources: Sequence[str | Path] | None = None,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: str = defaults.SERVE_HOST,
+    port: int = defaults.SERVE_PORT,
     base: str | None = None,
     validate: bool = True,
     timeout: float = DEFAULT_TIMEOUT,

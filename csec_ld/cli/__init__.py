@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
+from .. import __version__, defaults
 from ..errors import CsecLdError, DataError
+from ..serialize import DUMP_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,7 +179,7 @@ def main() -> None:
     "--output",
     "out_dir",
     type=click.Path(path_type=Path),
-    default=Path("dist"),
+    default=Path(defaults.BUILD_OUTPUT),
     show_default=True,
     help="Folder to write the dumps into.",
 )
@@ -188,16 +189,16 @@ def main() -> None:
     "--format",
     "formats",
     callback=_csv_list,
-    default="ttl,nt,jsonld",
+    default=",".join(DUMP_FORMATS),
     show_default=True,
-    help="Comma-separated formats: ttl, nt, jsonld.",
+    help=f"Comma-separated formats: {', '.join(DUMP_FORMATS)}.",
 )
 @click.option(
     "--profile",
     "profiles",
     callback=_csv_list,
     default=None,
-    help="Comma-separated mapping profiles (default: dcterms,schemaorg).",
+    help=f"Comma-separated mapping profiles (default: {','.join(defaults.PROFILES)}).",
 )
 @click.option(
     "--no-validate", is_flag=True, help="Do not check the records against the SHACL shapes first."

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import defaults
 from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
 from . import (
     base_option,
@@ -26,7 +27,7 @@ from . import (
     "--output",
     "out_dir",
     type=click.Path(path_type=Path),
-    default=Path("site"),
+    default=Path(defaults.SITE_OUTPUT),
     show_default=True,
     help="Folder to write the site into (replaced when complete).",
 )
@@ -105,10 +106,12 @@ def publish(
 
 @main.command()
 @click.argument("site_or_sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--host", default=defaults.SERVE_HOST, show_default=True, help="Interface to listen on."
+)
 @click.option(
     "--port",
-    default=8000,
+    default=defaults.SERVE_PORT,
     show_default=True,
     type=click.IntRange(0, 65535),
     help="Port to listen on.",
@@ -118,21 +121,21 @@ def publish(
 @click.option("--no-validate", is_flag=True, help="When serving sources: skip SHACL validation.")
 @click.option(
     "--timeout",
-    default=10.0,
+    default=defaults.SERVE_TIMEOUT,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="SPARQL query time limit, in seconds.",
 )
 @click.option(
     "--row-limit",
-    default=10_000,
+    default=defaults.ROW_LIMIT,
     show_default=True,
     type=click.IntRange(min=1),
     help="Most rows (or triples) a SPARQL query returns.",
 )
 @click.option(
     "--max-query-length",
-    default=16_384,
+    default=defaults.MAX_QUERY_LENGTH,
     show_default=True,
     type=click.IntRange(min=256),
     help="Longest query string or request body, in bytes.",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import defaults
 from ..errors import UsageError
 from ..store import DEFAULT_TIMEOUT
 from ..urls import redact
@@ -45,8 +46,8 @@ from . import (
 )
 @click.option(
     "--swap",
-    type=click.Choice(["move", "insert", "put"]),
-    default="move",
+    type=click.Choice(defaults.PUSH_SWAPS),
+    default=defaults.PUSH_SWAP,
     show_default=True,
     help="How the target graph is replaced: MOVE from a staging graph; "
     "DROP+INSERT from it (stores without MOVE, e.g. QLever); or one PUT.",
@@ -56,14 +57,14 @@ from . import (
 @click.option(
     "--chunk-lines",
     type=click.IntRange(min=1),
-    default=50_000,
+    default=defaults.PUSH_CHUNK_LINES,
     show_default=True,
     help="Triples per upload request.",
 )
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
-    default=3,
+    default=defaults.PUSH_RETRIES,
     show_default=True,
     help="Tries again after a transient error (connection lost, 502/503/504, 429); "
     "the swap only once the store shows it was not applied.",

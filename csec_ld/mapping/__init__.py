@@ -20,6 +20,7 @@ from typing import Literal, overload
 
 from pyoxigraph import Triple
 
+from .. import defaults
 from ..errors import UsageError
 from ..records import Record
 from ..serialize import Parts
@@ -43,7 +44,7 @@ PROFILES: dict[str, type[Profile]] = {
     DctermsProfile.name: DctermsProfile,
     SchemaOrgProfile.name: SchemaOrgProfile,
 }
-DEFAULT_PROFILES: tuple[str, ...] = ("dcterms", "schemaorg")
+DEFAULT_PROFILES: tuple[str, ...] = defaults.PROFILES
 
 
 def writes_every_profile(names: Sequence[str] | None) -> bool:
