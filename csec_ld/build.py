@@ -191,7 +191,7 @@ def _build(
         base,
         tuple(profiles) if profiles else None,
         tuple(formats),
-        validate=validate,
+        checker=None if stream is None else ChunkChecker,
         shapes=None if shapes is None else str(shapes),
         catalog=None if catalog is None else str(catalog),
     )

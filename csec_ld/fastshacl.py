@@ -47,6 +47,7 @@ from rdflib.namespace import SH as _SH
 from rdflib.namespace import XSD as _XSD
 
 from .memory import paused_gc
+from .shacl_result import RawResult, nt_text, rdflib_term
 
 __all__ = ["Compiled", "CrossIndex", "StreamContext", "StreamPlan", "compile_shapes"]
 
@@ -898,7 +899,7 @@ class Compiled:
         min_rank: int = 0,
         stream: StreamContext | None = None,
     ) -> list[Any]:
-        """pySHACL's results on the graph of *triples* (as ``validation._Raw``).
+        """pySHACL's results on the graph of *triples* (as ``RawResult`` values).
 
         *skip_focus* leaves out results on those focus nodes; *cross_only* runs only the
         cross-record constraints, on *focus_only* nodes. *cross_focus*, if given, gets
@@ -1037,14 +1038,12 @@ class Compiled:
         message: str | None = None,
         path: str | None = None,
     ) -> Any:
-        from .validation import _nt, _Raw, _rdflib_term
-
-        rvalue = None if value is None else _rdflib_term(value)
-        return _Raw(
+        rvalue = None if value is None else rdflib_term(value)
+        return RawResult(
             focus=focus,
             path=path if path is not None else shape.path,
             value=None if rvalue is None else str(rvalue),
-            term=None if rvalue is None else _nt(rvalue),
+            term=None if rvalue is None else nt_text(rvalue),
             severity=shape.severity,
             shape=shape.iri,
             component=component,
@@ -1108,8 +1107,6 @@ class Compiled:
         self, store: pyoxigraph.Store, shape: _Shape, q: _Sparql, focus: list[Any]
     ) -> list[Any]:
         """The results of one SPARQL constraint for *focus* nodes, as pySHACL reports them."""
-        from .validation import _rdflib_term
-
         out: list[Any] = []
         unique = {f for f in focus if not isinstance(f, pyoxigraph.Literal)}
         if not unique:
@@ -1133,13 +1130,13 @@ class Compiled:
             seen.add(key)
             if value is None and shape.path is None:
                 value = this
-            bound: dict[str, Any] = {k: _rdflib_term(v) for k, v in row.items()}
+            bound: dict[str, Any] = {k: rdflib_term(v) for k, v in row.items()}
             if q.projects_this:
-                bound["this"] = _rdflib_term(this)
+                bound["this"] = rdflib_term(this)
             if path is not None:
-                bound["path"] = _rdflib_term(path)
+                bound["path"] = rdflib_term(path)
             if value is not None:
-                bound["value"] = _rdflib_term(value)
+                bound["value"] = rdflib_term(value)
             messages = list(shape.messages) + [m for m in q.messages if m not in shape.messages]
             texts = []
             for m in messages:

@@ -283,11 +283,13 @@ class IncrementalRun:
         spool: str | Path,
         fingerprint: str,
         site_chunk: Callable[..., Any],
+        entry: Callable[..., Any],
     ) -> None:
         self.catalogue, self.spec, self.root = catalogue, spec, root
         self.previous, self.workers, self.spool = previous, workers, spool
         self.fingerprint = fingerprint
         self.site_chunk = site_chunk  # publish.SiteChunk
+        self.entry = entry  # publish.Entry
         self.items = scan(catalogue)
         self.cache: dict[str, dict[str, Any]] | None = None
         if reuse and self.items is not None:
@@ -426,7 +428,7 @@ class IncrementalRun:
             for rel in entry["files"]:
                 self._link(rel)
         try:
-            part = _Part.of_cache(run, old, self.site_chunk)
+            part = _Part.of_cache(run, old, self.site_chunk, self.entry)
         except (KeyError, TypeError, ValueError) as exc:  # a manifest edited by hand
             raise Fallback(f"the manifest cannot be read ({exc})") from exc
         self.reused += len(run)
@@ -631,7 +633,11 @@ class _Part:
 
     @classmethod
     def of_cache(
-        cls, run: list[dict[str, Any]], old: dict[str, IO[bytes]], site_chunk: Callable[..., Any]
+        cls,
+        run: list[dict[str, Any]],
+        old: dict[str, IO[bytes]],
+        site_chunk: Callable[..., Any],
+        entry_type: Callable[..., Any],
     ) -> _Part:
         src = old["source/records.jsonl"]
         first, last = run[0]["src"], run[-1]["src"]
@@ -642,7 +648,6 @@ class _Part:
         site = site_chunk(source=source, records=[])
         pieces: dict[str, list[Any]] = {}
         jsonld = old["catalog.jsonld"]
-        from .publish import Entry
         from .serialize import FORMATS
 
         seps = {fmt: len(cls.join([b"", b""])) for fmt, cls in FORMATS.items()}
@@ -662,7 +667,7 @@ class _Part:
             if not entry["active"]:
                 site.withdrawn[entry["id"]] = entry["withdrawn"]
                 continue
-            site.entries.append(Entry(*_dec(entry["entry"])))
+            site.entries.append(entry_type(*_dec(entry["entry"])))
             for name, (offset, length) in entry["pieces"].items():
                 fmt = name.rpartition(".")[2]
                 rec["lengths"][fmt] = length

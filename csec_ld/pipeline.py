@@ -59,13 +59,18 @@ class PipelineSpec:
     base: str | None
     profiles: tuple[str, ...] | None
     formats: tuple[str, ...]
-    validate: bool = False  # check each chunk against the SHACL shapes
+    #: What checks each chunk against the SHACL shapes (``validation.ChunkChecker``,
+    #: built in each worker from *shapes* and *threshold*); None: no validation.
+    #: The callers name the stages they want, so that the pipeline imports none of them.
+    checker: type[Any] | None = None
     shapes: str | None = None  # shapes file or folder (default: the shipped shapes)
     threshold: str = "violation"  # the lowest severity the validation keeps
-    #: A site being published (its temporary folder): workers also write each record's
-    #: page and data files there, and give what the site's listings need
+    #: A site being published (its temporary folder), and what writes each record's
+    #: page and data files there in the workers (``publish.SiteWorker``, built from the
+    #: catalogue, the folder and *listing_size*), giving what the site's listings need
     #: (``publish.SiteChunk``, in :attr:`Chunk.site`).
     site: str | None = None
+    site_worker: type[Any] | None = None
     listing_size: int = 100
     catalog: str | None = None  # the catalog.yaml given (default: found next to the sources)
 
@@ -136,15 +141,11 @@ class ChunkWorker:
             list(spec.sources), base=spec.base, catalog=spec.catalog
         )
         self.checker: Any = None
-        if spec.validate:
-            from .validation import ChunkChecker
-
-            self.checker = ChunkChecker(spec.shapes, spec.threshold)
+        if spec.checker is not None:
+            self.checker = spec.checker(spec.shapes, spec.threshold)
         self.site: Any = None
-        if spec.site is not None:
-            from .publish import SiteWorker
-
-            self.site = SiteWorker(self.catalogue, Path(spec.site), spec.listing_size)
+        if spec.site is not None and spec.site_worker is not None:
+            self.site = spec.site_worker(self.catalogue, Path(spec.site), spec.listing_size)
 
     def __call__(self, work: Work) -> Chunk:
         with paused_gc():

@@ -1716,9 +1716,10 @@ def _publish(
             base,
             None,
             tuple(FORMATS),
-            validate=validate,
+            checker=None if stream is None else ChunkChecker,
             shapes=None if shapes is None else str(shapes),
             site=str(root),
+            site_worker=SiteWorker,
             listing_size=listing_size,
             catalog=None if catalog is None else str(catalog),
         )
@@ -1750,6 +1751,7 @@ def _publish(
                 workers=workers,
                 spool=spool,
                 site_chunk=SiteChunk,
+                entry=Entry,
                 fingerprint=fingerprint(
                     catalogue, spec, shapes, page_size=page_size, endpoint=sparql_endpoint
                 ),
@@ -1832,7 +1834,8 @@ def _publish(
         write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
         write_event_stream(feed.changes, feed.catalog, root, feed.base_url)  # ldes/
-        result.search = build_search(site, root)  # Pagefind; before the swap
+        # Pagefind; before the swap
+        result.search = build_search(site, root, root / SOURCE_FOLDER / "records.jsonl")
         reusing.finish()
         result.reused = reusing.reused
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")

@@ -39,16 +39,14 @@ import shutil
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import OutputError
+from .sources import Catalogue
 from .vocab import country, language
-
-if TYPE_CHECKING:
-    from .publish import _Site
 
 __all__ = [
     "FILE_SEARCH_LIMIT",
@@ -124,19 +122,29 @@ def pagefind_binary() -> Path:
     return found
 
 
-def build_search(site: _Site, root: Path, *, binary: Path | None = None) -> SearchIndex:
+class SitePages(Protocol):
+    """What the search needs of the site being published: its catalogue, and its pages."""
+
+    catalogue: Catalogue
+
+    def render(self, template: str, rel: Sequence[str], **context: Any) -> None: ...
+
+
+def build_search(
+    site: SitePages, root: Path, records_file: Path, *, binary: Path | None = None
+) -> SearchIndex:
     """Write ``search.html``, ``search/records.js`` and the Pagefind index into *root*.
 
-    *site* is the publish run's (its records are read back from ``source/``, which it
-    has written). Raises :class:`~csec_ld.errors.OutputError` when Pagefind is missing
-    or fails.
+    *site* is the publish run's; *records_file* the site's normalised records (JSON
+    Lines, ``source/records.jsonl``: the records are read back from it). Raises
+    :class:`~csec_ld.errors.OutputError` when Pagefind is missing or fails.
     """
     binary = binary or pagefind_binary()
     started = time.perf_counter()
     for stale in (root / PAGEFIND_FOLDER, root / FALLBACK_FOLDER):
         shutil.rmtree(stale, ignore_errors=True)  # a site copied from a previous run
     result = SearchIndex()
-    records = list(_records(site, root))
+    records = list(_records(site, records_file))
     result.filters = _filter_values(records)
     fallback: list[str] = []
     if len(records) <= FILE_SEARCH_LIMIT:
@@ -181,13 +189,11 @@ def _texts(value: Any) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in dict(value).items()]
 
 
-def _records(site: _Site, root: Path) -> Iterator[_Hit]:
-    """The records of the site (tombstones left out), from ``source/records.jsonl``."""
-    from .publish import SOURCE_FOLDER
-
+def _records(site: SitePages, records_file: Path) -> Iterator[_Hit]:
+    """The records of the site (tombstones left out), from its ``source/records.jsonl``."""
     vocab = site.catalogue.vocab
     registry = site.catalogue.registry
-    with open(root / SOURCE_FOLDER / "records.jsonl", encoding="utf-8") as lines:
+    with open(records_file, encoding="utf-8") as lines:
         for line in lines:
             rec = json.loads(line)
             if rec.get("status") == "withdrawn":

@@ -69,6 +69,7 @@ from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
 from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
 from .serialize import READ_FORMATS, Parts
+from .shacl_result import RawResult, nt_text, rdflib_term
 from .sources import RDF_SUFFIXES, discover, open_catalog
 
 __all__ = [
@@ -326,27 +327,9 @@ def _quiet_rdflib() -> Iterator[None]:
             logger.removeFilter(drop)
 
 
-def _rdflib_term(term: Any) -> Any:
-    if isinstance(term, pyoxigraph.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, pyoxigraph.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return rdflib.Literal(term.value, datatype=None if datatype == _XSD_STRING else datatype)
-    raise TypeError(f"unsupported RDF term {term!r}")
-
-
 def _add(graph: rdflib.Graph, triples: Iterable[Any]) -> None:
     for t in triples:
-        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
-
-
-def _nt(term: Any) -> str:
-    """An rdflib term in N-Triples form."""
-    return str(term.n3())
+        graph.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
 
 
 _SAMPLE = 500
@@ -897,7 +880,7 @@ class _Locator:
     )  # node -> (file, line)
     lines: dict[tuple[str, str | None], int] = dataclasses.field(default_factory=dict)
 
-    def prepare(self, raws: Iterable[_Raw]) -> None:
+    def prepare(self, raws: Iterable[RawResult]) -> None:
         """Find the lines of these results' nodes in the RDF files, one pass per file."""
         wanted: dict[int, dict[str, set[str | None]]] = {}
         for raw in raws:
@@ -1486,7 +1469,7 @@ def _stream_records(
         base,
         None,
         (),
-        validate=True,
+        checker=ChunkChecker,
         shapes=None if shapes is None else str(shapes),
         threshold="info",
         catalog=None if catalog is None else str(catalog),
@@ -1649,21 +1632,7 @@ def _to_ntriples(triples: Iterable[Any] | rdflib.Graph) -> bytes:
     return pyoxigraph.serialize(list(triples), format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
 
 
-@dataclass(frozen=True, slots=True)
-class _Raw:
-    """One SHACL result as plain strings (it crosses process boundaries)."""
-
-    focus: str
-    path: str | None
-    value: str | None
-    term: str | None
-    severity: str | None
-    shape: str | None  # IRI, or None for an anonymous shape
-    component: str | None
-    message: str | None
-
-
-def _shacl_run(shapes_arg: str | None, ntriples: bytes, keep: str | None) -> list[_Raw]:
+def _shacl_run(shapes_arg: str | None, ntriples: bytes, keep: str | None) -> list[RawResult]:
     """Run pySHACL on one graph (N-Triples) and return the results worth keeping."""
     import pyshacl
 
@@ -1702,7 +1671,7 @@ def _shacl_run(shapes_arg: str | None, ntriples: bytes, keep: str | None) -> lis
     return out
 
 
-def _raw(graph: rdflib.Graph, node: Any) -> _Raw:
+def _raw(graph: rdflib.Graph, node: Any) -> RawResult:
     def one(p: Any) -> Any:
         return graph.value(node, p)
 
@@ -1712,11 +1681,11 @@ def _raw(graph: rdflib.Graph, node: Any) -> _Raw:
     messages = [m for m in graph.objects(node, _SH.resultMessage) if isinstance(m, rdflib.Literal)]
     messages.sort(key=lambda m: (m.language not in (None, "en"), str(m)))
     severity, component = one(_SH.resultSeverity), one(_SH.sourceConstraintComponent)
-    return _Raw(
+    return RawResult(
         focus=str(focus) if focus is not None else "",
         path=str(path) if isinstance(path, rdflib.URIRef) else None,
         value=None if value is None else str(value),
-        term=None if value is None else _nt(value),
+        term=None if value is None else nt_text(value),
         severity=None if severity is None else str(severity),
         shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
         component=None if component is None else str(component),
@@ -1728,7 +1697,7 @@ def _raw(graph: rdflib.Graph, node: Any) -> _Raw:
 class _FastOut:
     """What the fast engine gives for one graph: results, and cross-record keys."""
 
-    raws: list[_Raw]
+    raws: list[RawResult]
     entries: list[Any]  # fastshacl.CrossEntry
     keys: list[list[int]]
     ntriples: bytes = b""  # the entries' triples that the cross-record rules read
@@ -1812,7 +1781,7 @@ class _Runner:
         self.pool: Any = None
         self.size = 1  # worker processes
         self.pending: list[Any] = []
-        self.done: list[_Raw] = []
+        self.done: list[RawResult] = []
         self.cross: Any = None  # fastshacl.CrossIndex, for chunked runs of the fast engine
 
     def __enter__(self) -> _Runner:
@@ -1854,7 +1823,7 @@ class _Runner:
                 self.workers = 1
         return self.pool
 
-    def _gather(self, out: list[_Raw] | _FastOut) -> None:
+    def _gather(self, out: list[RawResult] | _FastOut) -> None:
         if isinstance(out, _FastOut):
             self.done.extend(out.raws)
             if out.entries:
@@ -1866,7 +1835,7 @@ class _Runner:
         else:
             self.done.extend(out)
 
-    def results(self) -> list[_Raw]:
+    def results(self) -> list[RawResult]:
         for future in self.pending:
             self._gather(future.result())
         self.pending = []
@@ -2079,7 +2048,7 @@ class _RdfStream:
 
     # ----------------------------------------------------------------- reading
 
-    def run(self) -> list[_Raw]:
+    def run(self) -> list[RawResult]:
         """Every result of the compiled shapes (and of pySHACL for what falls back)."""
         if self.partitioned:
             self._partition()
@@ -2375,7 +2344,7 @@ class _RdfStream:
 
     # ----------------------------------------------------------------- pySHACL
 
-    def _fallback(self) -> list[_Raw]:
+    def _fallback(self) -> list[RawResult]:
         """pySHACL's results for the shapes the compiled checks leave to it."""
         from .fastshacl import compile_shapes
 
@@ -2427,7 +2396,7 @@ def _fallback_predicates(graph: rdflib.Graph) -> frozenset[str] | None:
     return frozenset(named | {RDF + "type", _RDFS_SUBCLASS})
 
 
-def _result(raw: _Raw, shapes: _Shapes, locator: _Locator) -> ValidationResult:
+def _result(raw: RawResult, shapes: _Shapes, locator: _Locator) -> ValidationResult:
     focus_s, path_s = raw.focus, raw.path
     if raw.shape is not None:
         shape_id = compact(raw.shape)

@@ -21,6 +21,7 @@ from csec_ld.memory import COLLECT_EVERY
 from csec_ld.pipeline import PipelineSpec, run_chunks
 from csec_ld.serialize import FORMATS
 from csec_ld.sources import open_catalog
+from csec_ld.validation import ChunkChecker
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -38,7 +39,9 @@ def _written(
     catalogue: Path, workers: int, chunk_size: int, spool: Path | None = None
 ) -> tuple[dict[str, bytes], int]:
     """What the writers write of the records' chunks, and how many chunks there were."""
-    spec = PipelineSpec((str(catalogue),), None, None, ("ttl", "nt", "jsonld"), validate=True)
+    spec = PipelineSpec(
+        (str(catalogue),), None, None, ("ttl", "nt", "jsonld"), checker=ChunkChecker
+    )
     cat = open_catalog([catalogue])
     buffers = {fmt: io.BytesIO() for fmt in spec.formats}
     writers = {fmt: FORMATS[fmt](buf) for fmt, buf in buffers.items()}
@@ -165,7 +168,7 @@ def test_the_literal_texts_of_a_chunk_are_found_by_the_second_writer(
     synth.generate(pipeline.CHUNK_SIZE, tmp_path / "chunk")
     records = tmp_path / "chunk" / "records.jsonl"
     (batch,) = list(jsonl_batches(records, pipeline.CHUNK_SIZE))
-    spec = PipelineSpec((str(tmp_path / "chunk"),), None, None, ("nt", "ttl"), validate=False)
+    spec = PipelineSpec((str(tmp_path / "chunk"),), None, None, ("nt", "ttl"))
     worker = pipeline.ChunkWorker(spec)
     # the state a worker may be in: the cache nearly full from the chunks before
     keep = [serialize.Literal(str(n)) for n in range(60_000)]
