@@ -34,6 +34,7 @@ import functools
 import io
 import json
 import re
+import shlex
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ __all__ = [
     "Parameter",
     "Result",
     "bind",
+    "example_parameters",
     "format_result",
     "get_query",
     "load_queries_dir",
@@ -1045,3 +1047,36 @@ def query_and_format(
     if not len(result) and on_empty is not None:
         on_empty()
     return format_result(result, fmt, engine=engine, width=width)
+
+
+def example_parameters(
+    example: str, name: str, format_param: str = "format"
+) -> list[tuple[str, str]] | None:
+    """The parameters of a ``csec-ld query NAME -p k=v ... [-f FMT]`` example (``-f`` as
+    *format_param*), or None if the example is not written so.
+
+    >>> example_parameters("csec-ld query by-country -p country=PHL", "by-country")
+    [('country', 'PHL')]
+    """
+    try:
+        words = shlex.split(example)
+    except ValueError:
+        return None
+    if words[:3] != ["csec-ld", "query", name]:
+        return None
+    pairs: list[tuple[str, str]] = []
+    it = iter(words[3:])
+    for word in it:
+        value = next(it, None)
+        if value is None:
+            return None
+        if word in ("-p", "--param"):
+            key, eq, val = value.partition("=")
+            if not eq:
+                return None
+            pairs.append((key, val))
+        elif word in ("-f", "--format"):
+            pairs.append((format_param, value))
+        else:
+            return None
+    return pairs

@@ -519,9 +519,15 @@ def create_remote_app(
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
 
+    from .negotiation import (
+        CONTENT_TYPES,
+        GRAPH_FORMATS,
+        RESULT_FORMATS,
+        VARIANTS,
+        answer_body,
+        negotiate,
+    )
     from .sandbox import Answer
-    from .server import _CONTENT_TYPES as CONTENT_TYPES
-    from .server import _GRAPH_FORMATS, _RESULT_FORMATS, VARIANTS, _answer_body, negotiate
     from .store import check_query
 
     remote = site if site is not None else RemoteSite(endpoint, graph=graph, timeout=timeout)
@@ -642,7 +648,7 @@ def create_remote_app(
             form = check_query(query)
         except QueryError as exc:
             return error(400, _one_line(str(exc)), cors)
-        offered = _GRAPH_FORMATS if form == "graph" else _RESULT_FORMATS
+        offered = GRAPH_FORMATS if form == "graph" else RESULT_FORMATS
         headers = {**cors, "Vary": "Accept"}
         chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
         if chosen is None:
@@ -667,7 +673,7 @@ def create_remote_app(
         )
         if answer.truncated:
             headers.update({"X-Row-Limit": str(row_limit), "X-Results-Truncated": "true"})
-        body = await anyio.to_thread.run_sync(_answer_body, answer, dict(offered)[chosen])
+        body = await anyio.to_thread.run_sync(answer_body, answer, dict(offered)[chosen])
         media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
         return Response(body, media_type=media, headers=headers)
 

@@ -35,7 +35,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import re
 import resource
 import shutil
 import signal
@@ -62,6 +61,7 @@ from .errors import (
     TimeLimit,
     UsageError,
 )
+from .nesting import MAX_NESTING, nesting_depth
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -81,9 +81,6 @@ __all__ = [
 DEFAULT_WORKERS = 2
 DEFAULT_QUEUE = 16
 DEFAULT_MEMORY_MB = 2048
-#: Brackets nested deeper than this are refused before parsing (the engine's parser
-#: recurses per bracket and overflows its stack somewhere past 2,500).
-MAX_NESTING = 256
 #: The most a worker sends back for one query (rows are cut there, as at the row limit).
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 #: Recognisable names for the stores made at start-up; stale ones are removed.
@@ -91,49 +88,6 @@ STORE_PREFIX = "csec-ld-serve-store-"
 
 
 # --------------------------------------------------------------------------- nesting
-
-_OPENERS = frozenset("({[")
-# Strings, IRIs and comments: closing brackets inside them do not count. Opening
-# brackets are counted wherever they are, so a quirk of this scan can only make it
-# refuse a query, never let a deeper one through.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    r'"(?:[^"\\\n\r]|\\.)*"|'
-    r"'(?:[^'\\\n\r]|\\.)*'|"
-    r'<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*',
-    re.S,
-)
-
-
-def nesting_depth(sparql: str) -> int:
-    """How deep brackets nest in *sparql* (an upper bound: strings' openers count too).
-
-    >>> nesting_depth('SELECT * { FILTER((1)) }')
-    3
-    >>> nesting_depth('SELECT * { ?s ?p ")))" }')
-    1
-    """
-    depth = deepest = 0
-    pos = 0
-    for match in _OPAQUE.finditer(sparql):
-        depth, deepest = _scan(sparql[pos : match.start()], depth, deepest, closers=True)
-        depth, deepest = _scan(match.group(), depth, deepest, closers=False)
-        pos = match.end()
-    depth, deepest = _scan(sparql[pos:], depth, deepest, closers=True)
-    return deepest
-
-
-def _scan(text: str, depth: int, deepest: int, *, closers: bool) -> tuple[int, int]:
-    if not any(c in text for c in "({[)}]"):
-        return depth, deepest
-    for ch in text:
-        if ch in _OPENERS:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif closers and ch in ")}]" and depth > 0:
-            depth -= 1
-    return depth, deepest
 
 
 def check_nesting(sparql: str) -> None:

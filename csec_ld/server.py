@@ -43,7 +43,6 @@ import functools
 import hashlib
 import json
 import re
-import shlex
 import shutil
 import signal
 import tempfile
@@ -60,7 +59,6 @@ import anyio.to_thread
 import pyoxigraph
 from pyoxigraph import (
     NamedNode,
-    QueryResultsFormat,
     RdfFormat,
 )
 from starlette.applications import Starlette
@@ -81,6 +79,16 @@ from .errors import (
     StoreError,
     UsageError,
 )
+from .negotiation import (
+    CONTENT_TYPES,
+    DATA_SUFFIXES,
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    VARIANTS,
+    answer_body,
+    negotiate,
+    parse_accept,
+)
 from .oai import OaiRepository, oai_endpoint
 from .protocol import read_query_request
 from .publish import (
@@ -95,8 +103,8 @@ from .query import (
     MAX_STRING_LENGTH,
     NamedQuery,
     Parameter,
+    example_parameters,
     format_result,
-    json_term,
     named_queries,
     to_term,
 )
@@ -112,7 +120,7 @@ from .sandbox import (
     check_nesting,
     store_from_files,
 )
-from .serialize import RDF_FORMATS, WRITTEN_FORMATS
+from .serialize import WRITTEN_FORMATS
 from .signposting import link_header, record_signposts
 from .sources import open_catalog
 from .store import check_query
@@ -141,139 +149,10 @@ DEFAULT_MAX_QUERY_LENGTH = defaults.MAX_QUERY_LENGTH
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
 
-#: The page and data variants of an IRI, in the server's order of preference.
-VARIANTS: tuple[tuple[str, str], ...] = (
-    ("html", "text/html"),
-    *((f.suffix, f.media_type) for f in WRITTEN_FORMATS.values()),
-    # a record's citation (BibTeX, RIS, CSL-JSON): only records have these files
-    *((f.suffix, f.media) for f in CITATION_FORMATS),
-)
-#: Other names clients use for the same formats.
-_ALIASES = {
-    "application/xhtml+xml": "text/html",
-    **{alias: f.media_type for f in WRITTEN_FORMATS.values() for alias in f.aliases},
-}
-_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    **{f".{f.suffix}": f.content_type for f in WRITTEN_FORMATS.values()},
-    ".json": "application/json",
-    ".xml": "application/xml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".gz": "application/gzip",
-    ".js": "text/javascript; charset=utf-8",  # the search page's Pagefind modules
-    ".css": "text/css; charset=utf-8",
-    ".wasm": "application/wasm",
-    **{f".{f.suffix}": f.content_type for f in CITATION_FORMATS},
-}
-_DATA_SUFFIXES = frozenset(
-    {
-        *(f".{s}" for s in WRITTEN_FORMATS),
-        ".json",
-        ".gz",
-        *(f".{f.suffix}" for f in CITATION_FORMATS),
-    }
-)
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Vary",
 }
-
-_RESULT_FORMATS: tuple[tuple[str, QueryResultsFormat | None], ...] = (
-    ("application/sparql-results+json", QueryResultsFormat.JSON),
-    ("application/sparql-results+xml", QueryResultsFormat.XML),
-    ("text/csv", QueryResultsFormat.CSV),
-    ("text/tab-separated-values", QueryResultsFormat.TSV),
-    ("application/json", None),  # the JSON results format, under its generic name
-)
-#: What a CONSTRUCT or DESCRIBE answer can be sent as: the written formats, and RDF/XML.
-_GRAPH_FORMATS: tuple[tuple[str, RdfFormat], ...] = tuple(
-    (f.media_type, f.rdf_format) for f in RDF_FORMATS if f.writer or f.suffix == "rdf"
-)
-# --------------------------------------------------------------------------- negotiation
-
-
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_RANGE_RE = re.compile(rf"({_TOKEN})/({_TOKEN})")
-_QVALUE_RE = re.compile(r"0(?:\.\d{0,3})?|1(?:\.0{0,3})?")
-
-
-@dataclass(frozen=True)
-class MediaRange:
-    type: str
-    subtype: str
-    q: float
-
-    def matches(self, media_type: str) -> int:
-        """How specifically this range matches *media_type*: 2 exact, 1 ``type/*``, 0 ``*/*``,
-        -1 no match."""
-        t, _, s = media_type.partition("/")
-        if self.type == "*" and self.subtype == "*":
-            return 0
-        if self.type == t and self.subtype == "*":
-            return 1
-        if self.type == t and self.subtype == s:
-            return 2
-        return -1
-
-
-def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an ``Accept`` header, read leniently.
-
-    A member that is not a media range, or whose q-value is malformed, is ignored
-    (a recipient may ignore what it cannot parse, RFC 9110 §5.6.1 and §12.5.1);
-    if nothing is left, every type is acceptable.
-
-    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/turtle;q=0.9, */*;q=0.1")]
-    [('text', 'turtle', 0.9), ('*', '*', 0.1)]
-    >>> [(r.type, r.subtype) for r in parse_accept("garbage, text/html;q=7, text/turtle")]
-    [('text', 'turtle')]
-    """
-    if header is None or not header.strip():
-        return [MediaRange("*", "*", 1.0)]
-    ranges = []
-    for part in header[:4096].split(",")[:64]:
-        if not part.strip():
-            continue  # RFC 9110 allows empty list elements
-        head, *params = part.split(";")
-        m = _RANGE_RE.fullmatch(head.strip())
-        if not m or (m.group(1) == "*" and m.group(2) != "*"):
-            continue
-        q: float | None = 1.0
-        for param in params:
-            name, eq, value = param.strip().partition("=")
-            if eq and name.strip().lower() == "q":
-                q = float(value) if _QVALUE_RE.fullmatch(value.strip()) else None
-        if q is not None:
-            ranges.append(MediaRange(m.group(1).lower(), m.group(2).lower(), q))
-    if not ranges:
-        return [MediaRange("*", "*", 1.0)]
-    return ranges
-
-
-def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
-    """The offered media type the client prefers (ties go to the server's order), or None.
-
-    >>> negotiate("text/html;q=0.5, text/turtle", ["text/html", "text/turtle"])
-    'text/turtle'
-    >>> negotiate("image/png", ["text/html"]) is None
-    True
-    """
-    ranges = parse_accept(header)
-    best: tuple[float, int] = (0.0, 0)
-    choice = None
-    for index, media in enumerate(offered):
-        names = [media, *[alias for alias, target in _ALIASES.items() if target == media]]
-        specificity, q = -1, 0.0
-        for r in ranges:
-            for name in names:
-                s = r.matches(name)
-                if s > specificity:
-                    specificity, q = s, r.q
-                elif s == specificity and s >= 0:
-                    q = max(q, r.q)
-        if specificity >= 0 and q > best[0]:
-            best, choice = (q, -index), media
-    return choice
 
 
 # --------------------------------------------------------------------------- files
@@ -401,28 +280,6 @@ class _Sparql:
         return await self.pool.run(("sparql", query, default_graphs, self.row_limit))
 
 
-def _results_body(result: Answer, fmt: QueryResultsFormat | None) -> bytes:
-    if result.kind == "ask":
-        doc: dict[str, Any] = {"head": {}, "boolean": result.boolean}
-    else:
-        bindings = [
-            {
-                var: json_term(term)
-                for var, term in zip(result.variables, row, strict=True)
-                if term is not None
-            }
-            for row in result.rows
-        ]
-        doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
-    body = json.dumps(doc, ensure_ascii=False).encode()
-    if fmt is None or fmt == QueryResultsFormat.JSON:
-        return body
-    if result.kind == "ask" and fmt in (QueryResultsFormat.CSV, QueryResultsFormat.TSV):
-        return b"true\n" if result.boolean else b"false\n"
-    parsed = pyoxigraph.parse_query_results(body, QueryResultsFormat.JSON)
-    return parsed.serialize(format=fmt) or b""
-
-
 # --------------------------------------------------------------------------- named-query API
 
 #: Result formats of the API: ``?format=`` name → media type, by kind of query.
@@ -521,39 +378,13 @@ def _param_schema(p: Parameter, vocabulary: Vocabulary | None = None) -> dict[st
     return schema
 
 
-def _example_params(example: str, name: str) -> list[tuple[str, str]] | None:
-    """The parameters of a ``csec-ld query NAME -p k=v ... [-f FMT]`` example, or None."""
-    try:
-        words = shlex.split(example)
-    except ValueError:
-        return None
-    if words[:3] != ["csec-ld", "query", name]:
-        return None
-    pairs: list[tuple[str, str]] = []
-    it = iter(words[3:])
-    for word in it:
-        value = next(it, None)
-        if value is None:
-            return None
-        if word in ("-p", "--param"):
-            key, eq, val = value.partition("=")
-            if not eq:
-                return None
-            pairs.append((key, val))
-        elif word in ("-f", "--format"):
-            pairs.append((_FORMAT_PARAM, value))
-        else:
-            return None
-    return pairs
-
-
 def query_examples(query: NamedQuery, base: str = "/") -> list[dict[str, Any]]:
     """The query's examples, each as its ``csec-ld query`` command and its API URL."""
     out = []
     formats = {*API_TABLE_FORMATS, *API_GRAPH_FORMATS}
     for example in query.examples:
         entry: dict[str, Any] = {"cli": example}
-        pairs = _example_params(example, query.name)
+        pairs = example_parameters(example, query.name, _FORMAT_PARAM)
         if pairs is not None:
             pairs = [(k, v) for k, v in pairs if k != _FORMAT_PARAM or v in formats]
             qs = urllib.parse.urlencode(pairs)
@@ -1042,7 +873,7 @@ def create_app(
             return _error(404, "not found")
         suffix = Path(rel).suffix
         headers = dict(extra or {})
-        if suffix in _DATA_SUFFIXES:
+        if suffix in DATA_SUFFIXES:
             headers.update(_CORS)
         body = None
         body = void_body(f) if rel == "void.ttl" else served_links(rel, f.body)
@@ -1050,7 +881,7 @@ def create_app(
             tag = hashlib.sha256(body).hexdigest()[:32]
             f = _File(body, f'W/"{tag}"', f.mtime)
         return _file_response(
-            request, f, _CONTENT_TYPES.get(suffix, "application/octet-stream"), headers, body
+            request, f, CONTENT_TYPES.get(suffix, "application/octet-stream"), headers, body
         )
 
     def variants(parts: list[str]) -> dict[str, str]:
@@ -1133,7 +964,7 @@ def create_app(
         page = files.get(f"resource/{record_id}/index.html")
         if chosen == "text/html" and page is not None:
             return Response(
-                page.body, status_code=410, media_type=_CONTENT_TYPES[".html"], headers=headers
+                page.body, status_code=410, media_type=CONTENT_TYPES[".html"], headers=headers
             )
         title = info.get("title", record_id)
         return _error(
@@ -1252,7 +1083,7 @@ def create_app(
             not formats
             and negotiate(
                 request.headers.get("accept"),
-                [*(m for m, _ in _RESULT_FORMATS + _GRAPH_FORMATS), "text/html"],
+                [*(m for m, _ in RESULT_FORMATS + GRAPH_FORMATS), "text/html"],
             )
             == "text/html"
         ):
@@ -1278,7 +1109,7 @@ def create_app(
             return _error(400, str(exc), _CORS)
         except StoreError as exc:
             return _error(500, str(exc), _CORS)
-        offered = _GRAPH_FORMATS if result.kind == "graph" else _RESULT_FORMATS
+        offered = GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS
         chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
         if formats:
             chosen = download_media(formats[0], result.kind)
@@ -1302,7 +1133,7 @@ def create_app(
             headers["X-Results-Truncated"] = "true"
         fmt = dict(offered)[chosen]
         # Up to row_limit rows to write: off the event loop, so pages keep flowing.
-        body = await anyio.to_thread.run_sync(_answer_body, result, fmt)
+        body = await anyio.to_thread.run_sync(answer_body, result, fmt)
         media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
         return Response(body, media_type=media, headers=headers)
 
@@ -1525,14 +1356,6 @@ def _public_base(public_url: str | None, dataset_iri: str | None) -> str:
     if dataset_iri:
         return dataset_iri[: -len("dataset")]
     return "/"
-
-
-def _answer_body(result: Answer, fmt: RdfFormat | QueryResultsFormat | None) -> bytes:
-    if result.kind == "graph":
-        assert isinstance(fmt, RdfFormat)
-        return pyoxigraph.serialize(result.triples, format=fmt) or b""
-    assert fmt is None or isinstance(fmt, QueryResultsFormat)
-    return _results_body(result, fmt)
 
 
 def _void_dataset(root: Path) -> str | None:

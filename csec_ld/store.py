@@ -69,6 +69,8 @@ from .http import (
     refuse_foreign_redirect,
 )
 from .namespaces import CONTEXT_IRI, TOPIC_SCHEME, TYPE_SCHEME
+from .nesting import MAX_NESTING as MAX_QUERY_NESTING
+from .nesting import nesting_depth
 from .resources import ontology_dir
 from .serialize import READ_FORMATS
 from .sources import RDF_SUFFIXES, discover, open_catalog
@@ -195,12 +197,10 @@ def check_query(sparql: str) -> QueryForm:
     >>> check_query("ASK {}")
     'ask'
     """
-    from .sandbox import MAX_NESTING, nesting_depth
-
     depth = nesting_depth(sparql)
-    if depth > MAX_NESTING:  # the engine's parser would overflow its stack (a crash)
+    if depth > MAX_QUERY_NESTING:  # the engine's parser would overflow its stack (a crash)
         raise QueryError(
-            f"the query nests brackets {depth} deep; at most {MAX_NESTING} are allowed"
+            f"the query nests brackets {depth} deep; at most {MAX_QUERY_NESTING} are allowed"
         )
     global _EMPTY_STORE
     if _EMPTY_STORE is None:

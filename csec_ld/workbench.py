@@ -16,7 +16,7 @@ Everything is rendered on the server (no JavaScript needed) with autoescaping
 templates: query text, parameter values, literals from records and error messages
 are text, never markup. Links are only made to ``http(s)`` IRIs. Every query runs
 through the server's sandboxed :class:`~csec_ld.sandbox.QueryPool` (the same
-``_Sparql``/``_Api`` objects as ``/sparql`` and ``/api/queries``): timeouts, row
+objects as ``/sparql`` and ``/api/queries``): timeouts, row
 limit, nesting checks and read-only apply.
 """
 
@@ -30,7 +30,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jinja2
 from pyoxigraph import BlankNode, NamedNode, Triple
@@ -38,13 +38,30 @@ from pyoxigraph import Literal as RdfLiteral
 from starlette.responses import HTMLResponse, Response
 
 from .errors import CsecLdError, ParameterError, QueryError, StoreError
-from .query import NamedQuery, Parameter, compact, label_queries, to_term
+from .query import NamedQuery, Parameter, compact, example_parameters, label_queries, to_term
 from .sandbox import Answer, Busy, Refused, TimeLimit, check_nesting
 from .serialize import READ_FORMATS, WRITTEN_FORMATS
 from .vocab import Vocabulary
 
-if TYPE_CHECKING:
-    from .server import _Api, _Sparql
+
+class SparqlRunner(Protocol):
+    """What the workbench needs of the server's SPARQL endpoint (``/sparql``)."""
+
+    row_limit: int
+
+    async def run(self, query: str, default_graphs: list[str]) -> Answer: ...
+
+
+class QueryApi(Protocol):
+    """What the workbench needs of the server's named-query API (``/api/queries``)."""
+
+    queries: dict[str, NamedQuery]
+    kinds: dict[str, str]
+    row_limit: int
+    vocabulary: Vocabulary | None
+
+    async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> Answer: ...
+
 
 __all__ = [
     "EXAMPLES",
@@ -271,7 +288,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 class Workbench:
     """Renders the query pages of one server; queries go through its sandboxed pool."""
 
-    def __init__(self, site: Path, sparql: _Sparql, api: _Api) -> None:
+    def __init__(self, site: Path, sparql: SparqlRunner, api: QueryApi) -> None:
         self.site = site
         self.sparql = sparql
         self.api = api
@@ -599,10 +616,8 @@ def _editable(query: NamedQuery) -> str:
 
 
 def _example_values(query: NamedQuery) -> dict[str, list[str]]:
-    from .server import _example_params
-
     for example in query.examples:
-        pairs = _example_params(example, query.name)
+        pairs = example_parameters(example, query.name)
         if pairs is None:
             continue
         names = {p.name for p in query.parameters}

@@ -10,8 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from csec_ld.publish import publish
-from csec_ld.query import named_queries
-from csec_ld.server import _example_params
+from csec_ld.query import example_parameters, named_queries
 from csec_ld.store import open_engine
 from tests.conftest import DATA
 
@@ -50,7 +49,7 @@ def test_named_queries_give_the_same_rows_on_the_dumps_alone(site: Path, name: s
     query = named_queries()[name]
     example = query.examples[0] if query.examples else f"csec-ld query {name}"
     values: dict[str, list[str]] = {}
-    for key, value in _example_params(example, name) or []:
+    for key, value in example_parameters(example, name) or []:
         if query.parameters and any(p.name == key for p in query.parameters):
             values.setdefault(key, []).append(value)
     text = query.bind(values)

@@ -19,10 +19,11 @@ from pyoxigraph import RdfFormat
 from starlette.testclient import TestClient
 
 from csec_ld.cli import main
+from csec_ld.negotiation import CONTENT_TYPES, VARIANTS
 from csec_ld.publish import publish
 from csec_ld.push import push
 from csec_ld.remote import RemoteSite, create_remote_app
-from csec_ld.server import _CONTENT_TYPES, VARIANTS, create_app
+from csec_ld.server import create_app
 from csec_ld.store import RemoteEngine, Result
 from csec_ld.vocab import country, language
 from tests.conftest import DATA
@@ -118,7 +119,7 @@ def test_record_files_are_byte_identical_to_the_static_sites(world: dict[str, An
             direct = one.get(_url(record_id, suffix))
             assert direct.status_code == 200, direct.text
             assert direct.content == want, (record_id, suffix)
-            assert direct.headers["content-type"] == _CONTENT_TYPES[f".{suffix}"]
+            assert direct.headers["content-type"] == CONTENT_TYPES[f".{suffix}"]
             negotiated = two.get(f"/resource/{record_id}", headers={"Accept": media})
             assert negotiated.status_code == 200
             assert negotiated.content == want, (record_id, suffix)

@@ -29,8 +29,9 @@ from typing import Any
 import httpx
 import pytest
 
+from csec_ld.negotiation import ALIASES, VARIANTS, negotiate
 from csec_ld.publish import publish, read_withdrawn
-from csec_ld.server import _ALIASES, VARIANTS, create_app, negotiate
+from csec_ld.server import create_app
 from csec_ld.webconfig import (
     FORMATS,
     GONE_FOLDER,
@@ -143,7 +144,7 @@ def run_program(accept: str | None, path: str, site: Path) -> dict[str, str]:
 
 
 def random_accept(rng: random.Random) -> str | None:
-    names = [*MEDIA, *_ALIASES, "text/*", "application/*", "*/*", "image/png", "text/plain"]
+    names = [*MEDIA, *ALIASES, "text/*", "application/*", "*/*", "image/png", "text/plain"]
     qs = [
         None,
         "1",
@@ -180,7 +181,7 @@ def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_formats_are_the_servers() -> None:
     assert [(f.key, f.media) for f in FORMATS] == list(VARIANTS)
-    assert {alias: f.media for f in FORMATS for alias in f.aliases} == _ALIASES
+    assert {alias: f.media for f in FORMATS for alias in f.aliases} == ALIASES
 
 
 def test_program_negotiates_as_serve(plain_site: Path) -> None:
