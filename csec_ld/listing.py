@@ -25,7 +25,7 @@ import yaml
 from .build import atomic_output
 from .errors import DataError, OutputError, RecordError, UsageError
 from .records import LIMITS, ascii_digits, parse_day_month_year, text_problem
-from .sources import CATALOG_FILE, _catalog_file, _find_config, _read_catalog, _read_text
+from .sources import CATALOG_FILE, find_catalog_file, find_config, read_bounded_text, read_catalog
 from .vocab import Vocabulary, countries_named, fold, load_vocabulary
 
 __all__ = [
@@ -261,7 +261,9 @@ def records_folder(catalog: str | Path | None = None) -> Path:
     >>> records_folder("data/catalog.yaml").as_posix()
     'data/records'
     """
-    found = _catalog_file(["data"], [], catalog) if catalog is not None else _find_config(["data"])
+    found = (
+        find_catalog_file(["data"], [], catalog) if catalog is not None else find_config(["data"])
+    )
     if found is None:
         raise UsageError(
             f"no {CATALOG_FILE} found in data/, the current folder or the two above it: "
@@ -275,11 +277,13 @@ def records_folder(catalog: str | Path | None = None) -> Path:
 def _catalogue_vocabulary(catalog: str | Path | None) -> Vocabulary:
     """The resource types of the catalogue written into (its own ``vocabularies:`` too),
     which the listing's entries are matched against; the shipped ones without one."""
-    found = _catalog_file(["data"], [], catalog) if catalog is not None else _find_config(["data"])
+    found = (
+        find_catalog_file(["data"], [], catalog) if catalog is not None else find_config(["data"])
+    )
     if found is None:
         return load_vocabulary()
     try:
-        description, _ = _read_catalog(found)
+        description, _ = read_catalog(found)
         return load_vocabulary(
             extra=description.vocabularies, replace=description.replace_vocabularies
         )
@@ -292,7 +296,7 @@ def _known(out: Path) -> set[tuple[str, str]]:
     known: set[tuple[str, str]] = set()
     for file in sorted(out.glob("*.y*ml")) if out.is_dir() else []:
         try:
-            data = yaml.safe_load(_read_text(file, LIMITS["YAML file or listing"], "record"))
+            data = yaml.safe_load(read_bounded_text(file, LIMITS["YAML file or listing"], "record"))
         except (RecordError, yaml.YAMLError):
             continue
         for item in data if isinstance(data, list) else [data]:
@@ -328,7 +332,7 @@ def import_listing(
     path = Path(path)
     out = Path(out_dir) if out_dir is not None else records_folder(catalog)
     try:
-        text = _read_text(path, LIMITS["YAML file or listing"], "listing")
+        text = read_bounded_text(path, LIMITS["YAML file or listing"], "listing")
     except RecordError as exc:
         raise DataError([exc]) from exc
     entries = parse_listing(text, str(path))

@@ -573,7 +573,7 @@ class PublishResult:
     search: SearchIndex | None = None
 
 
-class _Site:
+class Site:
     """Everything one publish run needs: the catalogue, templates, and the index."""
 
     def __init__(
@@ -1153,7 +1153,7 @@ class _ListingIndex:
     """Each listing's entries, in the order of *entries* (newest first): by type and by
     topic (with every narrower concept's), by country, and by agent (with its roles)."""
 
-    def __init__(self, site: _Site, entries: list[Entry]) -> None:
+    def __init__(self, site: Site, entries: list[Entry]) -> None:
         def upward(scheme: Any) -> dict[str, tuple[str, ...]]:
             above: dict[str, list[str]] = {c.id: [] for c in scheme}
             for concept in scheme:
@@ -1290,7 +1290,7 @@ def _node(block: list[Triple]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- VoID / DCAT
 
 
-def _void(site: _Site, root: Path, triples: int, records: int) -> bytes:
+def _void(site: Site, root: Path, triples: int, records: int) -> bytes:
     base = site.base
     ds = NamedNode(base + "dataset")
     T = NamedNode(_RDF_TYPE)
@@ -1463,11 +1463,11 @@ class SiteWorker:
 
     def __init__(self, catalogue: Catalogue, root: Path, listing_size: int = LISTING_SIZE) -> None:
         self.catalogue = catalogue
-        self.site = _Site(catalogue, root, None, listing_size)
+        self.site = Site(catalogue, root, None, listing_size)
         self.ctx = Context(catalogue.catalog, catalogue.vocab, catalogue.registry)
         #: What a record names → the bytes of those blocks in each format (as a file's
         #: writer writes them after the record's block): most records share them.
-        self._frames = {fmt: _frame(fmt) for fmt in DATA_FORMATS}
+        self._frames = {fmt: data_frame(fmt) for fmt in DATA_FORMATS}
         #: a node's block (by its subject's N-Triples text) in each format, as a file's
         #: writer writes it after the record's block
         self._node_bytes: dict[str, dict[str, bytes]] = {}
@@ -1595,7 +1595,7 @@ class SiteWorker:
         return chunk, pieces
 
 
-def _frame(fmt: str) -> tuple[bytes, bytes, bytes]:
+def data_frame(fmt: str) -> tuple[bytes, bytes, bytes]:
     """What a data file's writer writes before its first block, before that block (the
     JSON-LD array's indent), and after its last block."""
     out = io.BytesIO()
@@ -1723,7 +1723,7 @@ def _publish(
             listing_size=listing_size,
             catalog=None if catalog is None else str(catalog),
         )
-        site = _Site(catalogue, root, sparql_endpoint, listing_size)
+        site = Site(catalogue, root, sparql_endpoint, listing_size)
         (root / "resource").mkdir()
         pager = _Pager(catalogue, root, page_size)
         mapper = Mapper(catalogue)
@@ -1846,7 +1846,7 @@ def _publish(
     return result
 
 
-def _write_sitemaps(site: _Site, urls: list[tuple[str, str]]) -> None:
+def _write_sitemaps(site: Site, urls: list[tuple[str, str]]) -> None:
     """``sitemap.xml``; past the protocol's 50,000 URLs, or :data:`SITEMAP_BYTES`, an
     index of numbered sitemaps (each under both limits)."""
     template = site.env.get_template("sitemap.xml")
@@ -1873,7 +1873,7 @@ def _write_sitemaps(site: _Site, urls: list[tuple[str, str]]) -> None:
     )
 
 
-def _concept_triples(site: _Site) -> dict[str, list[Triple]]:
+def _concept_triples(site: Site) -> dict[str, list[Triple]]:
     """Each concept's own triples from the catalogue's vocabulary (blank nodes left out:
     not stable)."""
     store = pyoxigraph.Store()

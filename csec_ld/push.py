@@ -105,13 +105,13 @@ from .store import (
     ENV_PASSWORD,
     ENV_TOKEN,
     ENV_USER,
-    _client,
-    _credentials,
-    _html_summary,
-    _http_error,
-    _looks_like_html,
-    _ontology_triples,
     catalogue_ontology,
+    endpoint_credentials,
+    endpoint_error,
+    html_summary,
+    http_client,
+    looks_like_html,
+    ontology_triples,
 )
 from .urls import redact
 
@@ -204,7 +204,7 @@ def query_endpoint_for(endpoint: str) -> str:
     return _beside(endpoint, "--endpoint", "SPARQL query", {"store": "query", "data": "sparql"})
 
 
-def _check_url(option: str, url: str) -> None:
+def check_url(option: str, url: str) -> None:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
@@ -254,7 +254,7 @@ def _auth() -> httpx.Auth | None:
     """A bearer token from the environment, else a user and password (the environment's
     or the URL's) sent as the store's challenge asks: Basic or Digest."""
     if os.environ.get(ENV_TOKEN):
-        return _credentials()
+        return endpoint_credentials()
     return ChallengeAuth(os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD, ""))
 
 
@@ -276,8 +276,8 @@ def _answer_error(url: str, response: httpx.Response) -> StoreError:
             )
         )
     detail = (
-        f" with an HTML page{_html_summary(response)}"
-        if _looks_like_html(response)
+        f" with an HTML page{html_summary(response)}"
+        if looks_like_html(response)
         else ": " + " ".join(response.text.split())[:300]
     )
     # The answer's text too: an error page may quote the URL it was asked for.
@@ -292,7 +292,7 @@ def _request(
         return client.request(method, url, **kwargs)  # type: ignore[arg-type]
     except httpx.HTTPError as exc:
         # An httpx message names no URL, but the store's helper adds ours.
-        raise StoreError(redact(str(_http_error(url, exc, timeout)))) from exc
+        raise StoreError(redact(str(endpoint_error(url, exc, timeout)))) from exc
     except httpx.InvalidURL as exc:
         raise UsageError(f"{redact(url)!r} is not a URL ({redact(str(exc))})") from exc
 
@@ -378,8 +378,8 @@ class _Store:
             return [{k: str(v["value"]) for k, v in row.items()} for row in bindings]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             what = (
-                f"an HTML page{_html_summary(response)}"
-                if _looks_like_html(response)
+                f"an HTML page{html_summary(response)}"
+                if looks_like_html(response)
                 else response.headers.get("content-type") or "no content type"
             )
             raise StoreError(
@@ -425,7 +425,7 @@ class _Ontology:
     """
 
     def __init__(self, files: Sequence[Path] | None = None) -> None:
-        self.triples: set[Triple] = set(_ontology_triples(files))
+        self.triples: set[Triple] = set(ontology_triples(files))
         self.subjects = {
             str(t.subject).encode() for t in self.triples if isinstance(t.subject, NamedNode)
         }
@@ -665,12 +665,12 @@ def _push(
         target = str(NamedNode(graph)) if graph else None
     except ValueError as exc:
         raise UsageError(f"--graph: {redact(graph or '')!r} is not an IRI ({exc})") from None
-    _check_url("--graph-store", endpoint)
+    check_url("--graph-store", endpoint)
     if swap != "put":
         update_endpoint = update_endpoint or update_endpoint_for(endpoint)
         query_endpoint = query_endpoint or query_endpoint_for(endpoint)
-        _check_url("--update-endpoint", update_endpoint)
-        _check_url("--endpoint", query_endpoint)
+        check_url("--update-endpoint", update_endpoint)
+        check_url("--endpoint", query_endpoint)
     shown = redact(endpoint)
     with tempfile.TemporaryDirectory(prefix="csec-ld-push-") as tmp:
         built = build(
@@ -684,7 +684,7 @@ def _push(
         nt_file = built.files["nt"]
         # the shipped ontology and the catalogue's own concepts (vocabularies:)
         ontology = _Ontology(catalogue_ontology(sources, catalog))
-        with _client(timeout, _auth()) as client:
+        with http_client(timeout, _auth()) as client:
             if swap == "put":
                 # PUT replaces the graph: sent twice, it leaves the same graph, so it is
                 # retried like the uploads.

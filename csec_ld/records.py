@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_LANG_TAG_RE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
+LANG_TAG_RE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 
 # --------------------------------------------------------------------------- limits on input
 
@@ -486,7 +486,7 @@ def _check_iri(iri: str, shown_as: str, what: str = "URL") -> str:
     return iri
 
 
-def _check_url(url: str) -> str:
+def check_url(url: str) -> str:
     if not re.match(r"https?://[^/\s]+", url):
         raise ValueError(f"{quoted(url, 200)} is not an http(s) URL")
     return _check_iri(url, url)
@@ -532,7 +532,7 @@ def parse_identifier(text: str) -> Identifier:
     if _DOI_RE.fullmatch(raw):
         return _doi(raw, raw)
     if low.startswith(("http://", "https://")):
-        return Identifier("url", _check_url(raw))
+        return Identifier("url", check_url(raw))
     raise ValueError(
         _digits_hint(raw, "identifier")
         or f"{raw!r} is not a recognised identifier (use a URL, doi:, isbn:, issn: or hdl:)"
@@ -837,7 +837,7 @@ def _texts(c: _Collector, name: str, value: Any) -> tuple[LangString, ...]:
         return ()
     out = []
     for lang, text in items:
-        if not _LANG_TAG_RE.fullmatch(lang):
+        if not LANG_TAG_RE.fullmatch(lang):
             c.error(name, f"{lang!r} is not a language tag (e.g. en, fr, es)", lang)
             continue
         if not isinstance(text, str):
@@ -958,7 +958,7 @@ def _parse_url(value: Any, spec: RecordField, vocab: Vocabulary, registry: Regis
     if not isinstance(value, str):
         raise _Refused(f"expected {what}")
     try:
-        return _check_url(value.strip())
+        return check_url(value.strip())
     except ValueError as exc:
         raise _Refused(f"{exc}; give {what}") from None
 

@@ -7,7 +7,7 @@ parents, the catalogue's publisher and its parents, countries, languages, type a
 topics), each in the mapper's order (by subject, ``rdf:type`` first, then predicate and
 object); its page (``resource/{id}/index.html``) and citations come from the
 :class:`~csec_ld.records.Record` rebuilt from its ``dcterms:`` triples, through
-:meth:`csec_ld.publish._Site.record_page` and :func:`csec_ld.citations.csl_item`.
+:meth:`csec_ld.publish.Site.record_page` and :func:`csec_ld.citations.csl_item`.
 
 **Order.** A store holds a set of triples. The record's block is rebuilt in the
 mapping's order: its classes, then each profile's rows in table order, the
@@ -56,7 +56,7 @@ from .errors import CsecLdError, QueryError, RequestError, StoreError, UsageErro
 from .mapping import DEFAULT_PROFILES, get_profiles
 from .namespaces import DCTERMS
 from .protocol import read_query_request
-from .publish import DATA_FORMATS, _frame, _Site
+from .publish import DATA_FORMATS, Site, data_frame
 from .records import (
     LIMITS,
     SLUG_RE,
@@ -167,7 +167,7 @@ class RemoteSite:
         self._base: str | None = None
         self._lock = threading.Lock()
         self._rank, self._alone = _rank()
-        self._frames = {fmt: _frame(fmt) for fmt in DATA_FORMATS}
+        self._frames = {fmt: data_frame(fmt) for fmt in DATA_FORMATS}
         self._catalog_at: tuple[float, Catalog] | None = None
         self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
         self._vocabulary: Vocabulary | None = None
@@ -362,7 +362,7 @@ class RemoteSite:
         return b"".join((head, lead, piece, rest, tail))
 
 
-class _PageSite(_Site):
+class _PageSite(Site):
     """The site's page renderer, keeping the text instead of writing a file."""
 
     def __init__(self, catalogue: Catalogue) -> None:

@@ -36,8 +36,8 @@ import yaml
 from .errors import DataError, RecordError, SourceNotFoundError, UsageError
 from .namespaces import VOCAB_BASE
 from .records import (
-    _LANG_TAG_RE,
     FIELDS,
+    LANG_TAG_RE,
     LIMITS,
     LIST_FIELDS,
     REQUIRED_FIELDS,
@@ -47,8 +47,8 @@ from .records import (
     RawRecord,
     Record,
     Salvage,
-    _check_url,
     build_record,
+    check_url,
     id_problem,
     quoted,
     salvage,
@@ -92,7 +92,7 @@ def _check_regular(path: Path) -> None:
         raise RecordError("cannot read the file: it is not a regular file", path=path)
 
 
-def _read_text(path: Path, limit: int | None = None, what: str = "YAML file") -> str:
+def read_bounded_text(path: Path, limit: int | None = None, what: str = "YAML file") -> str:
     """The file's text, decoded as strict UTF-8 (a BOM is dropped), at most *limit* bytes
     (by default ``LIMITS["YAML file or listing"]``)."""
     if limit is None:
@@ -236,7 +236,7 @@ def _is_empty_document(node: yaml.Node | None) -> bool:
 
 
 def _yaml_documents(path: Path) -> list[yaml.Node]:
-    text = _read_text(path)
+    text = read_bounded_text(path)
     try:
         # BaseLoader resolves no implicit types: every scalar stays text, so
         # "2010-06-01" is not turned into a date nor "no" into False.
@@ -315,7 +315,7 @@ def _csv_column(name: str) -> tuple[str, str | None]:
 
 def read_csv(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a CSV file, one per row after the header."""
-    text = _read_text(path, LIMITS["CSV or JSON file"], "CSV file")
+    text = read_bounded_text(path, LIMITS["CSV or JSON file"], "CSV file")
     delimiter = _csv_dialect(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -467,7 +467,7 @@ def _json_error(exc: json.JSONDecodeError, path: Path, line_offset: int = 0) -> 
 
 def read_json(path: Path) -> Iterator[RawRecord | RecordError]:
     """Records from a JSON file holding a list of records (or one record)."""
-    text = _read_text(path, LIMITS["CSV or JSON file"], "JSON file")
+    text = read_bounded_text(path, LIMITS["CSV or JSON file"], "JSON file")
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
     try:
         doc = decoder.decode(text)
@@ -765,7 +765,7 @@ class Catalog:
         return f"{self.base}resource/{record_id}"
 
 
-def _find_config(sources: Sequence[str | Path]) -> Path | None:
+def find_config(sources: Sequence[str | Path]) -> Path | None:
     """The first catalog.yaml next to a source or in one of the two folders above it."""
     for source in sources:
         path = Path(source).resolve()
@@ -826,7 +826,7 @@ def _config_texts(
         )
     out = []
     for lang, text in value.items():
-        if not _LANG_TAG_RE.fullmatch(lang):
+        if not LANG_TAG_RE.fullmatch(lang):
             raise RecordError(
                 f"{quoted(lang)} is not a language tag (e.g. en, fr, es)",
                 path=path,
@@ -839,7 +839,7 @@ def _config_texts(
 
 def _check_base(base: str, where: Location | None, field_name: str = "base") -> str:
     try:
-        _check_url(base)
+        check_url(base)
     except ValueError as exc:
         raise RecordError(
             str(exc),
@@ -869,7 +869,7 @@ def _listed(data: dict[str, Any], key: str) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-def _read_catalog(path: Path) -> tuple[Catalog, Path]:
+def read_catalog(path: Path) -> tuple[Catalog, Path]:
     """The catalogue description and the path of its registry; :class:`DataError` lists
     every problem of the file."""
     data, lines = _mapping_file(path)
@@ -915,7 +915,7 @@ def _read_catalog(path: Path) -> tuple[Catalog, Path]:
     license_iri = checked("license", _config_text, url_length)
     if license_iri:
         try:
-            _check_url(license_iri)
+            check_url(license_iri)
         except ValueError as exc:
             errors.append(RecordError(str(exc), path=path, line=lines["license"], field="license"))
     publisher = checked("publisher", _config_text, LIMITS["id"])
@@ -1154,7 +1154,7 @@ def _agent(
     url = text("url", LIMITS["identifiers"])
     if url:
         try:
-            _check_url(url)
+            check_url(url)
         except ValueError as exc:
             fail("url", str(exc))
     part_of = text("part_of", LIMITS["id"])
@@ -1243,7 +1243,7 @@ def duplicate_id(record_id: str, first: str, raw: RawRecord | Salvage) -> Record
     )
 
 
-def _catalog_file(
+def find_catalog_file(
     sources: Sequence[str | Path], files: Sequence[Path], catalog: str | Path | None
 ) -> Path | None:
     """The catalog.yaml to read: *catalog*, else the one found next to *sources*; None
@@ -1264,7 +1264,7 @@ def _catalog_file(
                 f"{CATALOG_FILE} that names it (its registry: field)"
             )
         return path
-    found = _find_config(sources)
+    found = find_config(sources)
     if found is None and (not files or any(f.suffix.lower() not in RDF_SUFFIXES for f in files)):
         shown_sources = " ".join(str(s) for s in sources[:3]) + (" ..." if len(sources) > 3 else "")
         raise UsageError(
@@ -1294,10 +1294,10 @@ def open_catalog(
     ['2009-pilot-survey-children-youth-scy-2010']
     """
     files = discover(sources, rdf=rdf)
-    config = _catalog_file(sources, files, catalog if catalog is not None else catalog_file)
+    config = find_catalog_file(sources, files, catalog if catalog is not None else catalog_file)
     try:
         if config is not None:
-            description, registry_path = _read_catalog(config)
+            description, registry_path = read_catalog(config)
             registry = read_registry(registry_path)
         else:
             description, registry = Catalog(), Registry({})

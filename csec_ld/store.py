@@ -303,7 +303,7 @@ class MemoryEngine(_PyoxigraphEngine):
                 )
         for path in rdf_files:
             engine.store.extend(_quads(_read_rdf(path)))
-        engine.store.extend(_quads(_ontology_triples(ontology)))
+        engine.store.extend(_quads(ontology_triples(ontology)))
         return engine
 
     def describe(self) -> str:
@@ -331,7 +331,7 @@ class EmbeddedEngine(_PyoxigraphEngine):
         return f"embedded store {self.directory}"
 
 
-def _credentials() -> httpx.Auth | None:
+def endpoint_credentials() -> httpx.Auth | None:
     token = os.environ.get(ENV_TOKEN)
     if token:
         return _BearerAuth(token)
@@ -353,23 +353,23 @@ class _BearerAuth(httpx.Auth):
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
-def _looks_like_html(response: httpx.Response | Answer) -> bool:
+def looks_like_html(response: httpx.Response | Answer) -> bool:
     ctype = response.headers.get("content-type", "").lower()
     head = response.content[:200].lstrip().lower()
     return "html" in ctype or head.startswith((b"<!doctype html", b"<html"))
 
 
-def _html_summary(response: httpx.Response | Answer) -> str:
+def html_summary(response: httpx.Response | Answer) -> str:
     match = _HTML_TITLE.search(response.text[:5000])
     title = clip(match.group(1), 100) if match else ""
     return f" ({title})" if title else ""
 
 
-def _http_error(url: str, exc: httpx.HTTPError, timeout: float) -> StoreError:
+def endpoint_error(url: str, exc: httpx.HTTPError, timeout: float) -> StoreError:
     return http_error(url, exc, timeout)
 
 
-def _client(timeout: float, auth: httpx.Auth | None, *, keepalive: bool = True) -> httpx.Client:
+def http_client(timeout: float, auth: httpx.Auth | None, *, keepalive: bool = True) -> httpx.Client:
     """The one HTTP client: our User-Agent, redirects only to the same origin (at most 5).
 
     Without *keepalive* every request opens its own connection, which
@@ -476,8 +476,8 @@ class RemoteEngine(Engine):
         self.timeout = timeout
         self.max_response_size = max_response_size
         self.default_graph = default_graph
-        self._client = _client(
-            timeout, auth if auth is not None else _credentials(), keepalive=False
+        self._client = http_client(
+            timeout, auth if auth is not None else endpoint_credentials(), keepalive=False
         )
 
     def close(self) -> None:
@@ -516,10 +516,10 @@ class RemoteEngine(Engine):
 
     def _check_status(self, answer: Answer) -> None:
         status = answer.status_code
-        if _looks_like_html(answer):
+        if looks_like_html(answer):
             raise StoreError(
                 f"{self.shown}: the endpoint answered HTTP {status} with an HTML "
-                f"page{_html_summary(answer)}, not SPARQL results; is this the SPARQL "
+                f"page{html_summary(answer)}, not SPARQL results; is this the SPARQL "
                 "endpoint's URL?"
             )
         if status in (401, 403):
@@ -715,7 +715,7 @@ def _inline_our_context(data: bytes) -> bytes:
     return data
 
 
-def _ontology_triples(files: Sequence[Path] | None = None) -> Iterator[Triple]:
+def ontology_triples(files: Sequence[Path] | None = None) -> Iterator[Triple]:
     """The triples of the vocabulary *files* (a catalogue's: ``Vocabulary.files``), or of
     the shipped ontology."""
     for path in sorted(ontology_dir().glob("*.ttl")) if files is None else files:
@@ -770,7 +770,7 @@ def catalogue_triples(
             yield from _read_rdf(dump)
     for path in rdf_files:
         yield from _read_rdf(path)
-    yield from _ontology_triples(ontology)
+    yield from ontology_triples(ontology)
 
 
 def _records_dump(
@@ -886,7 +886,7 @@ def upload_graph(
     """
     params: Mapping[str, str] = {"graph": graph} if graph else {"default": ""}
     shown = redact(url)
-    with _client(timeout, auth if auth is not None else _credentials()) as client:
+    with http_client(timeout, auth if auth is not None else endpoint_credentials()) as client:
         # timeout per read and write (total=False): an upload may take longer than it.
         answer = fetch(
             client,
@@ -902,8 +902,8 @@ def upload_graph(
         )
     if answer.status_code >= 300:
         detail = (
-            f" with an HTML page{_html_summary(answer)}"
-            if _looks_like_html(answer)
+            f" with an HTML page{html_summary(answer)}"
+            if looks_like_html(answer)
             else ": " + clip(answer.text)
         )
         raise StoreError(

@@ -1072,17 +1072,17 @@ def shapes_for_catalogue(
     run reports why). With the folder: the catalogue's SKOS files.
     """
     from .shapes_gen import catalogue_shapes
-    from .sources import _catalog_file, _read_catalog
+    from .sources import find_catalog_file, read_catalog
     from .vocab import load_vocabulary
 
     try:
         record_sources = [
             s for s in sources if not (Path(s).is_file() and Path(s).suffix.lower() in RDF_SUFFIXES)
         ]
-        config = _catalog_file(record_sources, [], catalog) if record_sources else None
+        config = find_catalog_file(record_sources, [], catalog) if record_sources else None
         if config is None:
             return None
-        description, _ = _read_catalog(config)
+        description, _ = read_catalog(config)
         if not description.vocabularies:
             return None
         vocab = load_vocabulary(

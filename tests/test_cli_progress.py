@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from csec_ld import cli
-from csec_ld.cli import main, progress, step_progress
+from csec_ld.cli import app as cli
+from csec_ld.cli import main
+from csec_ld.cli.app import progress, step_progress
 from tests.conftest import ROOT
 
 DATA = str(ROOT / "data")
@@ -104,7 +105,7 @@ def _recorder(calls: dict[str, int], quiet_seen: list[bool]) -> tuple[object, ob
 @pytest.mark.parametrize(
     "module, args, expected",
     [
-        ("csec_ld.cli", ["build", DATA, "-o", "{tmp}/dist"], {"build": 10}),
+        ("csec_ld.cli.build", ["build", DATA, "-o", "{tmp}/dist"], {"build": 10}),
         ("csec_ld.cli.validate", ["validate", DATA], {"validate": 10}),
         ("csec_ld.cli.query", ["load", "--store", "{tmp}/store", DATA], {"load": 10}),
         (

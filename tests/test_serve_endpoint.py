@@ -95,7 +95,7 @@ def _ids(site: Path) -> list[str]:
     return ids
 
 
-def _client(world: dict[str, Any], **kwargs: Any) -> TestClient:
+def http_client(world: dict[str, Any], **kwargs: Any) -> TestClient:
     return TestClient(create_app(endpoint=world["server"].query_url, **kwargs))
 
 
@@ -112,7 +112,7 @@ def _url(record_id: str, suffix: str) -> str:
 def test_record_files_are_byte_identical_to_the_static_sites(world: dict[str, Any]) -> None:
     """Every file of every record, by its URL and through its IRI: page, data, citations."""
     site = world["site"]
-    one, two = _client(world), _client(world)  # two instances, one store
+    one, two = http_client(world), http_client(world)  # two instances, one store
     for record_id in _ids(site):
         for suffix, media in VARIANTS:
             want = _file(site, record_id, suffix)
@@ -136,7 +136,7 @@ def test_record_files_are_byte_identical_to_the_static_sites(world: dict[str, An
 def test_records_in_any_order_give_the_static_sites_graph(world: dict[str, Any]) -> None:
     """On data/ as it is (lists in the records' order), the files hold the same graph."""
     site = world["data_site"]
-    client = _client(world, graph=GRAPH)
+    client = http_client(world, graph=GRAPH)
     reordered = 0
     for record_id in _ids(site):
         for fmt, rdf in RDF_FORMATS.items():
@@ -151,7 +151,7 @@ def test_records_in_any_order_give_the_static_sites_graph(world: dict[str, Any])
 
 
 def test_negotiation_as_the_static_site(world: dict[str, Any]) -> None:
-    client = _client(world)
+    client = http_client(world)
     record_id = _ids(world["site"])[0]
     iri = f"/resource/{record_id}"
     cases = {
@@ -226,14 +226,14 @@ def test_store_down_gives_502_in_one_line() -> None:
 
 def test_a_store_without_the_catalogue_in_that_graph(world: dict[str, Any]) -> None:
     """The default graph holds the sorted copy, GRAPH data/: an empty graph says so."""
-    client = _client(world, graph="urn:csec-ld:test:empty")
+    client = http_client(world, graph="urn:csec-ld:test:empty")
     answer = client.get("/resource/tracer-study-paraguay-2012.nt")
     assert answer.status_code == 502
     assert "holds no catalogue" in answer.text
 
 
 def test_only_record_urls_are_served(world: dict[str, Any]) -> None:
-    client = _client(world)
+    client = http_client(world)
     for path in ("/", "/catalog", "/type/report/", "/resource/", "/resource/x.html"):
         assert client.get(path).status_code == 404, path
     assert client.options("/resource/x").headers["access-control-allow-origin"] == "*"
@@ -253,7 +253,7 @@ def test_cli_serve_endpoint_takes_no_site(runner: Any, tmp_path: Path) -> None:
 
 
 def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
-    client = _client(world, graph=GRAPH, row_limit=3)
+    client = http_client(world, graph=GRAPH, row_limit=3)
     count = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://schema.org/Report> }"
     answer = client.get(
         "/sparql", params={"query": count}, headers={"Accept": "application/sparql-results+json"}
@@ -297,4 +297,4 @@ def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
         == 400
     )
     # the store still holds the catalogue
-    assert _client(world).get("/resource/tracer-study-paraguay-2012.nt").status_code == 200
+    assert http_client(world).get("/resource/tracer-study-paraguay-2012.nt").status_code == 200

@@ -8,7 +8,7 @@ import click
 
 from .. import defaults
 from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
-from . import (
+from .app import (
     base_option,
     catalog_option,
     main,

@@ -10,7 +10,7 @@ from .. import defaults
 from ..errors import UsageError
 from ..store import DEFAULT_TIMEOUT
 from ..urls import redact
-from . import (
+from .app import (
     base_option,
     catalog_option,
     main,

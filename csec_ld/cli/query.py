@@ -27,7 +27,7 @@ from ..store import (
     open_engine,
     upload_catalogue,
 )
-from . import catalog_option, main, progress, quiet_option, reports_errors, sources_argument
+from .app import catalog_option, main, progress, quiet_option, reports_errors, sources_argument
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:

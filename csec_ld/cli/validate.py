@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import OutputError
-from . import (
+from .app import (
     base_option,
     catalog_option,
     main,
