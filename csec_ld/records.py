@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -902,34 +902,46 @@ def _parse_type(value: Any, spec: RecordField, vocab: Vocabulary, registry: Regi
         raise _Refused(f"unknown resource type {value!r} (known{where}: {known})") from None
 
 
-def _parse_topic(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+def _looked_up(find: Callable[[str], Any], value: str, unknown: Callable[[], str]) -> Any:
+    """``find(value)``; :class:`_Refused` with the message *unknown* makes (suggestions
+    are looked for only then) if it is not found."""
     try:
-        return vocab.topics.resolve(value).id
+        return find(value)
     except KeyError:
-        raise _Refused(
+        raise _Refused(unknown()) from None
+
+
+def _parse_topic(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
+    return _looked_up(
+        vocab.topics.resolve,
+        value,
+        lambda: (
             f"unknown subject {value!r} (not a topic of {vocab.topics.where}"
             f"{_did_you_mean(vocab.topics.suggest(value))})"
-        ) from None
+        ),
+    ).id
 
 
 def _parse_country(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
-    try:
-        return find_country(value).alpha3
-    except KeyError:
-        raise _Refused(
+    return _looked_up(
+        find_country,
+        value,
+        lambda: (
             f"unknown country code {value!r} (use ISO 3166-1, e.g. PH or PHL, or the "
             f"country's English name{_did_you_mean(country_suggestion(value))})"
-        ) from None
+        ),
+    ).alpha3
 
 
 def _parse_language(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:
-    try:
-        return find_language(value).code
-    except KeyError:
-        raise _Refused(
+    return _looked_up(
+        find_language,
+        value,
+        lambda: (
             f"unknown language code {value!r} (use ISO 639, e.g. en or eng, or the "
             f"language's English name{_did_you_mean(language_suggestion(value))})"
-        ) from None
+        ),
+    ).code
 
 
 def _parse_agent(value: str, spec: RecordField, vocab: Vocabulary, registry: Registry) -> str:

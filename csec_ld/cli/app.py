@@ -146,6 +146,21 @@ def step_progress(quiet: bool, unit: str = "records") -> Iterator[Callable[[str,
 
 
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+
+
+def output_option(default: str, help: str) -> Callable[[F], F]:
+    """``-o/--output FOLDER``: where a command writes, with its default shown."""
+    return click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
 base_option = click.option(
     "--base", metavar="IRI", help="Base IRI of the catalogue (default: from catalog.yaml)."
 )

@@ -13,6 +13,7 @@ from .app import (
     catalog_option,
     csv_list,
     main,
+    output_option,
     progress,
     quiet_option,
     reports_errors,
@@ -23,15 +24,7 @@ from .app import (
 
 @main.command()
 @sources_argument
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path(defaults.BUILD_OUTPUT),
-    show_default=True,
-    help="Folder to write the dumps into.",
-)
+@output_option(defaults.BUILD_OUTPUT, "Folder to write the dumps into.")
 @base_option
 @catalog_option
 @click.option(

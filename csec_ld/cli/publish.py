@@ -12,6 +12,7 @@ from .app import (
     base_option,
     catalog_option,
     main,
+    output_option,
     quiet_option,
     reports_errors,
     sources_argument,
@@ -22,15 +23,7 @@ from .app import (
 
 @main.command()
 @sources_argument
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path(defaults.SITE_OUTPUT),
-    show_default=True,
-    help="Folder to write the site into (replaced when complete).",
-)
+@output_option(defaults.SITE_OUTPUT, "Folder to write the site into (replaced when complete).")
 @base_option
 @catalog_option
 @click.option(
