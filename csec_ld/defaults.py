@@ -3,7 +3,7 @@
 The library's functions take their default arguments from here, and the command line
 shows and passes the same values (``csec_ld.cli`` imports this module, not the heavier
 ones that use the values). Defaults that belong to one engine stay with it and are
-imported from there: the query workers' (:mod:`csec_ld.sandbox`), the remote
+imported from there: the query workers' (:mod:`csec_ld.server.sandbox`), the remote
 store's time limit (:mod:`csec_ld.store`), the dumps' formats
 (:data:`csec_ld.serialize.DUMP_FORMATS`).
 """

@@ -14,6 +14,7 @@
     ├── OutputError                an output that cannot be written
     ├── ValidationFailedError      records that violate the shapes: nothing published
     ├── RequestError               an HTTP request the server refuses (its status code)
+    │   └── ProblemError           the same, answered as an RFC 9457 problem document
     ├── Refused                    a query the endpoint will not run (400, 403)
     ├── TimeLimit                  a query over its time or memory limit
     └── Busy                       every query worker busy, the queue full
@@ -33,6 +34,7 @@ __all__ = [
     "DataError",
     "OutputError",
     "ParameterError",
+    "ProblemError",
     "QueryError",
     "RecordError",
     "Refused",
@@ -135,11 +137,37 @@ class OutputError(CsecLdError):
 
 
 class RequestError(CsecLdError):
-    """An HTTP request that the server refuses, with the status code to answer."""
+    """An HTTP request that the server refuses: the status code to answer, and the
+    headers the answer carries (``Retry-After``, ``Vary``, CORS). The server's views
+    raise it; one handler writes the answer (a line of text).
 
-    def __init__(self, status: int, message: str) -> None:
+    >>> exc = RequestError(503, "busy", headers={"Retry-After": "5"})
+    >>> exc.status, str(exc), exc.headers
+    (503, 'busy', {'Retry-After': '5'})
+    """
+
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+class ProblemError(RequestError):
+    """A refused request of the JSON API, answered as an RFC 9457 problem document:
+    its *title*, and *members* the client can act on (``parameter``, ``allowed``...)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **members: object,
+    ) -> None:
+        super().__init__(status, detail, headers=headers)
+        self.title = title
+        self.members = members
 
 
 class ValidationFailedError(CsecLdError):

@@ -2,7 +2,7 @@
 
 pyoxigraph's SPARQL parser recurses per bracket and overflows its stack (a crash, not
 an error) somewhere past 2,500 levels: :func:`csec_ld.store.check_query` and the
-query workers (:mod:`csec_ld.sandbox`) refuse deeper queries first.
+query workers (:mod:`csec_ld.server.sandbox`) refuse deeper queries first.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pytest
 
 from csec_ld.publish import publish
 from csec_ld.server import create_app
-from csec_ld.workbench import EXAMPLES
+from csec_ld.server.workbench import EXAMPLES
 from tests.servers import Server
 from tests.test_publish import NASTY_RECORD, WITHDRAWN, withdrawn_catalogue
 from tests.test_search import RECORD, StaticServer, launch_chromium

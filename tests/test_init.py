@@ -59,7 +59,7 @@ def test_every_error_the_package_defines_is_in_the_one_tree() -> None:
         assert issubclass(getattr(errors, name), errors.CsecLdError)
         assert name in (errors.__doc__ or ""), f"{name} missing from the tree in errors.py"
     publish = importlib.import_module("csec_ld.publish")
-    sandbox = importlib.import_module("csec_ld.sandbox")
+    sandbox = importlib.import_module("csec_ld.server.sandbox")
     # the classes the server and publish raise come from the tree, not their own modules
     for module, name in [
         (publish, "ValidationFailedError"),

@@ -19,9 +19,9 @@ import pytest
 from lxml import html as lxml_html
 
 from csec_ld.errors import UsageError
-from csec_ld.negotiation import negotiate, parse_accept
 from csec_ld.publish import publish
 from csec_ld.server import create_app
+from csec_ld.server.negotiation import negotiate, parse_accept
 from tests.conftest import DATA
 from tests.servers import Server, free_port
 

@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 import pytest
 
-from csec_ld.negotiation import ALIASES, VARIANTS, negotiate
 from csec_ld.publish import publish, read_withdrawn
 from csec_ld.server import create_app
+from csec_ld.server.negotiation import ALIASES, VARIANTS, negotiate
 from csec_ld.webconfig import (
     FORMATS,
     GONE_FOLDER,

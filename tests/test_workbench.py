@@ -26,9 +26,9 @@ from csec_ld.cli import main
 from csec_ld.publish import publish
 from csec_ld.query import named_queries
 from csec_ld.server import create_app
+from csec_ld.server.workbench import EXAMPLES
 from csec_ld.sources import open_catalog
 from csec_ld.vocab import load_vocabulary
-from csec_ld.workbench import EXAMPLES
 from tests.conftest import DATA
 from tests.servers import Server
 from tests.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE

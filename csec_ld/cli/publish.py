@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import defaults
-from ..sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
+from ..server.sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
 from .app import (
     base_option,
     catalog_option,

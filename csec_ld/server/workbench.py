@@ -15,7 +15,7 @@
 Everything is rendered on the server (no JavaScript needed) with autoescaping
 templates: query text, parameter values, literals from records and error messages
 are text, never markup. Links are only made to ``http(s)`` IRIs. Every query runs
-through the server's sandboxed :class:`~csec_ld.sandbox.QueryPool` (the same
+through the server's sandboxed :class:`~csec_ld.server.sandbox.QueryPool` (the same
 objects as ``/sparql`` and ``/api/queries``): timeouts, row
 limit, nesting checks and read-only apply.
 """
@@ -37,11 +37,11 @@ from pyoxigraph import BlankNode, NamedNode, Triple
 from pyoxigraph import Literal as RdfLiteral
 from starlette.responses import HTMLResponse, Response
 
-from .errors import CsecLdError, ParameterError, QueryError, StoreError
-from .query import NamedQuery, Parameter, compact, example_parameters, label_queries, to_term
+from ..errors import CsecLdError, ParameterError, QueryError, StoreError
+from ..query import NamedQuery, Parameter, compact, example_parameters, label_queries, to_term
+from ..serialize import READ_FORMATS, WRITTEN_FORMATS
+from ..vocab import Vocabulary
 from .sandbox import Answer, Busy, Refused, TimeLimit, check_nesting
-from .serialize import READ_FORMATS, WRITTEN_FORMATS
-from .vocab import Vocabulary
 
 
 class SparqlRunner(Protocol):
@@ -72,7 +72,7 @@ __all__ = [
     "error_position",
 ]
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 #: At most this many rows are shown in a page; the downloads carry up to the row limit.
 PAGE_ROWS = 1000
 
@@ -306,8 +306,8 @@ class Workbench:
     @functools.cached_property
     def catalogue(self) -> tuple[str, Any, str]:
         """(title, catalog description, base IRI) of the served site."""
-        from .publish import SOURCE_FOLDER
-        from .sources import Catalog, open_catalog
+        from ..publish import SOURCE_FOLDER
+        from ..sources import Catalog, open_catalog
 
         cat = Catalog()
         try:
@@ -341,7 +341,7 @@ class Workbench:
 
     def _local_page(self, iri: str, root: str) -> str | None:
         """The server's page for *iri* (a record, concept, agent, country...), if it has one."""
-        from .namespaces import COUNTRY_BASE
+        from ..namespaces import COUNTRY_BASE
 
         base = self.catalogue[2]
         if iri.startswith(base):
@@ -490,7 +490,7 @@ class Workbench:
         )
 
     def _user_queries(self) -> set[str]:
-        from .query import named_queries
+        from ..query import named_queries
 
         builtin = named_queries()
         return {n for n, q in self.api.queries.items() if builtin.get(n) != q}
@@ -648,13 +648,13 @@ class Field:
 def _countries() -> tuple[tuple[str, str], ...]:
     import pycountry
 
-    from .vocab import country
+    from ..vocab import country
 
     out = []
     for c in pycountry.countries:
         found = country(c.alpha_3)
         out.append((found.alpha3, f"{found.name} ({found.alpha3})"))
-    from .vocab import fold
+    from ..vocab import fold
 
     return tuple(sorted(out, key=lambda x: fold(x[1])))
 
@@ -676,7 +676,7 @@ def _languages() -> tuple[tuple[str, str], ...]:
 
 
 def _schemes(param: Parameter, vocabulary: Vocabulary | None) -> list[tuple[str, Any]]:
-    from .vocab import load_vocabulary
+    from ..vocab import load_vocabulary
 
     vocab = vocabulary or load_vocabulary()  # the site's: its catalogue's own concepts too
     both = [("Resource types", "type", vocab.types), ("Topics", "topic", vocab.topics)]
@@ -697,7 +697,7 @@ def _selected(param: Parameter, given: Sequence[str], vocabulary: Vocabulary | N
 
 
 def _field(param: Parameter, given: Sequence[str], vocabulary: Vocabulary | None) -> Field:
-    from .namespaces import COUNTRY_BASE
+    from ..namespaces import COUNTRY_BASE
 
     given = tuple(given) or param.default
     if param.type == "country":
@@ -724,7 +724,7 @@ def _field(param: Parameter, given: Sequence[str], vocabulary: Vocabulary | None
     elif param.type == "date":
         control = "date"
     elif param.type == "string":
-        from .query import MAX_STRING_LENGTH
+        from ..query import MAX_STRING_LENGTH
 
         attrs = [("maxlength", str(MAX_STRING_LENGTH))]
     if param.default:

@@ -51,7 +51,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from .errors import (
+from ..errors import (
     Busy,
     CsecLdError,
     ParameterError,
@@ -61,7 +61,7 @@ from .errors import (
     TimeLimit,
     UsageError,
 )
-from .nesting import MAX_NESTING, nesting_depth
+from ..nesting import MAX_NESTING, nesting_depth
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -152,7 +152,7 @@ class Answer:
 
 def _worker_main(conn: multiprocessing.connection.Connection, limits: _Limits) -> None:
     """A worker: set its limits, open the store, answer jobs until the pipe closes."""
-    from .pipeline import end_with_parent
+    from ..pipeline import end_with_parent
 
     end_with_parent(None)  # die with the fork server, which dies with the server
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -170,7 +170,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, limits: _Limits) -
             return
     import pyoxigraph
 
-    from .store import MemoryEngine
+    from ..store import MemoryEngine
 
     try:
         store = pyoxigraph.Store.read_only(limits.store)
@@ -214,7 +214,7 @@ _SERVICE_ERRORS = (
 def _run_job(store: Any, engine: Any, job: tuple[Any, ...]) -> Answer:
     kind = job[0]
     if kind == "named":
-        from .query import run_query
+        from ..query import run_query
 
         _, query, values, row_limit = job
         result = run_query(query, values, source=engine)
@@ -370,7 +370,7 @@ class QueryPool:
         with contextlib.suppress(Exception):
             self._ctx.set_forkserver_preload(
                 [
-                    "csec_ld.sandbox",
+                    "csec_ld.server.sandbox",
                     "csec_ld.pipeline",
                     "csec_ld.store",
                     "csec_ld.query",

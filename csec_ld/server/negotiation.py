@@ -17,10 +17,10 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from .citations import CITATION_FORMATS
-from .query import json_term
+from ..citations import CITATION_FORMATS
+from ..query import json_term
+from ..serialize import RDF_FORMATS, WRITTEN_FORMATS
 from .sandbox import Answer
-from .serialize import RDF_FORMATS, WRITTEN_FORMATS
 
 __all__ = [
     "ALIASES",

@@ -51,13 +51,12 @@ from typing import Any, Protocol
 import orjson
 from pyoxigraph import NamedNode, Triple
 
-from .citations import CITATION_FORMATS, csl_item
-from .errors import CsecLdError, QueryError, RequestError, StoreError, UsageError
-from .mapping import DEFAULT_PROFILES, get_profiles
-from .namespaces import DCTERMS
-from .protocol import read_query_request
-from .publish import DATA_FORMATS, Site, data_frame
-from .records import (
+from ..citations import CITATION_FORMATS, csl_item
+from ..errors import CsecLdError, QueryError, RequestError, StoreError, UsageError
+from ..mapping import DEFAULT_PROFILES, get_profiles
+from ..namespaces import DCTERMS
+from ..publish import DATA_FORMATS, Site, data_frame
+from ..records import (
     LIMITS,
     SLUG_RE,
     Identifier,
@@ -66,11 +65,12 @@ from .records import (
     parse_date,
     parse_identifier,
 )
-from .serialize import FORMATS, node_object
-from .sources import Catalog, Catalogue
-from .store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
-from .urls import redact
-from .vocab import Agent, Registry, Vocabulary, language, load_vocabulary
+from ..serialize import FORMATS, node_object
+from ..sources import Catalog, Catalogue
+from ..store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
+from ..urls import redact
+from ..vocab import Agent, Registry, Vocabulary, language, load_vocabulary
+from .protocol import read_query_request
 
 __all__ = ["RecordFiles", "RemoteSite", "create_remote_app"]
 
@@ -516,9 +516,10 @@ def create_remote_app(
     import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, Response
+    from starlette.responses import Response
     from starlette.routing import Route
 
+    from ..store import check_query
     from .negotiation import (
         CONTENT_TYPES,
         GRAPH_FORMATS,
@@ -527,8 +528,8 @@ def create_remote_app(
         answer_body,
         negotiate,
     )
+    from .responses import check_query_string, not_found, preflight, refusal
     from .sandbox import Answer
-    from .store import check_query
 
     remote = site if site is not None else RemoteSite(endpoint, graph=graph, timeout=timeout)
     cors = {
@@ -536,28 +537,25 @@ def create_remote_app(
         "Access-Control-Expose-Headers": "ETag, Content-Location, Link, Vary",
     }
 
-    def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
-
-    def record_path(request: Request) -> tuple[str, str] | Response:
+    def record_path(request: Request) -> tuple[str, str]:
         """(id, suffix or "") of a record URL; a 4xx for anything else."""
         raw = request.scope.get("raw_path") or request.url.path.encode()
         path = urllib.parse.unquote(raw.decode("latin-1"))
         if "\\" in path or "\x00" in path:
-            return error(400, "malformed path")
+            raise RequestError(400, "malformed path")
         parts = path.split("/")[1:]
         if any(p in ("..", ".") for p in parts):
-            return error(400, "'..' and '.' are not allowed in paths")
+            raise RequestError(400, "'..' and '.' are not allowed in paths")
         if len(parts) == 3 and parts[0] == "resource" and parts[2] in ("", "index.html"):
             stem, suffix = parts[1], "html"
         elif len(parts) == 2 and parts[0] == "resource":
             stem, dot, suffix = parts[1].partition(".")
             if dot and (suffix not in _SUFFIXES or suffix == "html"):
-                return error(404, "not found")
+                raise RequestError(404, "not found")
         else:
-            return error(404, "not found (a store serves record IRIs, pages and files)")
+            raise RequestError(404, "not found (a store serves record IRIs, pages and files)")
         if not RemoteSite.valid_id(stem):
-            return error(404, "not found")
+            raise RequestError(404, "not found")
         return stem, suffix
 
     def url(record_id: str, suffix: str) -> str:
@@ -567,21 +565,9 @@ def create_remote_app(
 
     async def resource(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(
-                status_code=204,
-                headers={
-                    **cors,
-                    "Allow": "GET, HEAD, OPTIONS",
-                    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-                    "Access-Control-Allow-Headers": "Accept, If-None-Match",
-                },
-            )
-        if len(request.scope.get("query_string", b"")) > max_query_length:
-            return error(414, f"the query string is longer than {max_query_length} bytes")
-        found = record_path(request)
-        if isinstance(found, Response):
-            return found
-        record_id, suffix = found
+            return preflight("GET, HEAD, OPTIONS", "Accept, If-None-Match", cors=cors)
+        check_query_string(request, max_query_length)
+        record_id, suffix = record_path(request)
         headers = dict(cors) if suffix != "html" else {}
         if not suffix:
             links = ", ".join(
@@ -591,10 +577,10 @@ def create_remote_app(
             headers = {"Vary": "Accept", "Link": links}
             chosen = negotiate(request.headers.get("accept"), list(offered))
             if chosen is None:
-                return error(
+                raise RequestError(
                     406,
                     "none of the available formats is acceptable: " + ", ".join(offered),
-                    headers,
+                    headers=headers,
                 )
             suffix = offered[chosen]
             headers["Content-Location"] = url(record_id, suffix)
@@ -603,9 +589,11 @@ def create_remote_app(
         try:
             files = await anyio.to_thread.run_sync(remote.record, record_id, suffix)
         except CsecLdError as exc:
-            return error(502, f"the store did not answer: {_one_line(str(exc))}", headers)
+            raise RequestError(
+                502, f"the store did not answer: {_one_line(str(exc))}", headers=headers
+            ) from exc
         if files is None:
-            return error(404, "not found", headers)
+            raise RequestError(404, "not found", headers=headers)
         etag = files.etag(suffix)
         headers.update({"ETag": etag, "Cache-Control": "public, max-age=300"})
         inm = request.headers.get("if-none-match")
@@ -618,51 +606,48 @@ def create_remote_app(
     async def sparql(request: Request) -> Response:
         """``/sparql`` forwarded to the store: queries only, checked here first."""
         if request.method == "OPTIONS":
-            return Response(
-                status_code=204,
-                headers={
-                    **cors,
-                    "Allow": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Headers": "Accept, Content-Type",
-                },
-            )
-        if len(request.scope.get("query_string", b"")) > max_query_length:
-            return error(414, f"the query string is longer than {max_query_length} bytes", cors)
+            return preflight("GET, POST, OPTIONS", "Accept, Content-Type", cors=cors)
+        check_query_string(request, max_query_length, headers=cors)
         try:
             params = await read_query_request(request, max_query_length)
         except RequestError as exc:
-            return error(exc.status, str(exc), cors)
+            raise RequestError(exc.status, str(exc), headers=cors) from exc
         names = {k for k, _ in params}
         if names & {"default-graph-uri", "named-graph-uri"}:
-            return error(
-                400, "this endpoint serves one graph: no default-graph-uri or named-graph-uri", cors
+            raise RequestError(
+                400,
+                "this endpoint serves one graph: no default-graph-uri or named-graph-uri",
+                headers=cors,
             )
         queries = [v for k, v in params if k == "query"]
         if len(queries) != 1:
-            return error(400, "give exactly one 'query' parameter", cors)
+            raise RequestError(400, "give exactly one 'query' parameter", headers=cors)
         query = queries[0]
         if _SERVICE.search(query):
-            return error(403, "federated queries (SERVICE) are not allowed on this endpoint", cors)
+            raise RequestError(
+                403, "federated queries (SERVICE) are not allowed on this endpoint", headers=cors
+            )
         try:
             form = check_query(query)
         except QueryError as exc:
-            return error(400, _one_line(str(exc)), cors)
+            raise RequestError(400, _one_line(str(exc)), headers=cors) from exc
         offered = GRAPH_FORMATS if form == "graph" else RESULT_FORMATS
         headers = {**cors, "Vary": "Accept"}
         chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
         if chosen is None:
-            return error(
+            raise RequestError(
                 406,
                 "none of the result formats is acceptable: " + ", ".join(m for m, _ in offered),
-                headers,
+                headers=headers,
             )
         try:
             result = await anyio.to_thread.run_sync(remote.engine.query, query)
         except QueryError as exc:
-            return error(400, _one_line(str(exc)), cors)
+            raise RequestError(400, _one_line(str(exc)), headers=cors) from exc
         except CsecLdError as exc:
-            return error(502, f"the store did not answer: {_one_line(str(exc))}", cors)
+            raise RequestError(
+                502, f"the store did not answer: {_one_line(str(exc))}", headers=cors
+            ) from exc
         answer = Answer(
             result.kind,
             list(result.variables),
@@ -677,14 +662,11 @@ def create_remote_app(
         media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
         return Response(body, media_type=media, headers=headers)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return error(404, "not found")
-
     routes = [
         Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
         Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    app = Starlette(routes=routes, exception_handlers={RequestError: refusal, 404: not_found})
     app.state.remote = remote
     return app
 

@@ -12,7 +12,7 @@ import urllib.parse
 
 from starlette.requests import Request
 
-from .errors import RequestError
+from ..errors import RequestError
 
 __all__ = ["UPDATE_PARAMETERS", "read_query_request"]
 
