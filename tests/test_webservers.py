@@ -42,8 +42,8 @@ from csec_ld.webconfig import (
     write_web_configs,
 )
 from tests.conftest import DATA
+from tests.server.test_app import IRIS, MATRIX, RECORD
 from tests.servers import Server, free_port
-from tests.test_server import IRIS, MATRIX, RECORD
 
 BASE = "https://w3id.org/csec-ld/"
 GONE = "/resource/withdrawn-report-2012"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from csec_ld.cli import main
 from tests.conftest import DATA, ROOT
 
-INVALID = Path(__file__).resolve().parent / "fixtures" / "invalid"
+INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "invalid"
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ def test_query_workers_die_with_the_server(tmp_path: Path, how: signal.Signals) 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     try:
         url = f"http://127.0.0.1:{port}"
