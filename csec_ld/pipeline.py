@@ -2,7 +2,7 @@
 
 The main process reads raw records (file order, then order within a file) and cuts
 them into chunks; each chunk is checked, mapped, validated against the SHACL shapes
-(when the spec asks for it: the compiled shapes of :mod:`csec_ld.fastshacl`) and
+(when the spec asks for it: the compiled shapes of :mod:`csec_ld.shacl`) and
 rendered in every output format by a worker — a process of a pool, or the main
 process itself for small catalogues. Chunks come back in order, so the output is
 byte-identical whatever the number of workers. Memory holds a few chunks, the set

@@ -17,7 +17,7 @@ False
 
 How it runs. The shapes are read once per process (per set of files and their
 mtimes) with pyoxigraph, which reports syntax errors with a line and a column.
-The default engine, ``"fast"``, runs them compiled by :mod:`csec_ld.fastshacl`
+The default engine, ``"fast"``, runs them compiled by :mod:`csec_ld.shacl`
 (Python checks per focus node, SHACL-SPARQL on a small pyoxigraph store per chunk;
 pySHACL for any shape it cannot compile). ``engine="pyshacl"`` runs pySHACL on an
 rdflib graph, which costs ~1 KB per triple and ~20-35 ms per record: the reference,
@@ -69,7 +69,7 @@ from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
 from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
 from .serialize import READ_FORMATS, Parts
-from .shacl_result import RawResult, nt_text, rdflib_term
+from .shacl.results import RawResult, nt_text, rdflib_term
 from .sources import RDF_SUFFIXES, discover, open_catalog
 
 __all__ = [
@@ -1027,7 +1027,7 @@ def validate(
     are streamed the same way, a chunk of whole subjects at a time (see the module's
     docstring), with the fast engine.
 
-    *engine* ``"fast"`` (default) runs the shapes compiled by :mod:`csec_ld.fastshacl`
+    *engine* ``"fast"`` (default) runs the shapes compiled by :mod:`csec_ld.shacl`
     (pySHACL for what it cannot compile); ``"pyshacl"`` runs pySHACL on everything,
     the reference. Both give the same results. *on_progress* is called with the
     number of records read, as they are. *catalog* is the records' ``catalog.yaml``
@@ -1201,7 +1201,7 @@ def _validate(
 def _streams(shapes: _Shapes) -> bool:
     """Whether RDF input can stream through the compiled shapes (not when a shape the
     results could not be told apart by falls back)."""
-    from .fastshacl import compile_shapes
+    from .shacl import compile_shapes
 
     compiled = compile_shapes(shapes.graph)
     return not compiled.everything_falls_back and not compiled.stream_plan().anonymous_nonlocal
@@ -1260,7 +1260,7 @@ def _validate_rdf(
     after the chunks it concerns), without a file that turns out not to parse (its
     syntax error is its result, as when the whole graph is read).
     """
-    from .fastshacl import compile_shapes
+    from .shacl import compile_shapes
 
     compiled = compile_shapes(loaded.graph)
     plan = compiled.stream_plan()
@@ -1698,7 +1698,7 @@ class _FastOut:
     """What the fast engine gives for one graph: results, and cross-record keys."""
 
     raws: list[RawResult]
-    entries: list[Any]  # fastshacl.CrossEntry
+    entries: list[Any]  # csec_ld.shacl.CrossEntry
     keys: list[list[int]]
     ntriples: bytes = b""  # the entries' triples that the cross-record rules read
 
@@ -1719,11 +1719,11 @@ def _fast_check(
     """The compiled shapes on *triples*; pySHACL for the shapes not compiled.
 
     For a chunk of records (``keep == "chunk"``), the cross-record rules run on the
-    chunk too, and their keys come back for :class:`~csec_ld.fastshacl.CrossIndex`
+    chunk too, and their keys come back for :class:`~csec_ld.shacl.CrossIndex`
     (with ``info(iri)`` for each record in them). *min_rank* 3 skips the shapes of
     warnings and infos.
     """
-    from .fastshacl import compile_shapes
+    from .shacl import compile_shapes
 
     shapes = _load_shapes(shapes_arg)
     compiled = compile_shapes(shapes.graph)
@@ -1782,7 +1782,7 @@ class _Runner:
         self.size = 1  # worker processes
         self.pending: list[Any] = []
         self.done: list[RawResult] = []
-        self.cross: Any = None  # fastshacl.CrossIndex, for chunked runs of the fast engine
+        self.cross: Any = None  # csec_ld.shacl.CrossIndex, for chunked runs of the fast engine
 
     def __enter__(self) -> _Runner:
         return self
@@ -1828,7 +1828,7 @@ class _Runner:
             self.done.extend(out.raws)
             if out.entries:
                 if self.cross is None:
-                    from .fastshacl import CrossIndex
+                    from .shacl import CrossIndex
 
                     self.cross = CrossIndex()
                 self.cross.add(out.entries, out.keys, out.ntriples)
@@ -1840,7 +1840,7 @@ class _Runner:
             self._gather(future.result())
         self.pending = []
         if self.cross is not None:
-            from .fastshacl import compile_shapes
+            from .shacl import compile_shapes
 
             raws, _entries = self.cross.check(compile_shapes(self.shapes.graph))
             self.done.extend(raws)
@@ -1897,7 +1897,7 @@ class _Group:
 
 
 def _token_key(token: bytes) -> str:
-    """The node key (``fastshacl._node_key``) of a subject or object token (IRI, blank node)."""
+    """The node key (:func:`csec_ld.shacl.terms.node_key`) of a subject or object token."""
     if token[:1] == b"<":
         return token[1:-1].decode("utf-8", "replace")
     return token.decode("utf-8", "replace")
@@ -1929,7 +1929,7 @@ def _stream_run(
     edges: list[tuple[str, str]],
 ) -> _FastOut:
     """The compiled shapes on one chunk of a stream (N-Triples lines, whole subjects)."""
-    from .fastshacl import StreamContext, compile_shapes
+    from .shacl import StreamContext, compile_shapes
 
     try:
         triples = [q.triple for q in pyoxigraph.parse(ntriples, format=_NT)] if ntriples else []
@@ -1955,7 +1955,7 @@ class _RdfStream:
     here, small: the subjects seen (hashes), the nodes a sh:targetObjectsOf target
     points at whose triples were in another chunk (checked when their triples come, or
     at the end), the rdfs:subClassOf edges, the cross-record keys
-    (:class:`~csec_ld.fastshacl.CrossIndex`). Triples no check reads are left out.
+    (:class:`~csec_ld.shacl.CrossIndex`). Triples no check reads are left out.
 
     An input that is not grouped by subject (a subject whose triples come in two
     chunks) is found out as it goes (:class:`_Restart`); with *partitioned*, every
@@ -1967,7 +1967,7 @@ class _RdfStream:
         self,
         inputs: list[_RdfFile],
         shapes_arg: str | None,
-        plan: Any,  # fastshacl.StreamPlan
+        plan: Any,  # csec_ld.shacl.StreamPlan
         runner: _Runner,
         *,
         partitioned: bool = False,
@@ -2346,7 +2346,7 @@ class _RdfStream:
 
     def _fallback(self) -> list[RawResult]:
         """pySHACL's results for the shapes the compiled checks leave to it."""
-        from .fastshacl import compile_shapes
+        from .shacl import compile_shapes
 
         self.fallback_file.seek(0)
         data = self.fallback_file.read()
@@ -2446,7 +2446,7 @@ class ChunkValidation:
     """One chunk's validation, done where it was mapped: results, cross-record keys."""
 
     results: list[ValidationResult]
-    #: The cross-record entries (fastshacl.CrossEntry) and the triples of theirs that the
+    #: The cross-record entries (csec_ld.shacl.CrossEntry) and the triples of theirs that the
     #: rules read, pickled by the worker (:meth:`CrossIndex.pack`): the main process
     #: files them away as they are, without unpickling and pickling them again.
     packed: bytes
@@ -2465,7 +2465,7 @@ class ChunkChecker:
     """
 
     def __init__(self, shapes: str | Path | None = None, threshold: str = "violation") -> None:
-        from .fastshacl import compile_shapes
+        from .shacl import compile_shapes
 
         self.shapes_arg = None if shapes is None else str(shapes)
         self.shapes = _load_shapes(shapes)
@@ -2504,7 +2504,7 @@ class ChunkChecker:
             if r.severity.rank >= self.level:
                 results.append(_tidy(r, locator))
                 owners.append(numbers.get(raw.focus, -1))
-        from .fastshacl import CrossIndex
+        from .shacl import CrossIndex
 
         entry_owners = [numbers[e.iri] for e in out.entries]
         packed = CrossIndex.pack(out.entries, out.ntriples)
@@ -2515,7 +2515,7 @@ class StreamValidation:
     """Gathers :class:`ChunkValidation` values in the main process; :meth:`finish` ends it."""
 
     def __init__(self, checker: ChunkChecker) -> None:
-        from .fastshacl import CrossIndex
+        from .shacl import CrossIndex
 
         self.checker = checker
         self.results: list[ValidationResult] = []
@@ -2536,7 +2536,7 @@ class StreamValidation:
         self.results.extend(
             r for r, n in zip(chunk.results, chunk.owners, strict=True) if n not in skip
         )
-        from .fastshacl import CrossIndex
+        from .shacl import CrossIndex
 
         kept = [i for i, n in enumerate(chunk.entry_owners) if n not in skip]
         entries, ntriples = CrossIndex.unpack(chunk.packed)

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from csec_ld import validation
 from csec_ld.build import build
 from csec_ld.cli import main
-from csec_ld.fastshacl import compile_shapes
 from csec_ld.serialize import writer_for
+from csec_ld.shacl import compile_shapes
 from csec_ld.validation import ValidationReport, ValidationResult, load_shapes, validate
 from tests.conftest import DATA, ROOT
 

@@ -1,6 +1,6 @@
 """A SHACL result as plain strings: what both validation engines give.
 
-pySHACL's reports and the compiled checks (:mod:`csec_ld.fastshacl`) both end as
+pySHACL's reports and the compiled checks (:mod:`csec_ld.shacl`) both end as
 :class:`RawResult` values, which cross process boundaries cheaply and compare equal
 when the engines agree; :mod:`csec_ld.validation` turns them into located results.
 """
@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph
 import rdflib
 
-from .namespaces import XSD
+from ..namespaces import XSD
 
 __all__ = ["RawResult", "nt_text", "rdflib_term"]
 
