@@ -170,3 +170,46 @@ def test_readable_at_375_px(
         assert size >= 16
     finally:
         context.close()
+
+
+#: The pages with a table of resources (title, year, type, country).
+TABLE_PAGES = [p for p in PAGES if p[0] in ("home", "listing-country", "concept-type", "agent")]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize(("kind", "where", "path"), TABLE_PAGES, ids=[p[0] for p in TABLE_PAGES])
+def test_table_words_are_never_split(
+    kind: str, where: str, path: str, width: int, browser: Any, servers: dict[str, str]
+) -> None:
+    """A year, a one-word type or a country's word stays on one line, however wide the
+    screen (a table cell that may break anywhere used to show "20/16", "guideline/s");
+    on a narrow screen the title takes the row's whole width, its details beneath."""
+    context, page = _open(browser, servers, where, path, viewport={"width": width, "height": 900})
+    try:
+        split = page.evaluate(
+            """() => {
+                const out = [];
+                for (const td of document.querySelectorAll('table.rows td:not(:first-child)')) {
+                    for (const e of td.querySelectorAll('a, time')) {
+                        const range = document.createRange();
+                        for (const m of e.textContent.matchAll(/\\S+/g)) {
+                            range.setStart(e.firstChild, m.index);
+                            range.setEnd(e.firstChild, m.index + m[0].length);
+                            if (range.getClientRects().length > 1) out.push(m[0]);
+                        }
+                    }
+                }
+                return out;
+            }"""
+        )
+        assert page.locator("table.rows tbody tr").count() >= 1
+        assert split == [], split
+        title = page.locator("table.rows tbody tr td:first-child").first.bounding_box()
+        row = page.locator("table.rows tbody tr").first.bounding_box()
+        assert title is not None and row is not None
+        if width < 640:  # narrow: the title spans the row
+            assert title["width"] >= row["width"] - 2
+        else:
+            assert title["width"] < row["width"] * 0.8
+    finally:
+        context.close()
