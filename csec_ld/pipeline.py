@@ -47,6 +47,7 @@ from .tempfiles import deferred_signals
 __all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "end_with_parent", "raw_chunks", "run_chunks"]
 
 CHUNK_SIZE = 2000
+_NT = ("nt",)
 #: Below this many bytes of sources, a pool costs more than it saves.
 PARALLEL_THRESHOLD = 4 * 1024 * 1024
 
@@ -73,6 +74,10 @@ class PipelineSpec:
     site_worker: type[Any] | None = None
     listing_size: int = 100
     catalog: str | None = None  # the catalog.yaml given (default: found next to the sources)
+    #: Send each record back with its N-Triples (every profile's), in :attr:`Chunk.mapped`:
+    #: for the engines that check the whole graph in the main process (``validate``'s
+    #: reference engine, records validated with RDF files).
+    keep_mapped: bool = False
 
 
 @dataclass
@@ -96,6 +101,8 @@ class Chunk:
     #: each format's bytes in turn, and their lengths by format (see :func:`run_chunks`).
     spooled: tuple[str, dict[str, int]] | None = None
     site: Any = None  # publish.SiteChunk when the spec publishes a site
+    #: (record, its N-Triples) for each entry of :attr:`ids`, when the spec keeps them
+    mapped: list[tuple[Any, bytes]] = field(default_factory=list)
 
     def write_to(self, writers: dict[str, Writer]) -> None:
         """Give each writer its format's bytes (from the spool file, which goes)."""
@@ -160,7 +167,8 @@ class ChunkWorker:
         ids_here: set[str] = set()
         # Validation sees every profile's triples (the shapes check both vocabularies),
         # whatever profiles the output has.
-        own = self.checker is not None and not writes_every_profile(self.spec.profiles)
+        every = self.checker is not None or self.spec.keep_mapped
+        own = every and not writes_every_profile(self.spec.profiles)
         checked = Mapper(cat) if own else None
         for raw in _raws(work):
             if isinstance(raw, RecordError):
@@ -180,6 +188,9 @@ class ChunkWorker:
             chunk.triples += len(triples)
             if triples and self.spec.formats and self.site is None:
                 blocks.append(triples)
+            if self.spec.keep_mapped:
+                full = checked.terms(record) if checked is not None else triples
+                chunk.mapped.append((record, render_chunk(_NT, [full])["nt"] if full else b""))
             if self.checker is not None and record.id not in ids_here:
                 # A reused id is a load error; its record is not validated (nor merged
                 # with the first one), as in `validate`.

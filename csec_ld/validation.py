@@ -70,7 +70,7 @@ from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
 from .serialize import READ_FORMATS, Parts
 from .shacl.results import RawResult, nt_text, rdflib_term
-from .sources import RDF_SUFFIXES, discover, open_catalog
+from .sources import RDF_SUFFIXES, Catalogue, discover, open_catalog
 
 __all__ = [
     "CHUNK_SIZE",
@@ -1162,6 +1162,7 @@ def _validate(
                     report,
                     runner,
                     max(1, chunk_size),
+                    workers,
                     on_progress,
                     catalog=catalog,
                 )
@@ -1280,6 +1281,7 @@ def _validate_rdf(
                 locator,
                 results,
                 report,
+                workers,
                 on_progress,
                 catalog=catalog,
             ):
@@ -1364,36 +1366,110 @@ def _records_to_ntriples(
     locator: _Locator,
     results: list[ValidationResult],
     report: ValidationReport,
+    workers: int | None,
     on_progress: Callable[[int], None] | None = None,
     *,
     catalog: str | Path | None = None,
 ) -> bool:
     """The records mapped to N-Triples in *out* (False: the catalogue does not load)."""
-    from .mapping import Mapper
-
-    try:
-        catalogue = open_catalog(sources, base=base, catalog=catalog)
-    except DataError as exc:
-        results.extend(_load_result(e) for e in exc.errors)
+    mapped = _MappedRecords(sources, base, catalog, locator, results, report)
+    if mapped.catalogue is None:
         return False
-    base_iri = catalogue.catalog.base
-    mapper = Mapper(catalogue)
     with out.open("wb") as fh:
-        for record in catalogue.records():
-            fh.write(_to_ntriples(mapper.record(record)))
-            locator.records[base_iri + "resource/" + record.id] = record
-            report.checked.append((_relative(record.location.path), record.id))
-            if on_progress:
-                on_progress(1)
-        fh.write(_to_ntriples(_broken_triples(catalogue.catalog, catalogue.broken, locator)))
-        for block in mapper.support():
+        for chunk in mapped.chunks(workers, CHUNK_SIZE, on_progress):
+            for _iri, ntriples in chunk:
+                fh.write(ntriples)
+        fh.write(_to_ntriples(mapped.broken_triples()))
+        for block in mapped.mapper.support():
             fh.write(_to_ntriples(list(block)))
-    results.extend(_load_result(e) for e in catalogue.errors)
-    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
-    report.records += catalogue.count + len(failed)
-    report.checked.extend((path, rid) for path, rid in failed if rid)
-    _support_locations(catalogue, locator)
+    mapped.finish()
     return True
+
+
+class _MappedRecords:
+    """The records of the sources, mapped on the pipeline's workers a chunk at a time
+    and sent back with their N-Triples (:attr:`PipelineSpec.keep_mapped`), for the
+    engines that check the whole graph here: the one loader of every path of
+    :func:`validate`. Unlike a build, it goes on past records that fail to load: the
+    others are still checked, so one run reports every problem."""
+
+    def __init__(
+        self,
+        sources: Sequence[str | Path],
+        base: str | None,
+        catalog: str | Path | None,
+        locator: _Locator,
+        results: list[ValidationResult],
+        report: ValidationReport,
+    ) -> None:
+        from .mapping import Mapper
+
+        self.sources = sources
+        self.base = base
+        self.catalog = catalog
+        self.locator = locator
+        self.results = results
+        self.report = report
+        self.catalogue: Catalogue | None = None
+        try:
+            self.catalogue = open_catalog(sources, base=base, catalog=catalog)
+        except DataError as exc:
+            results.extend(_load_result(e) for e in exc.errors)
+            return
+        self.mapper = Mapper(self.catalogue)
+        self.records = 0
+
+    def chunks(
+        self,
+        workers: int | None,
+        chunk_size: int,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Iterator[list[tuple[str, bytes]]]:
+        """(record IRI, its N-Triples) of each record kept (not reusing an id), a chunk
+        at a time, in source order; each record goes to the locator and the report."""
+        from .pipeline import PipelineSpec, run_chunks
+
+        catalogue = self.catalogue
+        assert catalogue is not None
+        spec = PipelineSpec(
+            tuple(str(s) for s in self.sources),
+            self.base,
+            None,
+            (),
+            catalog=None if self.catalog is None else str(self.catalog),
+            keep_mapped=True,
+        )
+        base_iri = catalogue.catalog.base
+        for chunk in run_chunks(catalogue, spec, workers=workers, chunk_size=chunk_size):
+            chunk.merge_into(self.mapper)
+            reused = set(chunk.duplicates)
+            kept: list[tuple[str, bytes]] = []
+            for number, (record, ntriples) in enumerate(chunk.mapped):
+                if number in reused:
+                    continue
+                iri = base_iri + "resource/" + record.id
+                self.locator.records[iri] = record
+                self.report.checked.append((_relative(record.location.path), record.id))
+                kept.append((iri, ntriples))
+            self.records += len(kept)
+            if on_progress and chunk.records:
+                on_progress(chunk.records)
+            yield kept
+
+    def broken_triples(self) -> list[Any]:
+        """The identifiers of the records that failed to load, for the cross-record rules."""
+        assert self.catalogue is not None
+        return _broken_triples(self.catalogue.catalog, self.catalogue.broken, self.locator)
+
+    def finish(self) -> None:
+        """The load errors, the records counted, where the catalogue's own nodes are."""
+        catalogue = self.catalogue
+        assert catalogue is not None
+        self.results.extend(_load_result(e) for e in catalogue.errors)
+        failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
+        self.report.records += self.records + len(failed)
+        self.report.checked.extend((path, rid) for path, rid in failed if rid)
+        _support_locations(catalogue, self.locator)
 
 
 _RECORD_IRI = re.compile(r"\S+/resource/[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -1503,54 +1579,40 @@ def _map_records(
     report: ValidationReport,
     runner: _Runner,
     chunk_size: int,
+    workers: int | None,
     on_progress: Callable[[int], None] | None = None,
     *,
     catalog: str | Path | None = None,
 ) -> None:
     """Map the records; small catalogues go into *data*, large ones to *runner* in chunks."""
-    from .mapping import Mapper
-
-    try:
-        catalogue = open_catalog(sources, base=base, catalog=catalog)
-    except DataError as exc:
-        results.extend(_load_result(e) for e in exc.errors)
+    mapped = _MappedRecords(sources, base, catalog, locator, results, report)
+    if mapped.catalogue is None:
         return
-    base_iri = catalogue.catalog.base
-    mapper = Mapper(catalogue)
-    chunk: list[Any] = []
-    in_chunk = 0
+    rest: list[bytes] = []  # the last chunk, short of chunk_size
     chunked = False
-    collisions = _Collisions()
-    # Unlike a build, keep going past records that fail to load: the others are
-    # still checked, so one run reports every problem.
-    for record in catalogue.records():
-        iri = base_iri + "resource/" + record.id
-        triples = mapper.record(record)
-        chunk.extend(triples)
-        if runner.engine == "pyshacl":
-            collisions.add(iri, triples)
-        in_chunk += 1
-        locator.records[iri] = record
-        report.checked.append((_relative(record.location.path), record.id))
-        if in_chunk >= chunk_size:
-            runner.submit(_to_ntriples(chunk), keep=_CHUNK)
-            if on_progress:
-                on_progress(in_chunk)
-            chunk, in_chunk, chunked = [], 0, True
-    if on_progress and in_chunk:
-        on_progress(in_chunk)
-    for part in catalogue.broken:
-        broken = _broken_triples(catalogue.catalog, [part], locator)
-        chunk.extend(broken)
-        if runner.engine == "pyshacl" and broken:
+    collisions = _Collisions() if runner.engine == "pyshacl" else None
+    for chunk in mapped.chunks(workers, chunk_size, on_progress):
+        if collisions is not None:
+            for iri, ntriples in chunk:
+                collisions.add(iri, _parsed(ntriples))
+        if len(chunk) >= chunk_size:
+            runner.submit(b"".join(nt for _, nt in chunk), keep=_CHUNK)
+            chunked = True
+        else:
+            rest.extend(nt for _, nt in chunk)
+    triples = _parsed(b"".join(rest))
+    for part in mapped.catalogue.broken:
+        broken = _broken_triples(mapped.catalogue.catalog, [part], locator)
+        triples.extend(broken)
+        if collisions is not None and broken:
             collisions.add(broken[0].subject.value, broken)
-    support = [t for block in mapper.support() for t in block]
+    support = [t for block in mapped.mapper.support() for t in block]
     if not chunked:
-        data.extend(chunk)
+        data.extend(triples)
         data.extend(support)
     else:
-        if chunk:
-            runner.submit(_to_ntriples(chunk), keep=_CHUNK)
+        if triples:
+            runner.submit(_to_ntriples(triples), keep=_CHUNK)
         # The catalogue and the nodes around the records, with one of its parts only:
         # a part is enough to find the catalogue, and the records were checked above.
         has_part = {DCTERMS + "hasPart", SCHEMA + "hasPart"}
@@ -1563,15 +1625,18 @@ def _map_records(
                 first.add(t.predicate.value)
             trimmed.append(t)
         runner.submit(_to_ntriples(trimmed), keep=_NOT_RECORDS)
-        if runner.engine == "pyshacl":  # the fast engine keys collisions in its chunks
+        if collisions is not None:  # the fast engine keys collisions in its chunks
             cross = collisions.triples()
             if cross:
                 runner.submit(_to_ntriples(cross), keep=_CROSS)
-    results.extend(_load_result(e) for e in catalogue.errors)
-    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
-    report.records += catalogue.count + len(failed)
-    report.checked.extend((path, rid) for path, rid in failed if rid)
-    _support_locations(catalogue, locator)
+    mapped.finish()
+
+
+def _parsed(ntriples: bytes) -> list[Any]:
+    """The triples of N-Triples that the pipeline wrote."""
+    if not ntriples:
+        return []
+    return [q.triple for q in pyoxigraph.parse(ntriples, format=_NT)]
 
 
 class _Collisions:

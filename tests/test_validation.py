@@ -783,3 +783,76 @@ def test_dois_compare_case_insensitively(catalog_copy: Path, path: str) -> None:
     report = _validate_paths(catalog_copy, path)
     unique = _find(report, "csh:IdentifierUnique")
     assert {r.record for r in unique} == {"lower-doi", "upper-doi"}, report.results
+
+
+def _broken_catalogue(folder: Path) -> Path:
+    """data/ with records that fail to load, reuse an id, and break shapes."""
+    shutil.copytree(DATA, folder)
+    records = folder / "records"
+    first = sorted(records.glob("*.yaml"))[0]
+    text = first.read_text(encoding="utf-8")
+    (records / "zz-reused-id.yaml").write_text(text, encoding="utf-8")  # the same id again
+    (records / "zz-bad-date.yaml").write_text(
+        text.replace("id: ", "id: zz-").replace("issued:", "issued: not-a-date\nold_issued:"),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _comparable(report: ValidationReport) -> tuple[object, ...]:
+    return (report.records, report.checked, [dataclasses.astuple(r) for r in report.results])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"engine": "pyshacl"},
+        {"engine": "pyshacl", "chunk_size": 3},
+        {"with_rdf": True},
+        {"engine": "pyshacl", "with_rdf": True},
+    ],
+    ids=["pyshacl-whole", "pyshacl-chunked", "records+rdf", "pyshacl-records+rdf"],
+)
+def test_every_path_maps_records_on_the_pipeline_whatever_the_workers(
+    tmp_path: Path, options: dict[str, object]
+) -> None:
+    """The reference engine and records validated with RDF files read records through
+    the pipeline (its pool with two workers, in this process with one): the same report
+    either way, and the records that fail, repeat an id or break shapes all in it."""
+    options = dict(options)
+    sources: list[Path] = [_broken_catalogue(tmp_path / "data")]
+    if options.pop("with_rdf", False):
+        dump = tmp_path / "more.nt"
+        dump.write_text(
+            '<https://example.org/x> <http://purl.org/dc/terms/title> "x" .\n', encoding="utf-8"
+        )
+        sources.append(dump)
+    one = validate(sources, workers=1, **options)  # type: ignore[arg-type]
+    two = validate(sources, workers=2, **options)  # type: ignore[arg-type]
+    assert _comparable(one) == _comparable(two)
+    load = [r for r in one.results if r.source == "load"]
+    assert any("duplicate id" in r.message for r in load), load
+    assert any(r.field == "issued" for r in load), load
+    assert one.records == len(list((tmp_path / "data" / "records").glob("*.yaml")))
+
+
+def test_validation_has_no_loader_of_its_own() -> None:
+    """Records reach every validation path through the pipeline (``run_chunks``): no
+    loop over ``Catalogue.records()`` and no ``Mapper.record`` call in validation.py."""
+    import ast
+
+    import csec_ld.validation as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    calls = [
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    ]
+    assert "records" not in calls
+    assert "record" not in calls
+    assert "run_chunks" in {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
