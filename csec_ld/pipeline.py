@@ -44,7 +44,15 @@ from .sources import (
 )
 from .tempfiles import deferred_signals
 
-__all__ = ["Chunk", "ChunkWorker", "PipelineSpec", "end_with_parent", "raw_chunks", "run_chunks"]
+__all__ = [
+    "Chunk",
+    "ChunkWorker",
+    "PipelineSpec",
+    "end_with_parent",
+    "raw_chunks",
+    "run_chunks",
+    "worker_pool",
+]
 
 CHUNK_SIZE = 2000
 _NT = ("nt",)
@@ -255,16 +263,41 @@ _WORKER: ChunkWorker | None = None
 _CHUNKS_DONE = 0
 
 
-def _init_worker(spec: PipelineSpec, spool: str | None, parent: int | None = None) -> None:
+def worker_pool(
+    n: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """A pool of *n* worker processes, the one kind csec-ld starts (the pipeline's, and
+    ``validate``'s for the engines that check chunks of N-Triples): each worker ends with
+    this process and leaves Ctrl-C to it, then runs *initializer* (*initargs*)."""
+    context = multiprocessing.get_context()
+    # Under fork and spawn this process is the workers' parent; a fork server is theirs.
+    parent = os.getpid() if context.get_start_method() in ("fork", "spawn") else None
+    return ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=context,
+        initializer=_init_process,
+        initargs=(parent, initializer, initargs),
+    )
+
+
+def _init_process(
+    parent: int | None, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
     """Set up a pool's worker: it ends with *parent* (the process that started it, when
-    it is the one that forked it), leaves Ctrl-C to it, and builds its :class:`ChunkWorker`."""
-    global _WORKER
+    it is the one that forked it) and leaves Ctrl-C to it."""
     # Ctrl-C reaches every process of the terminal's group: the parent stops the pool,
     # rather than each worker printing a KeyboardInterrupt traceback. SIGTERM ends a
     # worker at once, whatever handler the parent had when it forked this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     end_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _build_worker(spec: PipelineSpec, spool: str | None) -> None:
+    """Build the pool worker's :class:`ChunkWorker`."""
+    global _WORKER
     _WORKER = ChunkWorker(spec, spool=spool)
     # The compiled shapes, vocabularies and modules live as long as the process: out
     # of the collector's sight, they cost nothing when it runs between chunks.
@@ -454,14 +487,8 @@ def _chunks_in_pool(
     works: Iterable[Work],
     spool: str | Path | None,
 ) -> Iterator[Chunk]:
-    context = multiprocessing.get_context()
-    # Under fork and spawn this process is the workers' parent; a fork server is theirs.
-    parent = os.getpid() if context.get_start_method() in ("fork", "spawn") else None
-    executor: Executor = ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(spec, None if spool is None else str(spool), parent),
+    executor: Executor = worker_pool(
+        n, _build_worker, (spec, None if spool is None else str(spool))
     )
     pending: deque[Future[Chunk]] = deque()
     try:

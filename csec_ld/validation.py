@@ -71,6 +71,7 @@ from .resources import shapes_dir
 from .serialize import READ_FORMATS, Parts
 from .shacl.results import RawResult, nt_text, rdflib_term
 from .sources import RDF_SUFFIXES, Catalogue, discover, open_catalog
+from .tempfiles import deferred_signals
 
 __all__ = [
     "CHUNK_SIZE",
@@ -1868,7 +1869,10 @@ class _Runner:
         if pool is None:
             self._gather(fn(*args))
             return
-        self.pending.append(pool.submit(fn, *args))
+        # The first submit starts the workers and the pool's manager thread: a signal
+        # in between would leave a pool that cannot be shut down. It waits a moment.
+        with deferred_signals():
+            self.pending.append(pool.submit(fn, *args))
         while len(self.pending) > 2 * self.size:  # the main process reads no further ahead
             self._gather(self.pending.pop(0).result())
 
@@ -1876,14 +1880,11 @@ class _Runner:
         if self.workers == 1:
             return None
         if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from .pipeline import worker_pool
 
             self.size = self.workers or max(1, min(os.cpu_count() or 1, 8))
             if self.size > 1:
-                self.pool = ProcessPoolExecutor(
-                    self.size, mp_context=multiprocessing.get_context("fork")
-                )
+                self.pool = worker_pool(self.size)
             else:
                 self.workers = 1
         return self.pool

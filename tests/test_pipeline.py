@@ -6,10 +6,8 @@ from __future__ import annotations
 import gc
 import io
 import json
-import multiprocessing
 import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -130,10 +128,7 @@ def test_workers_collect_cyclic_garbage_between_chunks(
     """A pool's worker runs without the automatic collector (it would scan each finished
     chunk while it is pickled) and collects before every COLLECT_EVERY-th chunk."""
     spec = PipelineSpec((str(catalogue),), None, None, ("nt",))
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        1, mp_context=ctx, initializer=pipeline._init_worker, initargs=(spec, None)
-    ) as pool:
+    with pipeline.worker_pool(1, pipeline._build_worker, (spec, None)) as pool:
         assert pool.submit(gc.isenabled).result() is False
     collected: list[int] = []
     monkeypatch.setattr(gc, "collect", lambda *args: collected.append(1) or 0)
@@ -196,3 +191,29 @@ def test_the_literal_texts_of_a_chunk_are_found_by_the_second_writer(
     chunk = worker(pipeline.JsonlBatch(records, *batch))
     assert chunk.records == pipeline.CHUNK_SIZE and chunk.pieces["ttl"]
     assert computed == []
+
+
+def _sigint_handler() -> object:
+    import signal
+
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_every_pool_is_the_pipelines_kind() -> None:
+    """One kind of process pool: its workers leave Ctrl-C to the parent (and end with
+    it); validate's engines use it too rather than a pool of their own."""
+    import ast
+    import signal
+
+    import csec_ld
+
+    with pipeline.worker_pool(1) as pool:
+        assert pool.submit(_sigint_handler).result() == signal.SIG_IGN
+    package = Path(csec_ld.__file__).parent
+    for path in package.rglob("*.py"):
+        if path.name == "pipeline.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert "ProcessPoolExecutor" not in names, path
