@@ -18,8 +18,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synth import generate
-from csec_ld import citations
-from csec_ld.citations import CITATION_STYLES, csl_item, formatted
+from csec_ld.site import citations
+from csec_ld.site.citations import CITATION_STYLES, csl_item, formatted
 from csec_ld.sources import open_catalog
 
 

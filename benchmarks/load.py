@@ -83,7 +83,7 @@ def bundled_size() -> int:
 
 def prepare_site(n: int, work: Path) -> Path:
     """The published site of *n* records in *work*, made now unless it is there already."""
-    from csec_ld.publish import is_site, publish
+    from csec_ld.site.publish import is_site, publish
 
     bundled = n == bundled_size()
     site = work / ("site-data" if bundled else f"site-{n}")
@@ -111,7 +111,7 @@ def prepare_site(n: int, work: Path) -> Path:
 
 def record_ids(site: Path) -> list[str]:
     """The ids of the site's records that have a page (withdrawn ones answer 410)."""
-    from csec_ld.publish import read_withdrawn
+    from csec_ld.site.publish import read_withdrawn
 
     withdrawn = read_withdrawn(site)
     with os.scandir(site / "resource") as entries:

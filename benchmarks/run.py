@@ -346,7 +346,7 @@ def step_build(catalogue: Path, work: Path) -> dict[str, Any]:
 def step_publish(catalogue: Path, work: Path) -> dict[str, Any]:
     """``publish`` as ``csec-ld publish`` runs it (validation in the same pass), and
     what it wrote: files, bytes, and the largest file that is not a dump."""
-    from csec_ld.publish import publish
+    from csec_ld.site.publish import publish
 
     stages: dict[str, float] = {}
     site = work / "site"

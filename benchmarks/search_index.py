@@ -39,7 +39,7 @@ def _mb(n: int) -> str:
 def measure(n: int, base: Path, workers: int | None, check: bool) -> dict[str, object]:
     import synth
 
-    from csec_ld.publish import publish
+    from csec_ld.site.publish import publish
 
     cat = base / f"cat-{n}"
     synth.generate(n, cat)
@@ -65,7 +65,12 @@ def measure(n: int, base: Path, workers: int | None, check: bool) -> dict[str, o
         "first_search_bytes": sum(largest.values()),
     }
     if check:
-        from csec_ld.search import PAGEFIND_FOLDER, _run_pagefind, canonicalize, pagefind_binary
+        from csec_ld.site.search import (
+            PAGEFIND_FOLDER,
+            _run_pagefind,
+            canonicalize,
+            pagefind_binary,
+        )
 
         first = _tree_hash(bundle)
         import shutil
@@ -85,8 +90,8 @@ def replicated(n: int, base: Path, seed_records: int) -> dict[str, object]:
 
     import synth
 
-    from csec_ld.publish import publish
-    from csec_ld.search import PAGEFIND_FOLDER, _run_pagefind, canonicalize, pagefind_binary
+    from csec_ld.site.publish import publish
+    from csec_ld.site.search import PAGEFIND_FOLDER, _run_pagefind, canonicalize, pagefind_binary
 
     cat = base / f"cat-{seed_records}"
     synth.generate(seed_records, cat)

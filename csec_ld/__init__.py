@@ -38,8 +38,8 @@ _EXPORTS: dict[str, str] = {
     "ValidationReport": "validation",
     "ValidationResult": "validation",
     "validate": "validation",
-    "PublishResult": "publish",
-    "publish": "publish",
+    "PublishResult": "site.publish",
+    "publish": "site.publish",
     "PushResult": "push",
     "push": "push",
     # queries and stores
@@ -168,10 +168,10 @@ if TYPE_CHECKING:  # what type checkers and editors see
         ValidationFailedError,
     )
     from .listing import import_listing, parse_listing
-    from .publish import PublishResult, publish
     from .push import PushResult, push
     from .query import NamedQuery, Parameter, format_result, get_query, named_queries, run_query
     from .records import Identifier, LangString, PartialDate, Record
+    from .site.publish import PublishResult, publish
     from .sources import Catalog, Catalogue, load_records, open_catalog
     from .store import (
         EmbeddedEngine,

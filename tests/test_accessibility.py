@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
 from csec_ld.server.workbench import EXAMPLES
+from csec_ld.site.publish import publish
 from tests.servers import Server
-from tests.test_publish import NASTY_RECORD, WITHDRAWN, withdrawn_catalogue
-from tests.test_search import RECORD, StaticServer, launch_chromium
+from tests.site.test_publish import NASTY_RECORD, WITHDRAWN, withdrawn_catalogue
+from tests.site.test_search import RECORD, StaticServer, launch_chromium
 
 axe_module = pytest.importorskip(
     "axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 from tests.servers import Server
-from tests.test_publish import NASTY_RECORD, NASTY_TITLE
+from tests.site.test_publish import NASTY_RECORD, NASTY_TITLE
 
 CHROMIUM = next(
     (c for c in ("/usr/bin/chromium", shutil.which("chromium") or "") if c and Path(c).is_file()),

@@ -26,7 +26,7 @@ def _argument_default(fn: Any, name: str) -> Any:
     ("command", "option", "module", "function", "argument"),
     [
         ("build", "out_dir", "csec_ld.build", "build", "out_dir"),
-        ("publish", "out_dir", "csec_ld.publish", "publish", "out_dir"),
+        ("publish", "out_dir", "csec_ld.site.publish", "publish", "out_dir"),
         ("serve", "host", "csec_ld.server", "serve", "host"),
         ("serve", "port", "csec_ld.server", "serve", "port"),
         ("serve", "timeout", "csec_ld.server", "serve", "timeout"),

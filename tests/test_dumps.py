@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from csec_ld.publish import publish
 from csec_ld.query import example_parameters, named_queries
+from csec_ld.site.publish import publish
 from csec_ld.store import open_engine
 from tests.conftest import DATA
 

@@ -16,7 +16,7 @@ import pyoxigraph
 import pytest
 
 from csec_ld.mapping import Mapper
-from csec_ld.publish import publish
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from tests.conftest import DATA, VENDOR
 

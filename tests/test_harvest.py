@@ -17,10 +17,9 @@ import httpx
 import pytest
 import uvicorn
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
-
-from .test_oai import ALL, FULL, TRACER, WITHDRAWN, make_catalogue
+from csec_ld.site.publish import publish
+from tests.site.test_oai import ALL, FULL, TRACER, WITHDRAWN, make_catalogue
 
 sickle = pytest.importorskip("sickle")
 from sickle import oaiexceptions  # noqa: E402

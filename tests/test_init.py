@@ -30,12 +30,12 @@ def test_every_public_name_resolves_to_a_documented_object(name: str) -> None:
 
 def test_public_names_win_over_submodules_of_the_same_name() -> None:
     importlib.import_module("csec_ld.build")
-    importlib.import_module("csec_ld.publish")
+    importlib.import_module("csec_ld.site.publish")
     assert callable(csec_ld.build) and callable(csec_ld.publish)
     assert not isinstance(csec_ld.push, type(csec_ld))
     from csec_ld import build, publish
 
-    assert build.__module__ == "csec_ld.build" and publish.__module__ == "csec_ld.publish"
+    assert build.__module__ == "csec_ld.build" and publish.__module__ == "csec_ld.site.publish"
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
@@ -58,7 +58,7 @@ def test_every_error_the_package_defines_is_in_the_one_tree() -> None:
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), errors.CsecLdError)
         assert name in (errors.__doc__ or ""), f"{name} missing from the tree in errors.py"
-    publish = importlib.import_module("csec_ld.publish")
+    publish = importlib.import_module("csec_ld.site.publish")
     sandbox = importlib.import_module("csec_ld.server.sandbox")
     # the classes the server and publish raise come from the tree, not their own modules
     for module, name in [

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from csec_ld import pipeline, tempfiles
 from csec_ld.build import atomic_output
 from csec_ld.cli import main
-from csec_ld.publish import SITE_MARKER, _swapped_folder
+from csec_ld.site.publish import SITE_MARKER, _swapped_folder
 from tests.conftest import DATA, ROOT
 from tests.processes import children, running
 

@@ -16,10 +16,10 @@ from pyoxigraph import NamedNode, RdfFormat
 from starlette.testclient import TestClient
 
 from csec_ld.cli import main
-from csec_ld.publish import publish
 from csec_ld.push import push
 from csec_ld.query import run_query
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from csec_ld.store import EmbeddedEngine, load_store
 from tests.servers import OxigraphServer
 from tests.test_sources import _own_vocabulary

@@ -18,9 +18,9 @@ from lxml import html as lxml_html
 
 from csec_ld.cli import main
 from csec_ld.errors import UsageError
-from csec_ld.publish import publish
 from csec_ld.query import load_queries_dir, named_queries, queries_with
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from tests.conftest import DATA
 from tests.servers import Server

@@ -631,7 +631,7 @@ def test_without_the_vocabulary_the_topic_is_unknown(tmp_path: Path) -> None:
 
 
 def test_catalogue_vocabularies_in_messages_and_oai_sets(tmp_path: Path) -> None:
-    from csec_ld.oai import OaiRepository
+    from csec_ld.site.oai import OaiRepository
 
     folder = _own_vocabulary(tmp_path / "data", "online-groomin")
     with pytest.raises(DataError) as exc:
@@ -713,7 +713,7 @@ def test_build_checks_against_the_catalogue_vocabularies(tmp_path: Path) -> None
 def test_publish_checks_against_the_catalogue_vocabularies(tmp_path: Path) -> None:
     """publish validates as build does: the record with the catalogue's own topic is
     published, with its page and the topic's label in its data."""
-    from csec_ld.publish import publish
+    from csec_ld.site.publish import publish
 
     folder = _own_vocabulary(tmp_path / "data", "online-grooming")
     site = publish([folder], tmp_path / "site").out_dir

@@ -14,11 +14,11 @@ import httpx
 import lxml.html
 import pytest
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 from tests.servers import Server
-from tests.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE
+from tests.site.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE
 
 NASTY_AGENT = "ILO </script><script>alert(\"agent\")</script> <!-- & 'q' <b>"
 NASTY_CATALOG = 'Catalogue </SCRIPT ><img src=x onerror=alert(1)> & "q" <!--'

@@ -74,7 +74,7 @@ def publish(
 
     Example: csec-ld publish data/ -o site/ && csec-ld serve site/
     """
-    from ..publish import publish as run_publish
+    from ..site.publish import publish as run_publish
 
     with step_progress(quiet) as advance:
         result = run_publish(

@@ -5,7 +5,7 @@
   ``application/n-triples``), honouring q-values; the answer carries ``Vary: Accept``
   and ``Content-Location``; nothing acceptable gives 406. ``.ttl``/``.jsonld``/``.nt``
   URLs give one format. A record's IRI also offers its citation (BibTeX, RIS,
-  CSL-JSON: :data:`csec_ld.citations.CITATION_FORMATS`).
+  CSL-JSON: :data:`csec_ld.site.citations.CITATION_FORMATS`).
 * A withdrawn record's IRI answers ``410 Gone`` in every format: the tombstone page
   for clients that take HTML, a line of text for the others.
 * Weak ``ETag`` and ``Last-Modified`` on every file, 304 on conditional requests;

@@ -5,7 +5,7 @@ and maps paths to them in :func:`route_table`. Views raise
 :class:`~csec_ld.errors.RequestError` to refuse a request; one handler
 (:func:`csec_ld.server.responses.refusal`) writes the answer.
 
->>> from csec_ld.publish import publish
+>>> from csec_ld.site.publish import publish
 >>> app = create_app(publish(["data"], "/tmp/csec-ld-serve-doctest", validate=False).out_dir)
 >>> [route.path for route in app.routes][:2]
 ['/sparql', '/oai']
@@ -32,8 +32,8 @@ from starlette.routing import Route
 
 from .. import defaults
 from ..errors import RequestError, SourceNotFoundError, UsageError
-from ..publish import is_site, publish, read_withdrawn
 from ..query import NamedQuery
+from ..site.publish import is_site, publish, read_withdrawn
 from ..vocab import site_vocabulary
 from .responses import Files, not_found, refusal
 from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS

@@ -17,9 +17,9 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from ..citations import CITATION_FORMATS
 from ..query import json_term
 from ..serialize import RDF_FORMATS, WRITTEN_FORMATS
+from ..site.citations import CITATION_FORMATS
 from .sandbox import Answer
 
 __all__ = [

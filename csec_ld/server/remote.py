@@ -7,7 +7,7 @@ parents, the catalogue's publisher and its parents, countries, languages, type a
 topics), each in the mapper's order (by subject, ``rdf:type`` first, then predicate and
 object); its page (``resource/{id}/index.html``) and citations come from the
 :class:`~csec_ld.records.Record` rebuilt from its ``dcterms:`` triples, through
-:meth:`csec_ld.publish.Site.record_page` and :func:`csec_ld.citations.csl_item`.
+:meth:`csec_ld.site.publish.Site.record_page` and :func:`csec_ld.site.citations.csl_item`.
 
 **Order.** A store holds a set of triples. The record's block is rebuilt in the
 mapping's order: its classes, then each profile's rows in table order, the
@@ -51,11 +51,9 @@ from typing import Any, Protocol
 import orjson
 from pyoxigraph import NamedNode, Triple
 
-from ..citations import CITATION_FORMATS, csl_item
 from ..errors import CsecLdError, QueryError, RequestError, StoreError, UsageError
 from ..mapping import DEFAULT_PROFILES, get_profiles
 from ..namespaces import DCTERMS
-from ..publish import DATA_FORMATS, Site, data_frame
 from ..records import (
     LIMITS,
     SLUG_RE,
@@ -66,6 +64,8 @@ from ..records import (
     parse_identifier,
 )
 from ..serialize import FORMATS, node_object
+from ..site.citations import CITATION_FORMATS, csl_item
+from ..site.publish import DATA_FORMATS, Site, data_frame
 from ..sources import Catalog, Catalogue
 from ..store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
 from ..urls import redact

@@ -306,7 +306,7 @@ class Workbench:
     @functools.cached_property
     def catalogue(self) -> tuple[str, Any, str]:
         """(title, catalog description, base IRI) of the served site."""
-        from ..publish import SOURCE_FOLDER
+        from ..site.publish import SOURCE_FOLDER
         from ..sources import Catalog, open_catalog
 
         cat = Catalog()

@@ -14,9 +14,9 @@ import httpx
 import pyoxigraph
 import pytest
 
-from csec_ld.publish import publish
 from csec_ld.query import format_result, named_queries, parse_query_text, run_query
 from csec_ld.server import create_app, openapi_document, query_examples
+from csec_ld.site.publish import publish
 from csec_ld.store import MemoryEngine
 from tests.conftest import DATA
 from tests.servers import Server

@@ -23,9 +23,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.applications import Starlette
 
-from csec_ld.publish import publish
 from csec_ld.query import named_queries
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 
 CHECKS = [

@@ -19,9 +19,9 @@ import pytest
 from lxml import html as lxml_html
 
 from csec_ld.errors import UsageError
-from csec_ld.publish import publish
 from csec_ld.server import create_app
 from csec_ld.server.negotiation import negotiate, parse_accept
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 from tests.servers import Server, free_port
 
@@ -231,7 +231,7 @@ def test_agent_iris_dereference(client: httpx.Client) -> None:
 
 @pytest.fixture(scope="module")
 def withdrawn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
-    from tests.test_publish import withdrawn_catalogue
+    from tests.site.test_publish import withdrawn_catalogue
 
     data = withdrawn_catalogue(tmp_path_factory.mktemp("srv-withdrawn"))
     site = publish([data], data.parent / "site", validate=False).out_dir

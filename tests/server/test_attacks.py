@@ -19,9 +19,9 @@ import anyio
 import httpx
 import pytest
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
 from csec_ld.server.sandbox import MAX_NESTING, nesting_depth, network_sandbox_available
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 from tests.processes import running
 from tests.servers import Server, free_port

@@ -47,7 +47,7 @@ def test_importing_the_package_loads_no_web_framework() -> None:
 
 def test_the_route_table_maps_paths_to_view_methods(tmp_path: Path) -> None:
     """Every route's endpoint is a method of a class of one of the view modules."""
-    from csec_ld.publish import publish
+    from csec_ld.site.publish import publish
     from tests.conftest import DATA
 
     app = server.create_app(publish([DATA], tmp_path / "site", validate=False).out_dir)

@@ -19,11 +19,11 @@ from pyoxigraph import RdfFormat
 from starlette.testclient import TestClient
 
 from csec_ld.cli import main
-from csec_ld.publish import publish
 from csec_ld.push import push
 from csec_ld.server import create_app
 from csec_ld.server.negotiation import CONTENT_TYPES, VARIANTS
 from csec_ld.server.remote import RemoteSite, create_remote_app
+from csec_ld.site.publish import publish
 from csec_ld.store import RemoteEngine, Result
 from csec_ld.vocab import country, language
 from tests.conftest import DATA

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from csec_ld.store import load_store
 from tests.conftest import DATA
 from tests.servers import Server

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from csec_ld.publish import publish
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
 from tests.conftest import DATA
 from tests.servers import Server, free_port
 

@@ -23,15 +23,15 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from csec_ld.cli import main
-from csec_ld.publish import publish
 from csec_ld.query import named_queries
 from csec_ld.server import create_app
 from csec_ld.server.workbench import EXAMPLES
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from csec_ld.vocab import load_vocabulary
 from tests.conftest import DATA
 from tests.servers import Server
-from tests.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE
+from tests.site.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 NASTY_ID = "tricky-escaping-2015"

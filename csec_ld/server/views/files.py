@@ -18,11 +18,11 @@ from pyoxigraph import RdfFormat
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...citations import CITATION_FORMATS
 from ...errors import RequestError
-from ...publish import DATA_FORMATS, void_with_endpoint
-from ...signposting import link_header, record_signposts
-from ...webconfig import NGINX_CONF
+from ...site.citations import CITATION_FORMATS
+from ...site.publish import DATA_FORMATS, void_with_endpoint
+from ...site.signposting import link_header, record_signposts
+from ...site.webconfig import NGINX_CONF
 from ..negotiation import CONTENT_TYPES, DATA_SUFFIXES, VARIANTS, negotiate
 from ..responses import CORS, File, Files, check_query_string, file_response, preflight, text
 
@@ -240,7 +240,7 @@ class FileViews:
         return {"Link": sign} if sign else None
 
     def _signposts_of(self, record_id: str, *, landing_page: bool) -> str:
-        """The FAIR Signposting links of a record (see :mod:`csec_ld.signposting`), from
+        """The FAIR Signposting links of a record (see :mod:`csec_ld.site.signposting`), from
         its N-Triples file; "" if it has none."""
         f = self.files.get(f"resource/{record_id}.nt")
         if f is None or self.site_base is None:

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...errors import RequestError
-from ...oai import OaiRepository, oai_endpoint
-from ...publish import SOURCE_FOLDER
+from ...site.oai import OaiRepository, oai_endpoint
+from ...site.publish import SOURCE_FOLDER
 from ...sources import open_catalog
 
 __all__ = ["OaiView"]

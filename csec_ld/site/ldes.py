@@ -9,7 +9,7 @@ links to, and processes each member it has not seen before::
     ldes/page-N.ttl    ... the newest members last
 
 **Members** are version objects of the records, made from the same change entries as
-the Activity Streams feed (:mod:`csec_ld.changes`). Each names the record it is a
+the Activity Streams feed (:mod:`csec_ld.site.changes`). Each names the record it is a
 version of (``ldes:versionOfPath dcterms:isVersionOf``) and when it was made
 (``ldes:timestampPath dcterms:modified``: the day of the activity at midnight UTC),
 and is typed with the activity: ``as:Create``, ``as:Update`` or, for a withdrawal,
@@ -28,7 +28,7 @@ record created, updated or withdrawn since; the older versions are gone.
 Pages are numbered from the oldest member and are mutable (a record updated moves
 to the end); a client tells what is new by the member IRIs. Output is deterministic.
 
->>> from csec_ld.changes import record_changes
+>>> from csec_ld.site.changes import record_changes
 >>> from csec_ld.sources import open_catalog
 >>> catalogue = open_catalog(["data"])
 >>> stream = EventStream(catalogue.catalog, "https://example.org/", page_size=4)
@@ -45,8 +45,8 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
+from ..sources import Catalog
 from .changes import Change, PagedFeed, write_pages
-from .sources import Catalog
 
 __all__ = ["DEFAULT_PAGE_SIZE", "FOLDER", "LDES_MEDIA_TYPE", "EventStream", "write_event_stream"]
 
@@ -87,7 +87,7 @@ class EventStream(PagedFeed):
         self._latest: dict[str, Change] = {}
 
     def add_changes(self, changes: Iterable[Change]) -> None:
-        """Change entries (:func:`~csec_ld.changes.record_changes`); a record's latest stays."""
+        """Change entries (:func:`~csec_ld.site.changes.record_changes`); the latest stays."""
         for change in changes:
             known = self._latest.get(change.record_id)
             if known is None or (change.date, change.order) > (known.date, known.order):
@@ -185,7 +185,7 @@ def write_event_stream(
     """Write the event stream of *changes* into ``{out_dir}/ldes/``; the files written.
 
     >>> import tempfile
-    >>> from csec_ld.changes import record_changes
+    >>> from csec_ld.site.changes import record_changes
     >>> from csec_ld.sources import open_catalog
     >>> catalogue = open_catalog(["data"])
     >>> changes = [c for r in catalogue.records() for c in record_changes(r)]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from csec_ld.changes import AS_CONTEXT, ChangeFeed, write_change_feed
 from csec_ld.records import LangString
+from csec_ld.site.changes import AS_CONTEXT, ChangeFeed, write_change_feed
 from csec_ld.sources import open_catalog
 
 from .test_oai import make_catalogue

@@ -25,14 +25,14 @@ from lxml import html as lxml_html
 
 from csec_ld.cli import main
 from csec_ld.errors import OutputError
-from csec_ld.publish import publish
-from csec_ld.search import FILTERS, _decode_file, _name
 from csec_ld.server import create_app
+from csec_ld.site.publish import publish
+from csec_ld.site.search import FILTERS, _decode_file, _name
 from csec_ld.sources import load_records
 from csec_ld.vocab import country
 from tests.conftest import DATA
 from tests.servers import Server
-from tests.test_publish import NASTY_RECORD, NASTY_TITLE, WITHDRAWN, withdrawn_catalogue
+from tests.site.test_publish import NASTY_RECORD, NASTY_TITLE, WITHDRAWN, withdrawn_catalogue
 
 CHROMIUM = next(
     (c for c in ("/usr/bin/chromium", shutil.which("chromium") or "") if c and Path(c).is_file()),
@@ -187,7 +187,7 @@ def test_fallback_index_leaves_tombstones_out(site: Path) -> None:
 def test_fallback_index_is_split_into_small_files(
     tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("csec_ld.search.FALLBACK_FILE_BYTES", 1500)
+    monkeypatch.setattr("csec_ld.site.search.FALLBACK_FILE_BYTES", 1500)
     out = publish([DATA], tmp_path / "site", validate=False).out_dir
     files = sorted((out / "search").glob("records-*.js"))
     assert len(files) > 3

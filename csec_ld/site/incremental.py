@@ -1,6 +1,6 @@
 """Incremental republish: publishing into an existing site rewrites only what changed.
 
-A site written by :func:`csec_ld.publish.publish` keeps, in ``.csec-ld/manifest.jsonl``
+A site written by :func:`csec_ld.site.publish.publish` keeps, in ``.csec-ld/manifest.jsonl``
 (a dotfile folder: ``serve``, nginx and Apache never serve it), a *fingerprint* of
 everything a record's outputs depend on besides the record itself — the package's
 code, templates, ontology and shapes, the catalogue description and registry, the
@@ -44,14 +44,14 @@ from typing import IO, Any
 
 import orjson
 
-from .__about__ import __version__
+from ..__about__ import __version__
+from ..mapping.base import Used
+from ..pipeline import CHUNK_SIZE, Chunk, PipelineSpec, run_chunks
+from ..records import LIMITS, PartialDate, RawRecord
+from ..resources import shapes_dir
+from ..serialize import Writer
+from ..sources import JSONL_SUFFIXES, Catalogue, parse_jsonl, read_raw
 from .changes import Change
-from .mapping.base import Used
-from .pipeline import CHUNK_SIZE, Chunk, PipelineSpec, run_chunks
-from .records import LIMITS, PartialDate, RawRecord
-from .resources import shapes_dir
-from .serialize import Writer
-from .sources import JSONL_SUFFIXES, Catalogue, parse_jsonl, read_raw
 
 __all__ = [
     "CACHE_FOLDER",
@@ -75,7 +75,7 @@ MAX_CHANGED = 0.1
 #: The dumps and the mirror whose bytes the manifest points into.
 _DUMP_FILES = ("catalog.ttl", "catalog.jsonld", "catalog.nt", "source/records.jsonl")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 class Fallback(Exception):
@@ -571,7 +571,7 @@ def _split(chunk: Chunk) -> Iterator[dict[str, Any]]:
     at = dict.fromkeys(pieces, 0)
     src = 0
     entries, nodes, changes = iter(site.entries), iter(site.nodes), iter(site.changes)
-    from .serialize import FORMATS
+    from ..serialize import FORMATS
 
     for number, rec in enumerate(site.records):
         share: dict[str, Any] = {
@@ -648,7 +648,7 @@ class _Part:
         site = site_chunk(source=source, records=[])
         pieces: dict[str, list[Any]] = {}
         jsonld = old["catalog.jsonld"]
-        from .serialize import FORMATS
+        from ..serialize import FORMATS
 
         seps = {fmt: len(cls.join([b"", b""])) for fmt, cls in FORMATS.items()}
         for entry in run:

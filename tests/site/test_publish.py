@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from csec_ld.cli import main
 from csec_ld.errors import DataError, OutputError
-from csec_ld.publish import (
+from csec_ld.site.publish import (
     SITE_MARKER,
     WITHDRAWN_INDEX,
     ValidationFailedError,
@@ -24,8 +24,8 @@ from csec_ld.publish import (
     read_withdrawn,
     site_path,
 )
+from csec_ld.site.webconfig import GONE_FOLDER
 from csec_ld.sources import open_catalog
-from csec_ld.webconfig import GONE_FOLDER
 from tests.conftest import DATA
 
 RECORD = "tracer-study-paraguay-2012"
@@ -224,7 +224,7 @@ def test_record_page(site: Path) -> None:
     assert ("citation_title", "Tracer Study - PARAGUAY") in meta
     assert ("citation_publication_date", "2012/07/16") in meta
     assert ("citation_publisher", "International Labour Organization") in meta
-    # no creators: no citation_author (a publisher is never one; tests/test_citations.py)
+    # no creators: no citation_author (a publisher is never one; tests/site/test_citations.py)
     assert "citation_author" not in dict(meta)
     assert ("citation_abstract_html_url", f"https://w3id.org/csec-ld/resource/{RECORD}") in meta
     scripts = page.xpath('//script[@type="application/ld+json"]')
@@ -239,7 +239,7 @@ def test_record_page_details_list_every_field_of_the_table(tmp_path: Path) -> No
     """The details list is the field table's: each field that has a label, in its place,
     when the record has it (the OAI tests use the same full record)."""
     from csec_ld.records import PAGE_FIELDS
-    from tests.test_oai import FULL_RECORD
+    from tests.site.test_oai import FULL_RECORD
 
     folder = tmp_path / "cat"
     shutil.copytree(DATA, folder)
@@ -561,7 +561,7 @@ def test_sitemap_and_robots(site: Path) -> None:
 
 
 def test_large_sitemaps_are_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.import_module("csec_ld.publish"), "SITEMAP_LIMIT", 20)
+    monkeypatch.setattr(importlib.import_module("csec_ld.site.publish"), "SITEMAP_LIMIT", 20)
     out = publish([DATA], tmp_path / "s", validate=False).out_dir
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     index = etree.parse(str(out / "sitemap.xml")).getroot()

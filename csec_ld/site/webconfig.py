@@ -25,7 +25,7 @@ Both configurations do what ``csec-ld serve`` does with the site's files:
   clients that accept gzip; ``catalog.nt.gz`` is ``application/gzip`` at its own URL;
 * dotfiles and the configuration files themselves are never served (404).
 
-FAIR Signposting (:mod:`csec_ld.signposting`) is not sent as headers here: its links differ
+FAIR Signposting (:mod:`csec_ld.site.signposting`) is not sent as headers here: its links differ
 per record (its DOI, class and licence), which would take one ``map`` entry per record; the
 record pages carry them as ``<link>`` elements, which level 1 allows, and ``serve`` sends
 them as headers too.
@@ -39,7 +39,7 @@ the number ("1", "0", "05" for 0.5, "045" for 0.45), so one regular expression w
 back-reference compares two of them. The rules know no URL prefix: the same files work
 with the site at the root of a host or under a path such as ``/csec-ld/``.
 
->>> from csec_ld.publish import publish
+>>> from csec_ld.site.publish import publish
 >>> site = publish(["data"], "/tmp/csec-ld-webconfig-doctest", validate=False).out_dir
 >>> [p.name for p in write_web_configs(site, "https://w3id.org/csec-ld/", {})]
 ['csec-ld.nginx.conf', '.htaccess']
@@ -54,8 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..serialize import DUMP_FORMATS, WRITTEN_FORMATS
 from .citations import CITATION_FORMATS
-from .serialize import DUMP_FORMATS, WRITTEN_FORMATS
 
 __all__ = [
     "FORMATS",
@@ -484,7 +484,7 @@ def nginx_config(base: str = "") -> str:
         "    set $csec_cache ''; break;",
         "}",
         "",
-        "# Content negotiation (see csec_ld/webconfig.py: one step per line).",
+        "# Content negotiation (see csec_ld/site/webconfig.py: one step per line).",
     ]
     for step in PROGRAM:
         _nginx_step(step, out)
@@ -612,7 +612,7 @@ def apache_config(base: str = "") -> str:
         'RewriteCond "$0#%{REQUEST_FILENAME}" "^([^#]*)#(.*)\\1$"',
         'RewriteRule "^.*$" - [E=CSEC_D:%2]',
         "",
-        "# Content negotiation (see csec_ld/webconfig.py: one step per rule).",
+        "# Content negotiation (see csec_ld/site/webconfig.py: one step per rule).",
     ]
     for step in PROGRAM:
         _apache_step(step, out)

@@ -1,4 +1,4 @@
-"""Citations (csec_ld.citations): each record's BibTeX, RIS and CSL-JSON files, read
+"""Citations (csec_ld.site.citations): each record's BibTeX, RIS and CSL-JSON files, read
 back by independent parsers (bibtexparser, rispy, citeproc-py); the page's cite box
 (APA, Chicago) and Highwire tags; content negotiation of the citation types on the
 record's IRI; hostile record text, withdrawn records, byte-identical output."""
@@ -18,7 +18,7 @@ import rispy
 import yaml
 from lxml import html as lxml_html
 
-from csec_ld.citations import (
+from csec_ld.site.citations import (
     CITATION_FORMATS,
     CITATION_STYLES,
     bibtex,
@@ -26,11 +26,16 @@ from csec_ld.citations import (
     formatted,
     ris,
 )
-from csec_ld.publish import publish
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from csec_ld.vocab import load_vocabulary
 from tests.conftest import DATA
-from tests.test_publish import NASTY_DESCRIPTION, NASTY_RECORD, NASTY_TITLE, withdrawn_catalogue
+from tests.site.test_publish import (
+    NASTY_DESCRIPTION,
+    NASTY_RECORD,
+    NASTY_TITLE,
+    withdrawn_catalogue,
+)
 
 RECORD = "tracer-study-paraguay-2012"
 NASTY = "tricky-escaping-2015"

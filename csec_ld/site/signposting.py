@@ -42,7 +42,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
-from .namespaces import RDF, SCHEMA
+from ..namespaces import RDF, SCHEMA
 
 __all__ = ["LANDING_PAGE_TYPE", "Signpost", "link_header", "record_signposts"]
 

@@ -25,7 +25,7 @@ record is updated later (its content is not the content it was created with).
 (``https://www.w3.org/ns/activitystreams``), not the site's ``context.jsonld``: AS2
 consumers recognise that context by its URI (AS2 Core, section 2.1) and need not
 process JSON-LD, and the activities use only Activity Streams terms. The records'
-own terms are on their pages, and in the event stream (:mod:`csec_ld.ldes`).
+own terms are on their pages, and in the event stream (:mod:`csec_ld.site.ldes`).
 
 Pages are numbered from the oldest, so a full page never changes as long as new
 changes are dated no earlier than the last one (the usual case: ``modified`` and
@@ -51,9 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
-from .records import PartialDate, Record, record_to_dict
-from .sources import Catalog, Catalogue
+from ..errors import OutputError
+from ..records import PartialDate, Record, record_to_dict
+from ..sources import Catalog, Catalogue
 
 __all__ = [
     "AS_CONTEXT",

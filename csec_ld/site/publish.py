@@ -63,16 +63,12 @@ import pyoxigraph
 import yaml
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
-from . import defaults
-from .changes import Change, ChangeFeed, record_changes
-from .citations import CITATION_FORMATS, cite_box, csl_item
-from .errors import OutputError, ShapesError, UsageError, ValidationFailedError
-from .incremental import Fallback, IncrementalRun, fingerprint, noting_writes, relative_files
-from .ldes import write_event_stream
-from .mapping import Context, Mapper, Profile, get_profiles
-from .mapping.base import Used
-from .memory import paused_gc
-from .namespaces import (
+from .. import defaults
+from ..errors import OutputError, ShapesError, UsageError, ValidationFailedError
+from ..mapping import Context, Mapper, Profile, get_profiles
+from ..mapping.base import Used
+from ..memory import paused_gc
+from ..namespaces import (
     COUNTRY_BASE,
     CSEC_NS,
     DCAT,
@@ -86,8 +82,8 @@ from .namespaces import (
     VOCAB_BASE,
     XSD,
 )
-from .pipeline import PipelineSpec
-from .records import (
+from ..pipeline import PipelineSpec
+from ..records import (
     PAGE_FIELDS,
     RECORD_FIELDS,
     FieldKind,
@@ -97,9 +93,8 @@ from .records import (
     record_to_dict,
     texts_value,
 )
-from .resources import shapes_dir
-from .search import SearchIndex, build_search
-from .serialize import (
+from ..resources import shapes_dir
+from ..serialize import (
     DUMP_FORMATS,
     FORMATS,
     WRITTEN_FORMATS,
@@ -108,10 +103,15 @@ from .serialize import (
     jsonld_context,
     node_object,
 )
+from ..sources import Catalogue, open_catalog
+from ..tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
+from ..vocab import Concept, country, language
+from .changes import Change, ChangeFeed, record_changes
+from .citations import CITATION_FORMATS, cite_box, csl_item
+from .incremental import Fallback, IncrementalRun, fingerprint, noting_writes, relative_files
+from .ldes import write_event_stream
+from .search import SearchIndex, build_search
 from .signposting import record_signposts
-from .sources import Catalogue, open_catalog
-from .tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
-from .vocab import Concept, country, language
 from .webconfig import write_web_configs
 
 __all__ = [
@@ -174,7 +174,7 @@ VOID = "http://rdfs.org/ns/void#"
 _IANA = "http://www.iana.org/assignments/media-types/"
 _RDF_TYPE = RDF + "type"
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 # --------------------------------------------------------------------------- validation gate
@@ -192,7 +192,7 @@ def check_valid(
     ``csec_ld.validation`` is imported only here, so that publishing with
     ``validate=False`` does not load pySHACL.
     """
-    from . import validation
+    from .. import validation
 
     report = validation.validate(list(sources), shapes=shapes, base=base, on_progress=on_progress)
     if report.failed("violation"):
@@ -567,9 +567,9 @@ class PublishResult:
     triples: int = 0
     pages: int = 0
     files: dict[str, Path] = field(default_factory=dict)
-    #: records whose files and pieces came from the previous site (:mod:`csec_ld.incremental`)
+    #: records whose files and pieces came from the previous site (:mod:`csec_ld.site.incremental`)
     reused: int = 0
-    #: the search index (:mod:`csec_ld.search`)
+    #: the search index (:mod:`csec_ld.site.search`)
     search: SearchIndex | None = None
 
 
@@ -1282,7 +1282,7 @@ class _Pager:
 
 
 def _node(block: list[Triple]) -> dict[str, Any]:
-    from .serialize import node_object
+    from ..serialize import node_object
 
     return node_object(block)
 
@@ -1451,7 +1451,7 @@ class SiteChunk:
     changes: list[Change] = field(default_factory=list)
     #: (record id, node object for the Hydra pages, what it names) per record of the catalogue
     nodes: list[tuple[str, dict[str, Any], Used]] = field(default_factory=list)
-    #: per record, for the next publish (:mod:`csec_ld.incremental`): id, active, the
+    #: per record, for the next publish (:mod:`csec_ld.site.incremental`): id, active, the
     #: files written, its dump pieces' lengths, source line's bytes, changes, triples
     records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -1630,7 +1630,7 @@ def _raise_problems(catalogue: Catalogue, stream: Any) -> None:
     if stream is None:
         catalogue.check()
         return
-    from .validation import ValidationReport, ValidationResult, load_results
+    from ..validation import ValidationReport, ValidationResult, load_results
 
     results = load_results(catalogue.errors) + stream.finish(catalogue)
     report = ValidationReport(results=sorted(set(results), key=ValidationResult.sort_key))
@@ -1650,13 +1650,13 @@ def publish(
 
     Into a site an earlier run wrote, only the records that changed are redone: the
     others' files are hard-linked from it and their cached share feeds the merge
-    (see :mod:`csec_ld.incremental`); the site is byte-identical to a full publish,
+    (see :mod:`csec_ld.site.incremental`); the site is byte-identical to a full publish,
     which *full* forces.
     """
     with contextlib.ExitStack() as own_shapes:
         if options.get("validate", True) and options.get("shapes") is None:
             # the catalogue's own vocabularies (catalog.yaml's vocabularies:), as build has them
-            from .validation import shapes_for_catalogue
+            from ..validation import shapes_for_catalogue
 
             own = shapes_for_catalogue(sources, options.get("catalog"), own_shapes)
             if own is not None:
@@ -1705,7 +1705,7 @@ def _publish(
     catalogue = open_catalog(sources, base=base, catalog=catalog)
     stream = None
     if validate:
-        from .validation import ChunkChecker, StreamValidation
+        from ..validation import ChunkChecker, StreamValidation
 
         stream = StreamValidation(ChunkChecker(shapes))  # fails early on unusable shapes
     out = Path(out_dir)

@@ -62,12 +62,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .namespaces import SCHEMA
-from .records import Record
-from .vocab import language
+from ..namespaces import SCHEMA
+from ..records import Record
+from ..vocab import language
 
 if TYPE_CHECKING:
-    from .sources import Catalogue
+    from ..sources import Catalogue
 
 __all__ = [
     "CITATION_FORMATS",

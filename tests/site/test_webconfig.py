@@ -1,4 +1,4 @@
-"""nginx and Apache serve a published site as ``csec-ld serve`` does (csec_ld.webconfig).
+"""nginx and Apache serve a published site as ``csec-ld serve`` does (csec_ld.site.webconfig).
 
 The same requests go to ``csec-ld serve`` and to Debian's nginx and apache2, each
 started here on a free port of 127.0.0.1 with a minimal configuration that includes
@@ -29,10 +29,10 @@ from typing import Any
 import httpx
 import pytest
 
-from csec_ld.publish import publish, read_withdrawn
 from csec_ld.server import create_app
 from csec_ld.server.negotiation import ALIASES, VARIANTS, negotiate
-from csec_ld.webconfig import (
+from csec_ld.site.publish import publish, read_withdrawn
+from csec_ld.site.webconfig import (
     FORMATS,
     GONE_FOLDER,
     HTACCESS,
@@ -73,7 +73,7 @@ MORE_ACCEPT = [
     "",
     ",,application/n-triples,,",
     "application/*",
-    # a record's citation (csec_ld.citations.CITATION_FORMATS)
+    # a record's citation (csec_ld.site.citations.CITATION_FORMATS)
     "application/x-bibtex",
     "application/x-research-info-systems;q=0.9, application/vnd.citationstyles.csl+json",
     "application/vnd.citationstyles.csl+json;q=0.5, text/html;q=0.4",
@@ -230,7 +230,7 @@ def test_hostile_accept_is_cheap(plain_site: Path) -> None:
 
 
 def test_write_web_configs(plain_site: Path, tmp_path: Path) -> None:
-    from tests.test_publish import withdrawn_catalogue
+    from tests.site.test_publish import withdrawn_catalogue
 
     site = publish([withdrawn_catalogue(tmp_path)], tmp_path / "site", validate=False).out_dir
     withdrawn = read_withdrawn(site)
@@ -288,7 +288,7 @@ def work() -> Iterator[Path]:
 
     Not under pytest's tmp: Apache started as root reads the files as www-data.
     """
-    from tests.test_publish import withdrawn_catalogue
+    from tests.site.test_publish import withdrawn_catalogue
 
     root = Path(tempfile.mkdtemp(prefix="csec-ld-webservers-"))
     try:

@@ -16,15 +16,15 @@ import pyoxigraph
 import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat
 
-from csec_ld.changes import record_changes
-from csec_ld.ldes import EventStream, write_event_stream
-from csec_ld.publish import publish
+from csec_ld.site.changes import record_changes
+from csec_ld.site.ldes import EventStream, write_event_stream
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from tests.servers import free_port
 
 from .test_oai import make_catalogue
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 CLIENT = HERE / "ldes" / "node_modules" / "ldes-client" / "dist" / "bin" / "cli.js"
 BASE = "https://example.org/site/"
 RECORD = "https://w3id.org/csec-ld/resource/"

@@ -14,9 +14,9 @@ import httpx
 import pyoxigraph
 import pytest
 
-from csec_ld.publish import DATA_FORMATS, publish
 from csec_ld.server import create_app
-from csec_ld.signposting import LANDING_PAGE_TYPE, Signpost, link_header, record_signposts
+from csec_ld.site.publish import DATA_FORMATS, publish
+from csec_ld.site.signposting import LANDING_PAGE_TYPE, Signpost, link_header, record_signposts
 from csec_ld.sources import open_catalog
 from tests.conftest import DATA
 from tests.servers import Server

@@ -17,10 +17,10 @@ import pytest
 import xmlschema
 
 from csec_ld.mapping import Mapper
-from csec_ld.oai import DC_NS, OAI_DC_NS, OAI_NS, OaiRepository
+from csec_ld.site.oai import DC_NS, OAI_DC_NS, OAI_NS, OaiRepository
 from csec_ld.sources import open_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT.parent / "shared" / "vendor" / "oai-pmh"
 BASE_URL = "http://127.0.0.1:8000/oai"
 HOST = "w3id.org"
@@ -580,7 +580,7 @@ def test_no_contact_email_no_oai(tmp_path: Path) -> None:
     from starlette.routing import Route
 
     from csec_ld.errors import UsageError
-    from csec_ld.oai import NO_ADMIN_EMAIL, oai_endpoint
+    from csec_ld.site.oai import NO_ADMIN_EMAIL, oai_endpoint
     from tests.servers import Server
 
     repo = OaiRepository(open_catalog([ROOT / "data"]), BASE_URL)

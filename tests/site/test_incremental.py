@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from csec_ld import incremental
 from csec_ld.cli import main
 from csec_ld.errors import CsecLdError
-from csec_ld.publish import publish
+from csec_ld.site import incremental
+from csec_ld.site.publish import publish
 
 EXTRA = 30  # records of the JSON Lines file, beside the ten YAML records of data/
 
@@ -306,7 +306,7 @@ def test_a_bad_edit_fails_as_a_full_publish_does_and_keeps_the_site(
 def test_a_failure_half_way_leaves_the_previous_site_untouched(
     catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    publish_module = importlib.import_module("csec_ld.publish")
+    publish_module = importlib.import_module("csec_ld.site.publish")
 
     site = tmp_path / "site"
     publish([catalogue], site)

@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import OutputError
-from .sources import Catalogue
-from .vocab import country, language
+from ..errors import OutputError
+from ..sources import Catalogue
+from ..vocab import country, language
 
 __all__ = [
     "FILE_SEARCH_LIMIT",

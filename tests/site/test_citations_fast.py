@@ -1,4 +1,4 @@
-"""The cite box's fast path (csec_ld.citations): templates per item shape, filled in,
+"""The cite box's fast path (csec_ld.site.citations): templates per item shape, filled in,
 give the same bytes as citeproc-py itself, for APA and Chicago, over the ten records,
 the hostile record and a few thousand generated items; what it cannot take goes to
 citeproc-py; and the comparison fails when a substitution is wrong."""
@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from csec_ld import citations
-from csec_ld.citations import CITATION_STYLES, cite_box, csl_item, formatted
+from csec_ld.site import citations
+from csec_ld.site.citations import CITATION_STYLES, cite_box, csl_item, formatted
 from csec_ld.sources import open_catalog
 from csec_ld.vocab import load_vocabulary
 from tests.conftest import DATA
-from tests.test_publish import NASTY_RECORD, NASTY_TITLE
+from tests.site.test_publish import NASTY_RECORD, NASTY_TITLE
 
 STYLES = [s.style for s in CITATION_STYLES]
 #: Generated items: enough that most are filled in from a template another item made

@@ -52,12 +52,12 @@ from typing import Any
 
 import pyoxigraph
 
-from .errors import UsageError
-from .mapping import Mapper
-from .namespaces import PREFIXES, RDF
-from .records import RECORD_FIELDS, FieldKind, Record
-from .sources import Catalogue
-from .vocab import country, language
+from ..errors import UsageError
+from ..mapping import Mapper
+from ..namespaces import PREFIXES, RDF
+from ..records import RECORD_FIELDS, FieldKind, Record
+from ..sources import Catalogue
+from ..vocab import country, language
 
 __all__ = [
     "DC_NS",

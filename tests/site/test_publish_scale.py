@@ -15,8 +15,8 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from csec_ld.publish import publish
 from csec_ld.records import Record
+from csec_ld.site.publish import publish
 from csec_ld.sources import open_catalog
 from tests.conftest import ROOT
 
@@ -195,7 +195,7 @@ def test_no_generated_file_grows_with_the_catalogue_but_the_dumps(site: Path) ->
 def test_sitemaps_are_split_by_bytes_under_an_index(
     catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importlib.import_module("csec_ld.publish"), "SITEMAP_BYTES", 50_000)
+    monkeypatch.setattr(importlib.import_module("csec_ld.site.publish"), "SITEMAP_BYTES", 50_000)
     out = publish([catalogue], tmp_path / "s", validate=False, listing_size=1000).out_dir
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     index = etree.parse(str(out / "sitemap.xml")).getroot()
@@ -298,7 +298,7 @@ def test_record_files_are_what_the_record_alone_maps_to(site: Path, catalogue: P
     """Each record's data files: its triples, then those of what it names, as a mapper
     of that record alone gives them (what publish wrote before the pipeline)."""
     from csec_ld.mapping import Mapper
-    from csec_ld.publish import _write_blocks
+    from csec_ld.site.publish import _write_blocks
 
     cat = open_catalog([catalogue])
     for n, record in enumerate(cat.records()):
