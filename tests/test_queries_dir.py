@@ -51,6 +51,7 @@ HOSTILE_DOC = f"""\
 # summary: {HOSTILE_SUMMARY}
 # description:
 #   <img src=x onerror=alert(2)> "quotes" </dd></dl><script>alert(3)</script>
+#   in backquotes: `<script>alert(5)</script>` and `</code><img src=y onerror=alert(6)>`
 # param text: string, optional — <script>alert(4)</script>
 ASK WHERE {{ ?s ?p ?text }}
 """
@@ -265,6 +266,9 @@ def test_a_users_documentation_stays_text(server: Server) -> None:
             doc = lxml_html.fromstring(r.text)
             assert doc.xpath("//script | //img | //main//b | //*[@onerror]") == [], url
             assert HOSTILE_SUMMARY in doc.text_content(), url
+            if url.startswith("/queries/hostile-doc"):  # backquotes are code, still text
+                codes = [c.text_content() for c in doc.xpath("//main//p/code")]
+                assert "<script>alert(5)</script>" in codes, codes
 
 
 def test_the_command_a_page_shows_runs(

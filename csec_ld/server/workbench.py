@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
+import markupsafe
 from pyoxigraph import BlankNode, NamedNode, Triple
 from pyoxigraph import Literal as RdfLiteral
 from starlette.responses import HTMLResponse, Response
@@ -285,6 +286,20 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # --------------------------------------------------------------------------- the pages
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(text: str) -> markupsafe.Markup:
+    """A query's description as HTML: escaped, its `backquoted` spans as ``<code>``
+    (descriptions are written for the CLI's ``--list`` and OpenAPI, which is CommonMark).
+
+    >>> str(inline_code("Add `since` <b>"))
+    'Add <code>since</code> &lt;b&gt;'
+    """
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+
+
 class Workbench:
     """Renders the query pages of one server; queries go through its sandboxed pool."""
 
@@ -299,6 +314,7 @@ class Workbench:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["inline_code"] = inline_code
         self._page_exists: dict[str, bool] = {}
 
     # -- context shared by every page

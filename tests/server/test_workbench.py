@@ -321,6 +321,10 @@ def test_query_list(client: httpx.Client) -> None:
         assert link, name
         assert q.summary in link[0].getparent().getnext().text_content()
     assert client.get("/queries", follow_redirects=True).url.path == "/queries/"
+    # the descriptions' `backquoted` names are code, as in the CLI's --list and OpenAPI
+    description = doc.xpath("//dt[@id='q-by-country']/following-sibling::dd[1]")[0]
+    assert "since" in [c.text_content() for c in description.xpath(".//p/code")]
+    assert "`" not in description.text_content()
 
 
 def _fill(form: Any) -> list[tuple[str, str]]:
