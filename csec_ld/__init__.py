@@ -71,7 +71,7 @@ _EXPORTS: dict[str, str] = {
     "ValidationFailedError": "errors",
 }
 
-#: The same names as the table (tests/test_init.py keeps the two equal).
+#: The same names as the table (tests/test_init.py and tests/test_lazy.py keep the two equal).
 __all__ = [
     "BuildResult",
     "Catalog",

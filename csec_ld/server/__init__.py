@@ -70,7 +70,7 @@ _EXPORTS: dict[str, str] = {
     "query_listing": "views.openapi",
 }
 
-#: The same names as the table (tests/server/test_package.py keeps the two equal).
+#: The same names as the table (tests/test_lazy.py keeps the two equal).
 __all__ = [
     "DEFAULT_MAX_QUERY_LENGTH",
     "DEFAULT_ROW_LIMIT",

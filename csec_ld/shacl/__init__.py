@@ -59,7 +59,7 @@ _EXPORTS: dict[str, str] = {
     "compile_shapes": "compiled",
 }
 
-#: The same names as the table (tests/shacl/test_package.py keeps the two equal).
+#: The same names as the table (tests/test_lazy.py keeps the two equal).
 __all__ = [
     "Compiled",
     "CrossEntry",

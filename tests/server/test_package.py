@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import json
 import subprocess
@@ -23,16 +22,6 @@ from csec_ld.server.responses import not_found, refusal
 
 PACKAGE = Path(server.__file__).parent
 VIEW_MODULES = sorted((PACKAGE / "views").glob("*.py"))
-
-
-def test_all_is_the_export_table_and_every_name_resolves() -> None:
-    assert sorted(server.__all__) == sorted(server._EXPORTS)
-    for name in server.__all__:
-        value = getattr(server, name)
-        module = importlib.import_module(f"csec_ld.server.{server._EXPORTS[name]}")
-        assert value is getattr(module, name)
-    with pytest.raises(AttributeError):
-        server.no_such_name  # noqa: B018
 
 
 def test_importing_the_package_loads_no_web_framework() -> None:

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 
-import pytest
-
 import csec_ld.shacl as shacl
-
-
-def test_all_is_the_export_table_and_every_name_resolves() -> None:
-    assert sorted(shacl.__all__) == sorted(shacl._EXPORTS)
-    for name in shacl.__all__:
-        module = importlib.import_module(f"csec_ld.shacl.{shacl._EXPORTS[name]}")
-        assert getattr(shacl, name) is getattr(module, name)
-    with pytest.raises(AttributeError):
-        shacl.no_such_name  # noqa: B018
 
 
 def test_importing_the_package_loads_no_engine() -> None:
