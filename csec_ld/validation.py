@@ -1466,11 +1466,19 @@ class _MappedRecords:
         """The load errors, the records counted, where the catalogue's own nodes are."""
         catalogue = self.catalogue
         assert catalogue is not None
-        self.results.extend(_load_result(e) for e in catalogue.errors)
-        failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
-        self.report.records += self.records + len(failed)
-        self.report.checked.extend((path, rid) for path, rid in failed if rid)
+        _add_load_problems(catalogue, self.records, self.results, self.report)
         _support_locations(catalogue, self.locator)
+
+
+def _add_load_problems(
+    catalogue: Catalogue, records: int, results: list[ValidationResult], report: ValidationReport
+) -> None:
+    """The load errors of a pass over the records as results; the *records* checked and
+    those that failed to load counted (each once, by file and id)."""
+    results.extend(_load_result(e) for e in catalogue.errors)
+    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
+    report.records += records + len(failed)
+    report.checked.extend((path, rid) for path, rid in failed if rid)
 
 
 _RECORD_IRI = re.compile(r"\S+/resource/[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -1564,11 +1572,8 @@ def _stream_records(
     for block in mapper.support(stream_parts=True):
         stream.add_support(block)
     stream.add_broken(catalogue)
-    results.extend(_load_result(e) for e in catalogue.errors)
+    _add_load_problems(catalogue, records, results, report)
     results.extend(stream.finish(catalogue))
-    failed = sorted({(_relative(e.path or ""), e.record) for e in catalogue.errors if e.record})
-    report.records += records + len(failed)
-    report.checked.extend((path, rid) for path, rid in failed if rid)
 
 
 def _map_records(
