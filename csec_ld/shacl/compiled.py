@@ -18,6 +18,9 @@ from rdflib.namespace import SH as _SH
 
 from ..memory import paused_gc
 from .components import (
+    ALL_PARAMS,
+    COMPILED_PARAMS,
+    VALUE_PARAMS,
     Fallback,
     Memo,
     Shape,
@@ -28,27 +31,34 @@ from .components import (
     ValueCheck,
     generate_checks,
     has_core,
+    value_check,
 )
 from .cross import CrossEntry
 from .results import RawResult, nt_text, rdflib_term
 from .terms import (
-    ALL_PARAMS,
-    COMPILED_PARAMS,
     CROSS_RECORD,
-    NODE_KINDS,
     RDF_TYPE,
     SH,
     SUBCLASS_OF,
-    VALUE_PARAMS,
-    component_iri,
-    datatype_ok,
-    from_rdflib,
     index_triples,
     node_key,
-    string_value,
     term_key,
-    term_kind,
 )
+
+
+class _Parameters:
+    """A shape's parameters, as the value components read them."""
+
+    def __init__(self, compiled: Compiled, node: Any) -> None:
+        self.graph = compiled.graph
+        self._compiled = compiled
+        self._node = node
+
+    def one(self, name: str) -> Any:
+        return self._compiled._one(self._node, name)
+
+    def optional(self, name: str) -> Any:
+        return self.graph.value(self._node, _SH[name])
 
 
 class Compiled:
@@ -249,57 +259,7 @@ class Compiled:
         return shape
 
     def _value_check(self, node: Any, params: set[str]) -> ValueCheck:
-        g = self.graph
-        check = ValueCheck()
-        if "nodeKind" in params:
-            kinds = NODE_KINDS.get(str(self._one(node, "nodeKind")))
-            if kinds is None:
-                raise Fallback("unknown sh:nodeKind")
-            check.tests.append((component_iri("NodeKind"), lambda v, k=kinds: term_kind(v) in k))
-        if "datatype" in params:
-            rule = str(self._one(node, "datatype"))
-            check.tests.append((component_iri("Datatype"), lambda v, r=rule: datatype_ok(v, r)))
-        if "minLength" in params:
-            n = int(self._one(node, "minLength"))
-            check.tests.append(
-                (
-                    component_iri("MinLength"),
-                    lambda v, n=n: n == 0 or ((s := string_value(v)) is not None and len(s) >= n),
-                )
-            )
-        if "maxLength" in params:
-            n = int(self._one(node, "maxLength"))
-            check.tests.append(
-                (
-                    component_iri("MaxLength"),
-                    lambda v, n=n: (s := string_value(v)) is not None and len(s) <= n,
-                )
-            )
-        if "pattern" in params:
-            pattern = self._one(node, "pattern")
-            flags_node = g.value(node, _SH.flags)
-            flags = 0
-            text = str(flags_node.value).lower() if flags_node is not None else ""
-            if "i" in text:
-                flags |= re.I
-            if "m" in text:
-                flags |= re.M
-            regex = re.compile(str(pattern), flags)
-            check.tests.append(
-                (
-                    component_iri("Pattern"),
-                    lambda v, rx=regex: (
-                        (s := string_value(v)) is not None and rx.search(s) is not None
-                    ),
-                )
-            )
-        if "in" in params:
-            members = {
-                term_key(from_rdflib(t))
-                for t in rdflib.collection.Collection(g, self._one(node, "in"))
-            }
-            check.tests.append((component_iri("In"), lambda v, m=members: term_key(v) in m))
-        return check
+        return value_check(_Parameters(self, node), params)
 
     def _prefixes(self, sparql: Any) -> str:
         g = self.graph

@@ -6,11 +6,28 @@ function; :class:`StreamPlan` says how subject-grouped RDF streams through them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from .terms import EMPTY, NO_VALUES, RANKS, UNSET, component_iri, term_key
+import rdflib
+import rdflib.collection
+
+from .terms import (
+    EMPTY,
+    NO_VALUES,
+    NODE_KINDS,
+    NOT_COMPILED_PARAMS,
+    RANKS,
+    UNSET,
+    component_iri,
+    datatype_ok,
+    from_rdflib,
+    string_value,
+    term_key,
+    term_kind,
+)
 
 
 class Memo:
@@ -61,6 +78,106 @@ class ValueCheck:
 
     def conforms(self, v: Any) -> bool:
         return all(test(v) for _, test in self.tests)
+
+
+# --------------------------------------------------------------------------- value components
+
+#: A test of one value node: does it conform?
+ValueTest = Callable[[Any], bool]
+
+
+class ShapeParameters(Protocol):
+    """What a value component reads of its shape: the one value of a parameter
+    (:class:`Fallback` when there are none or several), or an optional one."""
+
+    graph: rdflib.Graph
+
+    def one(self, name: str) -> Any: ...
+
+    def optional(self, name: str) -> Any: ...
+
+
+def _node_kind(shape: ShapeParameters) -> ValueTest:
+    kinds = NODE_KINDS.get(str(shape.one("nodeKind")))
+    if kinds is None:
+        raise Fallback("unknown sh:nodeKind")
+    return lambda v: term_kind(v) in kinds
+
+
+def _datatype(shape: ShapeParameters) -> ValueTest:
+    rule = str(shape.one("datatype"))
+    return lambda v: datatype_ok(v, rule)
+
+
+def _min_length(shape: ShapeParameters) -> ValueTest:
+    n = int(shape.one("minLength"))
+    return lambda v: n == 0 or ((s := string_value(v)) is not None and len(s) >= n)
+
+
+def _max_length(shape: ShapeParameters) -> ValueTest:
+    n = int(shape.one("maxLength"))
+    return lambda v: (s := string_value(v)) is not None and len(s) <= n
+
+
+def _pattern(shape: ShapeParameters) -> ValueTest:
+    flags_node = shape.optional("flags")
+    text = str(flags_node.value).lower() if flags_node is not None else ""
+    flags = (re.I if "i" in text else 0) | (re.M if "m" in text else 0)
+    regex = re.compile(str(shape.one("pattern")), flags)
+    return lambda v: (s := string_value(v)) is not None and regex.search(s) is not None
+
+
+def _in(shape: ShapeParameters) -> ValueTest:
+    members = {
+        term_key(from_rdflib(t)) for t in rdflib.collection.Collection(shape.graph, shape.one("in"))
+    }
+    return lambda v: term_key(v) in members
+
+
+@dataclass(frozen=True)
+class ValueComponent:
+    """A SHACL Core component that judges each value node on its own: the parameter
+    that switches it on, its name (``sh:{name}ConstraintComponent``), and what builds
+    its test from the shape (the parameters it reads besides, such as ``sh:flags``)."""
+
+    parameter: str
+    name: str
+    build: Callable[[ShapeParameters], ValueTest]
+    reads: tuple[str, ...] = ()
+
+    @property
+    def iri(self) -> str:
+        return component_iri(self.name)
+
+
+#: The value components the compiled checks run, in the order their results come.
+VALUE_COMPONENTS: tuple[ValueComponent, ...] = (
+    ValueComponent("nodeKind", "NodeKind", _node_kind),
+    ValueComponent("datatype", "Datatype", _datatype),
+    ValueComponent("minLength", "MinLength", _min_length),
+    ValueComponent("maxLength", "MaxLength", _max_length),
+    ValueComponent("pattern", "Pattern", _pattern, reads=("flags",)),
+    ValueComponent("in", "In", _in),
+)
+#: Every parameter of the value components (an ``sh:or`` member made of these only is
+#: a value test too).
+VALUE_PARAMS = frozenset(p for c in VALUE_COMPONENTS for p in (c.parameter, *c.reads))
+
+
+#: Constraint parameters compiled here: the value components', and those of the
+#: shape's values as a whole (:func:`generate_checks`) and of its SPARQL constraints.
+COMPILED_PARAMS = VALUE_PARAMS | {"minCount", "maxCount", "equals", "uniqueLang", "or", "sparql"}
+#: Every SHACL Core / SPARQL constraint parameter (to tell what is not compiled).
+ALL_PARAMS = COMPILED_PARAMS | NOT_COMPILED_PARAMS
+
+
+def value_check(shape: ShapeParameters, params: set[str]) -> ValueCheck:
+    """The tests of the value components whose parameters *params* holds."""
+    check = ValueCheck()
+    for component in VALUE_COMPONENTS:
+        if component.parameter in params:
+            check.tests.append((component.iri, component.build(shape)))
+    return check
 
 
 @dataclass

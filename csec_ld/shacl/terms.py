@@ -21,24 +21,10 @@ RDF_TYPE = str(_RDF.type)
 SUBCLASS_OF = str(_RDFS.subClassOf)
 CROSS_RECORD = rdflib.URIRef("https://w3id.org/csec-ld/shapes#crossRecord")
 
-#: Constraint parameters compiled here (others make the shape fall back to pySHACL).
-COMPILED_PARAMS = {
-    "minCount",
-    "maxCount",
-    "nodeKind",
-    "datatype",
-    "pattern",
-    "flags",
-    "in",
-    "equals",
-    "uniqueLang",
-    "minLength",
-    "maxLength",
-    "or",
-    "sparql",
-}
-#: Every SHACL Core / SPARQL constraint parameter (to tell what is not compiled).
-ALL_PARAMS = COMPILED_PARAMS | {
+#: The SHACL Core / SPARQL constraint parameters the compiled checks leave to pySHACL
+#: (a shape with one of them falls back; :data:`~csec_ld.shacl.components.COMPILED_PARAMS`
+#: are the others).
+NOT_COMPILED_PARAMS = {
     "class",
     "node",
     "property",
@@ -61,7 +47,6 @@ ALL_PARAMS = COMPILED_PARAMS | {
     "expression",
     "rule",
 }
-VALUE_PARAMS = {"nodeKind", "datatype", "pattern", "flags", "in", "minLength", "maxLength"}
 
 NODE_KINDS = {
     SH + "IRI": "I",
