@@ -42,7 +42,6 @@ import hashlib
 import re
 import threading
 import time
-import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -528,7 +527,7 @@ def create_remote_app(
         answer_body,
         negotiate,
     )
-    from .responses import check_query_string, not_found, preflight, refusal
+    from .responses import check_query_string, decoded_segments, not_found, preflight, refusal
     from .sandbox import Answer
 
     remote = site if site is not None else RemoteSite(endpoint, graph=graph, timeout=timeout)
@@ -539,13 +538,7 @@ def create_remote_app(
 
     def record_path(request: Request) -> tuple[str, str]:
         """(id, suffix or "") of a record URL; a 4xx for anything else."""
-        raw = request.scope.get("raw_path") or request.url.path.encode()
-        path = urllib.parse.unquote(raw.decode("latin-1"))
-        if "\\" in path or "\x00" in path:
-            raise RequestError(400, "malformed path")
-        parts = path.split("/")[1:]
-        if any(p in ("..", ".") for p in parts):
-            raise RequestError(400, "'..' and '.' are not allowed in paths")
+        parts = decoded_segments(request)
         if len(parts) == 3 and parts[0] == "resource" and parts[2] in ("", "index.html"):
             stem, suffix = parts[1], "html"
         elif len(parts) == 2 and parts[0] == "resource":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "Files",
     "check_query_string",
     "content_file",
+    "decoded_segments",
     "file_response",
     "not_found",
     "not_modified",
@@ -180,3 +182,20 @@ def check_query_string(
 def prefix(request: Request) -> str:
     """The app's root path: links are root-relative, so no Host header reaches them."""
     return str(request.scope.get("root_path", "")).rstrip("/") + "/"
+
+
+def decoded_segments(request: Request, *, hide_dotfiles: bool = False) -> list[str]:
+    """The path's segments after the first ``/``, percent-decoded from the raw path;
+    400 for what could leave the site (``..``, ``.``, a backslash, NUL), and with
+    *hide_dotfiles* 404 for a segment starting with a dot (segments in order)."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = urllib.parse.unquote(raw.decode("latin-1"))
+    if "\\" in path or "\x00" in path:
+        raise RequestError(400, "malformed path")
+    parts = path.split("/")[1:]
+    for part in parts:
+        if part in ("..", "."):
+            raise RequestError(400, "'..' and '.' are not allowed in paths")
+        if hide_dotfiles and part.startswith("."):
+            raise RequestError(404, "not found")
+    return parts

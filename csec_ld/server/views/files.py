@@ -9,7 +9,6 @@ carry weak ETags and ``Last-Modified``; the data formats are CORS-open.
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,16 @@ from ...site.publish import DATA_FORMATS, void_with_endpoint
 from ...site.signposting import link_header, record_signposts
 from ...site.webconfig import NGINX_CONF
 from ..negotiation import CONTENT_TYPES, DATA_SUFFIXES, VARIANTS, negotiate
-from ..responses import CORS, File, Files, check_query_string, file_response, preflight, text
+from ..responses import (
+    CORS,
+    File,
+    Files,
+    check_query_string,
+    decoded_segments,
+    file_response,
+    preflight,
+    text,
+)
 
 __all__ = ["FileViews"]
 
@@ -48,18 +56,9 @@ def _record_of(request: Request) -> str | None:
 
 
 def _segments(request: Request) -> list[str]:
-    """The path's segments, decoded; refuses what could leave the site or show its
-    hidden files (``..``, dot-files, the web server's configuration)."""
-    raw = request.scope.get("raw_path") or request.url.path.encode()
-    path = urllib.parse.unquote(raw.decode("latin-1"))
-    if "\\" in path or "\x00" in path:
-        raise RequestError(400, "malformed path")
-    parts = path.split("/")[1:]
-    for part in parts:
-        if part in ("..", "."):
-            raise RequestError(400, "'..' and '.' are not allowed in paths")
-        if part.startswith("."):
-            raise RequestError(404, "not found")
+    """The path's segments (:func:`decoded_segments`), without the site's hidden files
+    (dot-files, the web server's configuration)."""
+    parts = decoded_segments(request, hide_dotfiles=True)
     if parts == [NGINX_CONF]:  # the web server's configuration, not the site's
         raise RequestError(404, "not found")
     return parts
