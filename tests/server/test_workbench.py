@@ -443,4 +443,7 @@ def test_openapi_page(client: httpx.Client) -> None:
         for p in item["get"].get("parameters", []):
             assert section[0].xpath(f".//table//code[text() = '{p['name']}']"), (path, p)
     assert doc.xpath("//a[@href='/queries/by-country']")
+    # the document's CommonMark code spans are code on the page, as on the query pages
+    assert "/sparql" in [c.text_content() for c in doc.xpath("//main/p/code")]
+    assert "`" not in doc.xpath("//main/p")[0].text_content()
     assert json.loads(httpx.get(client.base_url.join("/api/openapi.json")).text) == spec
