@@ -4,6 +4,13 @@
 framework; :func:`oai_endpoint` wraps it as a starlette endpoint (GET and POST)
 for ``/oai``.
 
+The protocol (verbs, arguments, errors, resumption tokens, the XML and the ``oai_dc``
+crosswalk) is written once, here; the *items* come from an :class:`OaiSource`:
+:class:`MemorySource` holds a catalogue's records (a published site's ``source/``,
+tombstones included), and ``serve --endpoint`` asks a SPARQL store on each request
+(:class:`csec_ld.server.views.oai.StoreSource`). What follows describes the protocol
+and the memory source; a source may say less (a store keeps no tombstones).
+
 * Metadata formats: ``oai_dc`` (every field of a record as simple Dublin Core) and
   ``rdf`` (our full record, both profiles, as RDF/XML: the OAI ``rdf.xsd`` convention).
 * Sets: ``type:{id}``, ``country:{ALPHA3}`` and ``topic:{id}`` under the parent sets
@@ -15,8 +22,9 @@ for ``/oai``.
   with ``status="deleted"`` and the date it was withdrawn.
 * Identifiers are ``oai:{host of the catalogue base}:{record id}``.
 * Resumption tokens are stateless: they carry the request and the cursor, the
-  catalogue's fingerprint, and an HMAC over both. A token that was altered, or that
-  was issued for another state of the catalogue, is a ``badResumptionToken``.
+  source's fingerprint (here a hash of every record), and an HMAC over both. A token
+  that was altered, or that was issued for another state of the catalogue, is a
+  ``badResumptionToken``; what it carries is checked again as a request's arguments.
   Without a *secret*, the HMAC key is derived from the fingerprint (tokens survive
   restarts and work across workers); give a secret to make tokens unforgeable.
 
@@ -48,7 +56,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph
 
@@ -56,7 +64,7 @@ from ..errors import UsageError
 from ..mapping import Mapper
 from ..namespaces import PREFIXES, RDF
 from ..records import RECORD_FIELDS, FieldKind, Record
-from ..sources import Catalogue
+from ..sources import Catalog, Catalogue
 from ..vocab import country, language
 
 __all__ = [
@@ -65,8 +73,13 @@ __all__ = [
     "NO_ADMIN_EMAIL",
     "OAI_DC_NS",
     "OAI_NS",
+    "SET_FIELDS",
+    "MemorySource",
     "MetadataFormat",
+    "OaiItem",
     "OaiRepository",
+    "OaiSelection",
+    "OaiSource",
     "oai_endpoint",
 ]
 
@@ -131,13 +144,25 @@ _VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 _RESUMABLE = frozenset({"ListSets", "ListIdentifiers", "ListRecords"})
 
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The largest cursor a resumption token may carry (far beyond any catalogue).
+_MAX_CURSOR = 2**53
 _PREFIX_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 _SET_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
 # Characters XML 1.0 cannot carry, even escaped: such an argument cannot be echoed.
 _NOT_XML_RE = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-_SET_PARENTS = {"type": "Resource types", "country": "Countries", "topic": "Topics"}
+#: The sets: (parent setSpec, the record field whose values are its children, its name).
+#: A record is in ``{parent}:{value}`` for each value of the field, and so in the parent.
+SET_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("type", "type", "Resource types"),
+    ("country", "countries", "Countries"),
+    ("topic", "subjects", "Topics"),
+)
+_SET_PARENTS = {spec: name for spec, _, name in SET_FIELDS}
+#: The longest resumption token read (ours are about 200 characters): a longer one is
+#: refused before it is decoded, let alone before a source is asked.
+_MAX_TOKEN = 2048
 
 # Preferred prefixes when serialising (ElementTree keeps one global table).
 for _prefix, _ns in {
@@ -160,7 +185,9 @@ class _OaiError(Exception):
 
 
 @dataclass(frozen=True)
-class _Item:
+class OaiItem:
+    """A record as the repository lists it: its datestamp and the sets it is in."""
+
     record: Record
     datestamp: _dt.date
     sets: tuple[str, ...]
@@ -169,15 +196,147 @@ class _Item:
     def deleted(self) -> bool:
         return self.record.is_withdrawn
 
+    @classmethod
+    def of(cls, record: Record) -> OaiItem:
+        """The item of *record*: every source builds its items here, so that the
+        datestamps and sets of two sources of one catalogue agree.
+
+        The datestamp is the first day of the record's last change (withdrawn, else
+        modified, else issued; ``2010`` counts from 2010-01-01); the sets follow
+        :data:`SET_FIELDS`, in its order and the field's.
+        """
+        sets: list[str] = []
+        for spec, name, _ in SET_FIELDS:
+            value = getattr(record, name)
+            sets += [f"{spec}:{v}" for v in (value if isinstance(value, tuple) else (value,))]
+        return cls(record, record.last_modified.earliest(), tuple(sets))
+
 
 @dataclass(frozen=True)
-class _Selection:
+class OaiSelection:
+    """What a list request asks for (its verb, format, set and dates) and where it is."""
+
     verb: str
     prefix: str
     set: str | None
     start: _dt.date | None
     end: _dt.date | None
     cursor: int = 0
+
+
+class OaiSource(Protocol):
+    """Where an :class:`OaiRepository`'s items come from; the protocol is the repository's.
+
+    Items are in (datestamp, record id) order. A selection's *set* is a valid setSpec;
+    an item is in it when one of the item's sets equals it or starts with it and a
+    colon (``country`` holds ``country:PRY``). *start* and *end* bound the datestamp,
+    both included. Errors of the source (a store that cannot be asked) pass through.
+    """
+
+    #: Identify's ``deletedRecord``: ``persistent``, ``transient`` or ``no``.
+    deleted_record: str
+
+    @property
+    def contact_email(self) -> str | None:
+        """The address the catalogue names for Identify, if the source holds one."""
+        ...
+
+    def catalog(self) -> Catalog:
+        """The catalogue's description (title, base, publisher, licence)."""
+        ...
+
+    def catalogue(self, records: Sequence[Record]) -> Catalogue:
+        """A catalogue to write *records* with: the vocabularies, and at least the agents
+        they and the catalogue's publisher name (with their parents)."""
+        ...
+
+    def fingerprint(self, page_size: int) -> str:
+        """A short text that changes when the items do: resumption tokens carry it, and
+        one issued for another state of the source is refused."""
+        ...
+
+    def earliest(self) -> _dt.date | None:
+        """The first datestamp (None: no items)."""
+        ...
+
+    def find(self, record_id: str) -> OaiItem | None:
+        """The item of the record, or None."""
+        ...
+
+    def page(self, selection: OaiSelection, size: int) -> tuple[int, list[OaiItem]]:
+        """How many items *selection* matches, and at most *size* of them from its cursor."""
+        ...
+
+    def countries(self) -> set[str]:
+        """The codes of the countries the items name (the country sets)."""
+        ...
+
+
+class MemorySource:
+    """The items of a catalogue's records, read once and kept sorted (tombstones too).
+
+    *records* defaults to the catalogue's own (checked: a catalogue with errors
+    raises :class:`~csec_ld.errors.DataError`).
+    """
+
+    deleted_record = "persistent"
+
+    def __init__(self, catalogue: Catalogue, records: Iterable[Record] | None = None) -> None:
+        self._catalogue = catalogue
+        if records is None:
+            loaded = list(catalogue.records())
+            catalogue.check()
+        else:
+            loaded = list(records)
+        items = [OaiItem.of(r) for r in loaded]
+        items.sort(key=lambda i: (i.datestamp, i.record.id))
+        self.items: list[OaiItem] = items
+        self._by_id = {i.record.id: i for i in items}
+        self._dates = [i.datestamp for i in items]
+        catalog = catalogue.catalog
+        digest = hashlib.sha256()
+        for item in sorted(items, key=lambda i: i.record.id):
+            digest.update(repr(item.record).encode("utf-8") + b"\n")
+        digest.update(repr((catalog.title, catalog.base)).encode("utf-8"))
+        self._digest = digest
+
+    @property
+    def contact_email(self) -> str | None:
+        return self._catalogue.catalog.contact_email
+
+    def catalog(self) -> Catalog:
+        return self._catalogue.catalog
+
+    def catalogue(self, records: Sequence[Record]) -> Catalogue:
+        return self._catalogue
+
+    def fingerprint(self, page_size: int) -> str:
+        """A hash of every record, the catalogue's title and base, and *page_size*."""
+        digest = self._digest.copy()
+        digest.update(f"{page_size}".encode())
+        return digest.hexdigest()[:16]
+
+    def earliest(self) -> _dt.date | None:
+        return self._dates[0] if self._dates else None
+
+    def find(self, record_id: str) -> OaiItem | None:
+        return self._by_id.get(record_id)
+
+    def page(self, selection: OaiSelection, size: int) -> tuple[int, list[OaiItem]]:
+        matched = self._select(selection)
+        return len(matched), matched[selection.cursor : selection.cursor + size]
+
+    def countries(self) -> set[str]:
+        return {code for item in self.items for code in item.record.countries}
+
+    def _select(self, sel: OaiSelection) -> list[OaiItem]:
+        lo = bisect.bisect_left(self._dates, sel.start) if sel.start else 0
+        hi = bisect.bisect_right(self._dates, sel.end) if sel.end else len(self._dates)
+        items = self.items[lo:hi]
+        if sel.set is None:
+            return items
+        spec, below = sel.set, sel.set + ":"
+        return [i for i in items if any(s == spec or s.startswith(below) for s in i.sets)]
 
 
 def _q(ns: str, name: str) -> str:
@@ -210,10 +369,12 @@ NO_ADMIN_EMAIL = (
 
 
 class OaiRepository:
-    """An OAI-PMH 2.0 repository over a catalogue's records.
+    """An OAI-PMH 2.0 repository over a catalogue's records, or over any :class:`OaiSource`.
 
-    The records are read once (tombstones included) and kept sorted by datestamp
-    and id. *base_url* is the URL harvesters call (``https://host/oai``);
+    Given a :class:`~csec_ld.sources.Catalogue`, its records are read once (tombstones
+    included) into a :class:`MemorySource` (*records*: those instead of the
+    catalogue's); given a source, each request asks it. *base_url* is the URL
+    harvesters call (``https://host/oai``);
     *page_size* bounds each list response; *admin_email* is announced by Identify
     (default: the catalogue's ``contact_email``; with neither, :attr:`admin_email` is
     None and the repository answers nothing: see :data:`NO_ADMIN_EMAIL`); *secret*
@@ -230,7 +391,7 @@ class OaiRepository:
 
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: Catalogue | OaiSource,
         base_url: str,
         *,
         records: Iterable[Record] | None = None,
@@ -242,68 +403,52 @@ class OaiRepository:
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
-        self.catalogue = catalogue
-        self.catalog = catalogue.catalog
+        if isinstance(catalogue, Catalogue):
+            self.source: OaiSource = MemorySource(catalogue, records)
+        elif records is not None:
+            raise ValueError("records go with a catalogue, not with a source")
+        else:
+            self.source = catalogue
         self.base_url = base_url
         self.page_size = page_size
-        self.host = urllib.parse.urlsplit(self.catalog.base).hostname or "localhost"
         # Required by Identify, and never made up: an address nobody reads tells
         # harvesters' operators nothing.
-        self.admin_email: str | None = admin_email or self.catalog.contact_email
+        self.admin_email: str | None = admin_email or self.source.contact_email
         self.sets_enabled = sets
         self.clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
-        if records is None:
-            loaded = list(catalogue.records())
-            catalogue.check()
-        else:
-            loaded = list(records)
-        items = [self._item(r) for r in loaded]
-        items.sort(key=lambda i: (i.datestamp, i.record.id))
-        self.items: list[_Item] = items
-        self._by_id = {i.record.id: i for i in items}
-        self._dates = [i.datestamp for i in items]
-        digest = hashlib.sha256()
-        for item in sorted(items, key=lambda i: i.record.id):
-            digest.update(repr(item.record).encode("utf-8") + b"\n")
-        digest.update(repr((self.catalog.title, self.catalog.base)).encode("utf-8"))
-        digest.update(f"{page_size}".encode())
-        self.fingerprint = digest.hexdigest()[:16]
-        key = secret.encode("utf-8") if isinstance(secret, str) else secret
-        self._key = hashlib.sha256((key or b"csec-ld-oai") + self.fingerprint.encode()).digest()
+        self._secret = secret.encode("utf-8") if isinstance(secret, str) else secret
 
     # ------------------------------------------------------------------ the data
 
-    def _item(self, record: Record) -> _Item:
-        sets = (
-            f"type:{record.type}",
-            *(f"country:{c}" for c in record.countries),
-            *(f"topic:{s}" for s in record.subjects),
-        )
-        return _Item(record, record.last_modified.earliest(), sets if self.sets_enabled else ())
+    @property
+    def host(self) -> str:
+        """The host of the catalogue's base: the middle of every OAI identifier."""
+        return urllib.parse.urlsplit(self.source.catalog().base).hostname or "localhost"
 
     def identifier(self, record_id: str) -> str:
         """The OAI identifier of a record."""
         return f"oai:{self.host}:{record_id}"
 
-    def _find(self, identifier: str) -> _Item:
+    def _find(self, identifier: str) -> OaiItem:
         prefix = f"oai:{self.host}:"
-        item = self._by_id.get(identifier[len(prefix) :]) if identifier.startswith(prefix) else None
+        item = (
+            self.source.find(identifier[len(prefix) :]) if identifier.startswith(prefix) else None
+        )
         if item is None:
             raise _OaiError("idDoesNotExist", f"{identifier!r} is not an item of this repository")
         return item
 
     def set_list(self) -> list[tuple[str, str, str | None]]:
         """Every set: ``(setSpec, setName, IRI or None)``, parents first, then by spec."""
-        vocab = self.catalogue.vocab
+        vocab = self.source.catalogue(()).vocab
         leaves: dict[str, tuple[str, str | None]] = {}
         for concept in vocab.types:
             leaves[f"type:{concept.id}"] = (f"Resource type: {concept.label}", concept.iri)
         for concept in vocab.topics:
             leaves[f"topic:{concept.id}"] = (f"Topic: {concept.label}", concept.iri)
-        for item in self.items:
-            for code in item.record.countries:
-                c = country(code)
-                leaves[f"country:{code}"] = (f"Country: {c.name}", c.iri)
+        for code in self.source.countries():
+            c = country(code)
+            leaves[f"country:{code}"] = (f"Country: {c.name}", c.iri)
         out: list[tuple[str, str, str | None]] = [
             (spec, name, None) for spec, name in sorted(_SET_PARENTS.items())
         ]
@@ -407,30 +552,32 @@ class OaiRepository:
 
     def _Identify(self, params: Mapping[str, str]) -> ET.Element:
         el = ET.Element(_q(OAI_NS, "Identify"))
+        catalogue = self.source.catalogue(())
+        catalog = catalogue.catalog
         title = next(
-            (t.value for t in self.catalog.title if t.lang == "en"),
-            self.catalog.title[0].value if self.catalog.title else "csec-ld",
+            (t.value for t in catalog.title if t.lang == "en"),
+            catalog.title[0].value if catalog.title else "csec-ld",
         )
         _sub(el, OAI_NS, "repositoryName", title)
         _sub(el, OAI_NS, "baseURL", self.base_url)
         _sub(el, OAI_NS, "protocolVersion", "2.0")
         _sub(el, OAI_NS, "adminEmail", self.admin_email)
-        earliest = self._dates[0] if self._dates else self.clock().date()
+        earliest = self.source.earliest() or self.clock().date()
         _sub(el, OAI_NS, "earliestDatestamp", earliest.isoformat())
-        _sub(el, OAI_NS, "deletedRecord", "persistent")
+        _sub(el, OAI_NS, "deletedRecord", self.source.deleted_record)
         _sub(el, OAI_NS, "granularity", "YYYY-MM-DD")
         description = _sub(el, OAI_NS, "description")
         dc = self._dc_root(description)
-        for t in self.catalog.title:
+        for t in catalog.title:
             _sub(dc, DC_NS, "title", t.value, **{_q(XML_NS, "lang"): t.lang})
-        for d in self.catalog.description:
+        for d in catalog.description:
             _sub(dc, DC_NS, "description", d.value, **{_q(XML_NS, "lang"): d.lang})
-        publisher = self.catalogue.registry.get(self.catalog.publisher or "")
+        publisher = catalogue.registry.get(catalog.publisher or "")
         if publisher is not None:
             _sub(dc, DC_NS, "publisher", publisher.name)
-        _sub(dc, DC_NS, "identifier", self.catalog.iri)
-        if self.catalog.license:
-            _sub(dc, DC_NS, "rights", self.catalog.license)
+        _sub(dc, DC_NS, "identifier", catalog.iri)
+        if catalog.license:
+            _sub(dc, DC_NS, "rights", catalog.license)
         return el
 
     def _ListMetadataFormats(self, params: Mapping[str, str]) -> ET.Element:
@@ -467,7 +614,7 @@ class OaiRepository:
         item = self._find(params["identifier"])
         fmt = self._format(params["metadataPrefix"])
         el = ET.Element(_q(OAI_NS, "GetRecord"))
-        self._record(el, item, fmt)
+        self._record(el, item, fmt, self.source.catalogue([item.record]))
         return el
 
     def _ListIdentifiers(self, params: Mapping[str, str]) -> ET.Element:
@@ -486,10 +633,11 @@ class OaiRepository:
         return fmt
 
     def _list(self, params: Mapping[str, str], verb: str) -> ET.Element:
+        fingerprint: str | None = None
         if "resumptionToken" in params:
-            sel = self._read_token(params["resumptionToken"], verb)
+            sel, fingerprint = self._read_token(params["resumptionToken"], verb)
         else:
-            sel = _Selection(
+            sel = OaiSelection(
                 verb,
                 params["metadataPrefix"],
                 params.get("set"),
@@ -499,23 +647,37 @@ class OaiRepository:
         fmt = self._format(sel.prefix)
         if sel.set is not None and not self.sets_enabled:
             raise _OaiError("noSetHierarchy", "this repository does not support sets")
-        matched = self._select(sel)
-        if not matched:
+        total, page = self.source.page(sel, self.page_size)
+        if not total:
             raise _OaiError("noRecordsMatch", "no record matches the request")
-        if sel.cursor >= len(matched):
+        if sel.cursor >= total:
             raise _OaiError("badResumptionToken", "the resumption token is past the list")
-        page = matched[sel.cursor : sel.cursor + self.page_size]
+        if not page:  # counted, then gone (a source that changed between two queries)
+            raise _OaiError(
+                "badResumptionToken" if sel.cursor else "noRecordsMatch",
+                "the list changed while it was read: harvest it again",
+            )
         el = ET.Element(_q(OAI_NS, verb))
+        catalogue = (
+            self.source.catalogue([i.record for i in page if not i.deleted])
+            if verb == "ListRecords"
+            else None
+        )
         for item in page:
-            if verb == "ListRecords":
-                self._record(el, item, fmt)
+            if catalogue is not None:
+                self._record(el, item, fmt, catalogue)
             else:
                 self._header(el, item)
-        nxt = sel.cursor + len(page)
-        if sel.cursor > 0 or nxt < len(matched):
+        # Not cursor + len(page): a source may give fewer items than it counted (a
+        # record removed between two queries), and a token must still move on.
+        nxt = min(sel.cursor + self.page_size, total)
+        if sel.cursor > 0 or nxt < total:
             token = (
-                self._token(_Selection(sel.verb, sel.prefix, sel.set, sel.start, sel.end, nxt))
-                if nxt < len(matched)
+                self._token(
+                    OaiSelection(sel.verb, sel.prefix, sel.set, sel.start, sel.end, nxt),
+                    fingerprint or self.source.fingerprint(self.page_size),
+                )
+                if nxt < total
                 else None
             )
             _sub(
@@ -523,23 +685,18 @@ class OaiRepository:
                 OAI_NS,
                 "resumptionToken",
                 token,
-                completeListSize=str(len(matched)),
+                completeListSize=str(total),
                 cursor=str(sel.cursor),
             )
         return el
 
-    def _select(self, sel: _Selection) -> list[_Item]:
-        lo = bisect.bisect_left(self._dates, sel.start) if sel.start else 0
-        hi = bisect.bisect_right(self._dates, sel.end) if sel.end else len(self._dates)
-        items = self.items[lo:hi]
-        if sel.set is None:
-            return items
-        spec, below = sel.set, sel.set + ":"
-        return [i for i in items if any(s == spec or s.startswith(below) for s in i.sets)]
-
     # ------------------------------------------------------------------ tokens
 
-    def _token(self, sel: _Selection) -> str:
+    def _key(self, fingerprint: str) -> bytes:
+        """The HMAC key: the secret (or a fixed text) and the source's fingerprint."""
+        return hashlib.sha256((self._secret or b"csec-ld-oai") + fingerprint.encode()).digest()
+
+    def _token(self, sel: OaiSelection, fingerprint: str) -> str:
         payload = json.dumps(
             [
                 sel.verb,
@@ -548,60 +705,80 @@ class OaiRepository:
                 sel.start.isoformat() if sel.start else None,
                 sel.end.isoformat() if sel.end else None,
                 sel.cursor,
-                self.fingerprint,
+                fingerprint,
             ],
             separators=(",", ":"),
         ).encode("utf-8")
-        mac = hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+        mac = hmac.new(self._key(fingerprint), payload, hashlib.sha256).digest()[:16]
         return f"{_b64(payload)}.{_b64(mac)}"
 
-    def _read_token(self, token: str, verb: str) -> _Selection:
+    def _read_token(self, token: str, verb: str) -> tuple[OaiSelection, str]:
+        """The selection a token resumes, and the source's fingerprint it was checked with.
+
+        What can be refused without the source is refused first (a source may be a
+        store, asked for its fingerprint). Without a secret the key can be worked out
+        from the fingerprint, so the payload is checked as if anyone had written it.
+        """
         bad = _OaiError("badResumptionToken", "the resumption token is invalid or has expired")
+        if len(token) > _MAX_TOKEN:
+            raise bad
         data, _, mac = token.partition(".")
         try:
             payload, given = _unb64(data), _unb64(mac)
         except (ValueError, TypeError):
             raise bad from None
-        expected = hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+        if len(given) != 16:
+            raise bad
+        current = self.source.fingerprint(self.page_size)
+        expected = hmac.new(self._key(current), payload, hashlib.sha256).digest()[:16]
         if not hmac.compare_digest(expected, given):
             # The catalogue changed since the token was issued, or it was altered.
             raise bad
         try:
             v, prefix, set_, start, end, cursor, fingerprint = json.loads(payload)
-            sel = _Selection(
+            sel = OaiSelection(
                 v,
                 prefix,
                 set_,
                 _dt.date.fromisoformat(start) if start else None,
                 _dt.date.fromisoformat(end) if end else None,
-                int(cursor),
+                cursor,
             )
         except (ValueError, TypeError):
             raise bad from None
-        if v != verb or fingerprint != self.fingerprint or sel.cursor < 1:
+        if (
+            v != verb
+            or fingerprint != current
+            or not isinstance(prefix, str)
+            or (set_ is not None and not (isinstance(set_, str) and _SET_RE.fullmatch(set_)))
+            or type(cursor) is not int
+            or not 1 <= cursor <= _MAX_CURSOR
+        ):
             raise bad
-        return sel
+        return sel, current
 
     # ------------------------------------------------------------------ records
 
-    def _header(self, parent: ET.Element, item: _Item) -> None:
+    def _header(self, parent: ET.Element, item: OaiItem) -> None:
         attrs = {"status": "deleted"} if item.deleted else {}
         header = _sub(parent, OAI_NS, "header", **attrs)
         _sub(header, OAI_NS, "identifier", self.identifier(item.record.id))
         _sub(header, OAI_NS, "datestamp", item.datestamp.isoformat())
-        for spec in item.sets:
+        for spec in item.sets if self.sets_enabled else ():
             _sub(header, OAI_NS, "setSpec", spec)
 
-    def _record(self, parent: ET.Element, item: _Item, fmt: MetadataFormat) -> None:
+    def _record(
+        self, parent: ET.Element, item: OaiItem, fmt: MetadataFormat, catalogue: Catalogue
+    ) -> None:
         rec = _sub(parent, OAI_NS, "record")
         self._header(rec, item)
         if item.deleted:
             return
         metadata = _sub(rec, OAI_NS, "metadata")
         if fmt.prefix == "oai_dc":
-            self.oai_dc(metadata, item.record)
+            self.oai_dc(metadata, item.record, catalogue)
         else:
-            metadata.append(self.rdf(item.record))
+            metadata.append(self.rdf(item.record, catalogue))
 
     @staticmethod
     def _dc_root(parent: ET.Element) -> ET.Element:
@@ -609,52 +786,29 @@ class OaiRepository:
         dc.set(_q(XSI_NS, "schemaLocation"), f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
         return dc
 
-    def oai_dc(self, parent: ET.Element, record: Record) -> ET.Element:
-        """Append the record's ``oai_dc:dc`` element to *parent*: every field, in DC order."""
-        dc = self._dc_root(parent)
+    def oai_dc(
+        self, parent: ET.Element, record: Record, catalogue: Catalogue | None = None
+    ) -> ET.Element:
+        """Append the record's ``oai_dc:dc`` element to *parent*: every field, in DC order.
 
+        *catalogue* names its agents and concepts (default: the source's for it).
+        """
+        dc = self._dc_root(parent)
+        if catalogue is None:
+            catalogue = self.source.catalogue([record])
         for element, spec in _DC_FIELDS:
             for value in spec.values(record):
-                for text, lang in self._dc_texts(spec.kind, value):
+                for text, lang in _dc_texts(catalogue, spec.kind, value):
                     attrs = {_q(XML_NS, "lang"): lang} if lang else {}
                     _sub(dc, DC_NS, element, text, **attrs)
         return dc
 
-    def _dc_texts(self, kind: FieldKind, value: Any) -> Iterator[tuple[str, str | None]]:
-        """What a field's *value* of *kind* is in ``oai_dc``: texts, each with its language."""
-        vocab, registry = self.catalogue.vocab, self.catalogue.registry
-        if kind == "id":
-            yield self.catalog.record_iri(value), None
-        elif kind == "texts":
-            yield value.value, value.lang
-        elif kind == "date":
-            yield value.text, None
-        elif kind == "type":
-            concept = vocab.types.concepts[value]
-            yield concept.label, "en"
-            yield concept.iri, None
-            if concept.dcmi_type:
-                yield concept.dcmi_type.rsplit("/", 1)[-1], None  # the DCMI Type term, e.g. Text
-        elif kind == "topic":
-            yield vocab.topics.concepts[value].label, "en"
-        elif kind in ("agent", "project"):
-            yield registry.agents[value].name, None
-            if kind == "project":  # a relation: its name, and the IRI to follow
-                yield registry.agents[value].iri, None
-        elif kind == "identifier":
-            yield value.literal, None
-        elif kind == "language":
-            yield language(value).tag, None
-        elif kind == "country":
-            yield country(value).name, None
-        elif kind == "url":
-            yield value, None
-        else:  # pragma: no cover - a kind without a Dublin Core rendering
-            raise AssertionError(f"no oai_dc text for a {kind} field")
+    def rdf(self, record: Record, catalogue: Catalogue | None = None) -> ET.Element:
+        """The record's triples (both profiles) and the labels of what it names, as rdf:RDF.
 
-    def rdf(self, record: Record) -> ET.Element:
-        """The record's triples (both profiles) and the labels of what it names, as rdf:RDF."""
-        mapper = Mapper(self.catalogue)
+        *catalogue* names its agents and concepts (default: the source's for it).
+        """
+        mapper = Mapper(catalogue if catalogue is not None else self.source.catalogue([record]))
         triples = list(mapper.record(record))
         for block in list(mapper.support())[:-1]:  # not the catalogue's own block
             triples.extend(block)
@@ -662,6 +816,41 @@ class OaiRepository:
         data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes)
         assert data is not None  # no output file given: the bytes are returned
         return ET.fromstring(data)
+
+
+def _dc_texts(
+    catalogue: Catalogue, kind: FieldKind, value: Any
+) -> Iterator[tuple[str, str | None]]:
+    """What a field's *value* of *kind* is in ``oai_dc``: texts, each with its language."""
+    vocab, registry = catalogue.vocab, catalogue.registry
+    if kind == "id":
+        yield catalogue.catalog.record_iri(value), None
+    elif kind == "texts":
+        yield value.value, value.lang
+    elif kind == "date":
+        yield value.text, None
+    elif kind == "type":
+        concept = vocab.types.concepts[value]
+        yield concept.label, "en"
+        yield concept.iri, None
+        if concept.dcmi_type:
+            yield concept.dcmi_type.rsplit("/", 1)[-1], None  # the DCMI Type term, e.g. Text
+    elif kind == "topic":
+        yield vocab.topics.concepts[value].label, "en"
+    elif kind in ("agent", "project"):
+        yield registry.agents[value].name, None
+        if kind == "project":  # a relation: its name, and the IRI to follow
+            yield registry.agents[value].iri, None
+    elif kind == "identifier":
+        yield value.literal, None
+    elif kind == "language":
+        yield language(value).tag, None
+    elif kind == "country":
+        yield country(value).name, None
+    elif kind == "url":
+        yield value, None
+    else:  # pragma: no cover - a kind without a Dublin Core rendering
+        raise AssertionError(f"no oai_dc text for a {kind} field")
 
 
 # ---------------------------------------------------------------------- HTTP
