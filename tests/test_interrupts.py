@@ -3,7 +3,10 @@ as Ctrl-C does (exit 143), and the temporary folders a killed run leaves carry i
 go at the next run — never those of a run still going.
 
 The tests about the process run ``csec-ld`` in a subprocess on a catalogue large enough to
-be mid-run when the signal comes; each is bounded in time and kills what it started.
+be mid-run when the signal comes (they signal once the run is seen at work: its workers,
+its first record pages or chunks); each is bounded in time and kills what it started.
+The subprocess cuts the pipeline's chunks small (:data:`CHUNK`): a signalled run waits for
+the chunks its workers hold, which at the 2,000 records of a real run took up to 40 s.
 """
 
 from __future__ import annotations
@@ -44,14 +47,27 @@ pytestmark = pytest.mark.skipif(
 TIMEOUT = 60
 #: Seconds in which the workers must be gone once their parent is.
 GONE_WITHIN = 10
-RECORDS = 40_000  # about 32 MB of JSON Lines: a -j 2 build runs for several seconds
-CLI = "import sys; from csec_ld.cli import main; main(prog_name='csec-ld')"
+#: Records of the catalogue: about 24 MB of JSON Lines (publish starts its workers by itself
+#: from 4 MB on); in chunks of CHUNK records a -j 2 build of them runs for about 10 s, 8 s
+#: after the moment its tests signal, and a publish for minutes.
+RECORDS = 30_000
+#: Records a chunk of the pipeline in the subprocess (2,000 in a real run): a signalled run
+#: waits for the chunks its workers hold, which takes seconds, not half a minute.
+CHUNK = 100
+CLI = (
+    "from csec_ld import pipeline; "
+    "assert 'chunk_size' in pipeline.run_chunks.__kwdefaults__; "
+    f"pipeline.run_chunks.__kwdefaults__['chunk_size'] = {CHUNK}; "
+    "from csec_ld.cli import main; main(prog_name='csec-ld')"
+)
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("interrupts") / "cat"
     synth.generate(RECORDS, folder, seed=5)
+    # publish without -j: as large a catalogue as makes it start its workers by itself
+    assert pipeline.default_workers([folder / "records.jsonl"]) == min(os.cpu_count() or 1, 8)
     return folder
 
 
