@@ -16,6 +16,10 @@ one, as ``load.py`` makes them; ``--work DIR`` keeps and reuses them), this:
    the clients are spread over the instances in turn (a round-robin load balancer);
 4. prints p50, p99, max and requests per second for each server.
 
+Then the same for nginx serving the published site with the configuration ``publish``
+writes, and a round of listing pages (home, types, topics, countries, agents) on the
+endpoint instances and on ``serve SITE``.
+
 The clients, the servers and the store share this machine's cores: compare rows within
 one run only. Nothing here is asserted.
 """
@@ -26,6 +30,8 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +81,99 @@ class Serve(load.ServerProcess):
             start_new_session=True,
         )
         self.pid = self.process.pid
+
+
+class Nginx(load.ServerProcess):
+    """Debian's nginx serving the published *site* with the configuration ``publish``
+    wrote (``csec-ld.nginx.conf``), on 127.0.0.1, in its own process group."""
+
+    def __init__(self, site: Path, port: int, work: Path) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        conf = work / "nginx"
+        conf.mkdir(parents=True, exist_ok=True)
+        temp = "\n".join(
+            f"    {kind}_temp_path {conf}/{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        # as root, nginx's workers would read the site as nobody (a private temp folder)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (conf / "nginx.conf").write_text(
+            f"""{user}worker_processes 2;
+error_log {conf}/error.log warn;
+pid {conf}/nginx.pid;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+{temp}
+    server {{
+        listen 127.0.0.1:{port};
+        root {site};
+        include {site}/csec-ld.nginx.conf;
+    }}
+}}
+"""
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = conf / "error.log"
+        self._log = (conf / "stdout.log").open("wb")
+        self.process = subprocess.Popen(
+            [binary, "-p", str(conf), "-c", str(conf / "nginx.conf"), "-g", "daemon off;"],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.pid = self.process.pid
+
+
+def listing_urls(site: Path, limit: int = 200) -> list[str]:
+    """Listing pages of the site (home, its pages, types, topics, countries, agents)."""
+    urls = []
+    for page in sorted(site.rglob("index.html")):
+        rel = page.relative_to(site).parent
+        if rel.parts[:1] not in (("resource",), ("queries",)):
+            urls.append("/" + "".join(f"{p}/" for p in rel.parts))
+    return urls[:: max(1, len(urls) // limit)]
+
+
+async def listing_client(
+    client: httpx.AsyncClient,
+    urls: list[str],
+    requests: int,
+    seed: int,
+    result: load.Scenario,
+) -> None:
+    rng = random.Random(seed)
+    for _ in range(requests):
+        start = time.perf_counter()
+        try:
+            r = await client.get(rng.choice(urls))
+        except httpx.HTTPError as exc:
+            result.errors[type(exc).__name__] += 1
+            continue
+        if r.status_code == 200:
+            result.latencies.append(time.perf_counter() - start)
+        else:
+            result.errors[str(r.status_code)] += 1
+
+
+async def run_listings(
+    bases: list[str], urls: list[str], clients: int, requests: int
+) -> tuple[load.Scenario, float]:
+    """Listing pages: the scenario's latencies and wall time, clients spread over *bases*."""
+    result = load.Scenario("listings")
+    async with contextlib.AsyncExitStack() as stack:
+        pool = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=bases[i % len(bases)], timeout=load.PAGE_TIMEOUT)
+            )
+            for i in range(clients)
+        ]
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(listing_client(c, urls, requests, i, result) for i, c in enumerate(pool))
+        )
+        return result, time.perf_counter() - start
 
 
 async def run(
@@ -158,6 +257,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
             static = Serve([str(site)], load._free_port(), Path(tmp) / "site.log")
             servers.append(static)
+            nginx = Nginx(site, load._free_port(), Path(tmp))
+            servers.append(nginx)
             probe = f"/resource/{ids[0]}.nt"
             for s in servers:
                 s.wait_ready(probe, deadline)
@@ -165,12 +266,20 @@ def main(argv: list[str] | None = None) -> None:
                 "| server | requests | p50 ms | p99 ms | max ms | requests/s | errors |",
                 "|---|---:|---:|---:|---:|---:|---:|",
             ]
-            endpoint, wall = asyncio.run(
-                run([s.base for s in servers[:-1]], ids, args.clients, args.requests)
-            )
+            endpoints = [s.base for s in servers[: args.instances]]
+            endpoint, wall = asyncio.run(run(endpoints, ids, args.clients, args.requests))
             lines.append(row(f"{args.instances} × serve --endpoint (one oxigraph)", endpoint, wall))
             alone, wall = asyncio.run(run([static.base], ids, args.clients, args.requests))
             lines.append(row("1 × serve SITE", alone, wall))
+            web, wall = asyncio.run(run([nginx.base], ids, args.clients, args.requests))
+            lines.append(row("nginx (2 workers), the published site", web, wall))
+            urls = listing_urls(site)
+            few = max(1, args.requests // 4)  # listing pages cost more: fewer of them
+            lines.append(f"| *listing pages ({len(urls)} of the site's, {few} per client)* |||||||")
+            listed, wall = asyncio.run(run_listings(endpoints, urls, args.clients, few))
+            lines.append(row(f"{args.instances} × serve --endpoint", listed, wall))
+            listed, wall = asyncio.run(run_listings([static.base], urls, args.clients, few))
+            lines.append(row("1 × serve SITE", listed, wall))
             print(
                 f"{args.records:,} records, {args.clients} clients × {args.requests} "
                 "requests (3/4 text/html, 1/4 text/turtle)"

@@ -93,6 +93,7 @@ __all__ = [
     "catalogue_triples",
     "check_query",
     "load_store",
+    "looks_like_update",
     "open_engine",
     "split_sources",
     "upload_catalogue",
@@ -215,6 +216,17 @@ def check_query(sparql: str) -> QueryForm:
         raise QueryError(_syntax_message(exc)) from exc
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"the query cannot be run: {exc}") from exc
+
+
+def looks_like_update(sparql: str) -> bool:
+    """Whether *sparql* reads as a SPARQL Update (by its first keyword; nothing is run).
+
+    >>> looks_like_update("PREFIX a: <urn:a:> DELETE WHERE { ?s ?p ?o }")
+    True
+    >>> looks_like_update("ASK {}")
+    False
+    """
+    return _UPDATE.match(sparql) is not None
 
 
 # --------------------------------------------------------------------------- engines

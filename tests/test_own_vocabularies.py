@@ -109,26 +109,29 @@ def test_a_loaded_store_holds_the_own_concepts(catalogue: Path, tmp_path: Path) 
         assert _subjects(result) == {RECORD}
 
 
+def _offers_the_own_topic(client: TestClient) -> None:
+    answer = client.get(
+        "/api/queries/by-subject", params={"subject": "online-grooming", "format": "json"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert RECORD in answer.text
+    openapi = client.get("/api/openapi.json").json()
+    params = openapi["paths"]["/api/queries/by-subject"]["get"]["parameters"]
+    (subject,) = [p for p in params if p["name"] == "subject"]
+    assert "online-grooming" in json.dumps(subject["schema"])
+    page = lxml_html.fromstring(client.get("/queries/by-subject").content)
+    options = {o.get("value") for o in page.xpath("//select[@name='subject']//option")}
+    assert "online-grooming" in options and "child-labour" in options
+    chosen = lxml_html.fromstring(
+        client.get("/queries/by-subject", params={"subject": "online-grooming"}).content
+    )
+    assert chosen.xpath("//option[@value='online-grooming' and @selected]")
+
+
 def test_serve_api_openapi_and_forms_offer_the_own_topic(site: Path) -> None:
     app = create_app(site, timeout=10.0)
     try:
-        client = TestClient(app)
-        answer = client.get(
-            "/api/queries/by-subject", params={"subject": "online-grooming", "format": "json"}
-        )
-        assert answer.status_code == 200, answer.text
-        assert RECORD in answer.text
-        openapi = client.get("/api/openapi.json").json()
-        params = openapi["paths"]["/api/queries/by-subject"]["get"]["parameters"]
-        (subject,) = [p for p in params if p["name"] == "subject"]
-        assert "online-grooming" in json.dumps(subject["schema"])
-        page = lxml_html.fromstring(client.get("/queries/by-subject").content)
-        options = {o.get("value") for o in page.xpath("//select[@name='subject']//option")}
-        assert "online-grooming" in options and "child-labour" in options
-        chosen = lxml_html.fromstring(
-            client.get("/queries/by-subject", params={"subject": "online-grooming"}).content
-        )
-        assert chosen.xpath("//option[@value='online-grooming' and @selected]")
+        _offers_the_own_topic(TestClient(app))
     finally:
         app.state.pool.close()
 
@@ -143,6 +146,7 @@ def test_push_sends_the_own_concepts_and_the_store_backed_pages_use_them(
         page = client.get("/resource/grooming-report-2020/")
         assert page.status_code == 200, page.text
         assert "Online grooming" in page.text
+        _offers_the_own_topic(client)  # the API and the forms read the store's concepts
         ran = run_query("by-subject", subject="Online grooming", source=server.query_url)
         assert _subjects(ran) == {RECORD}
     finally:

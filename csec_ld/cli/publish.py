@@ -196,6 +196,12 @@ def publish(
     metavar="IRI",
     help="With --endpoint: the named graph `push --graph` filled (default: the default graph).",
 )
+@click.option(
+    "--admin-email",
+    metavar="EMAIL",
+    help="With --endpoint: OAI-PMH's adminEmail (a store holds none; without it, /oai is "
+    "404). Give every instance the same CSEC_LD_OAI_SECRET to key resumption tokens.",
+)
 @reports_errors
 def serve(
     site_or_sources: tuple[Path, ...],
@@ -216,6 +222,7 @@ def serve(
     queries_dir: Path | None,
     store_endpoint: str | None = None,
     graph: str | None = None,
+    admin_email: str | None = None,
 ) -> None:
     """Serve a published site (or sources, published first) with content negotiation,
     a read-only SPARQL endpoint at /sparql and the named queries at /api/queries.
@@ -255,4 +262,5 @@ def serve(
         queries=named,
         store_endpoint=store_endpoint,
         graph=graph,
+        admin_email=admin_email,
     )

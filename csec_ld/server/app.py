@@ -14,6 +14,7 @@ and maps paths to them in :func:`route_table`. Views raise
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import tempfile
 import threading
@@ -21,19 +22,21 @@ import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph
 from pyoxigraph import NamedNode, RdfFormat
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import defaults
 from ..errors import RequestError, SourceNotFoundError, UsageError
 from ..query import NamedQuery
-from ..site.publish import is_site, publish, read_withdrawn
+from ..site.publish import LISTING_SIZE, is_site, publish, read_withdrawn
 from ..vocab import site_vocabulary
 from .responses import Files, not_found, refusal
 from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_QUEUE, DEFAULT_WORKERS
@@ -42,7 +45,7 @@ from .views.files import FileViews
 from .views.oai import OaiView
 from .views.pages import PageViews
 from .views.sparql import Sparql, SparqlView
-from .workbench import Workbench
+from .workbench import FolderFacts, Workbench
 
 __all__ = [
     "DEFAULT_MAX_QUERY_LENGTH",
@@ -59,6 +62,8 @@ DEFAULT_ROW_LIMIT = defaults.ROW_LIMIT
 DEFAULT_MAX_QUERY_LENGTH = defaults.MAX_QUERY_LENGTH
 
 _VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
+#: The environment variable keying OAI-PMH resumption tokens of ``serve --endpoint``.
+_OAI_SECRET = "CSEC_LD_OAI_SECRET"
 
 
 def create_app(
@@ -77,6 +82,9 @@ def create_app(
     memory_mb: int = DEFAULT_MEMORY_MB,
     allow_network_in_queries: bool = False,
     queries: dict[str, NamedQuery] | None = None,
+    listing_size: int = LISTING_SIZE,
+    admin_email: str | None = None,
+    oai_secret: str | None = None,
 ) -> Starlette:
     """The ASGI application serving the published *site* folder.
 
@@ -87,21 +95,29 @@ def create_app(
     endpoint and the OAI-PMH ``baseURL`` are named from it, never from ``Host``.
     *queries* replaces the shipped named queries of the API.
     With *endpoint* (a SPARQL query URL) and no *site*, records come from the store
-    ``push`` filled (its *graph*, default the default graph): :mod:`csec_ld.server.remote`.
+    ``push`` filled (its *graph*, default the default graph): :mod:`csec_ld.server.remote`;
+    its listing pages have *listing_size* records each, as ``publish(listing_size=)``;
+    OAI-PMH needs *admin_email* there (a store holds none), and every instance the same
+    *oai_secret* (default: ``$CSEC_LD_OAI_SECRET``) for resumption tokens.
     """
     if endpoint is not None:
-        if site is not None:
-            raise UsageError("serve: give a site or --endpoint, not both")
-        from .remote import create_remote_app
-
-        remote_app: Starlette = create_remote_app(
+        if site is not None or store is not None:
+            raise UsageError("serve: give a site, or --endpoint alone")
+        return _store_app(
             endpoint,
             graph=graph,
             timeout=timeout,
-            max_query_length=max_query_length,
             row_limit=row_limit,
+            max_query_length=max_query_length,
+            oai_page_size=oai_page_size,
+            public_url=public_url,
+            workers=workers,
+            queue=queue,
+            queries=queries,
+            listing_size=listing_size,
+            admin_email=admin_email,
+            oai_secret=oai_secret if oai_secret is not None else os.environ.get(_OAI_SECRET),
         )
-        return remote_app
     if site is None:
         raise UsageError("serve: give a site folder (or --endpoint)")
     root = Path(site)
@@ -120,7 +136,9 @@ def create_app(
         network="allow" if allow_network_in_queries else "deny",
     )
     api = Api(sparql.pool, timeout, row_limit, queries, site_vocabulary(root))
-    workbench = Workbench(root, sparql, api)  # the HTML pages; queries run through the pool
+    workbench = Workbench(
+        FolderFacts(root), sparql, api
+    )  # the HTML pages; queries run through the pool
     catalog_nt = root / "catalog.nt"
     data_mtime = catalog_nt.stat().st_mtime if catalog_nt.is_file() else time.time()
     files = FileViews(
@@ -157,8 +175,81 @@ def create_app(
     return app
 
 
+def _store_app(
+    endpoint: str,
+    *,
+    graph: str | None,
+    timeout: float,
+    row_limit: int,
+    max_query_length: int,
+    oai_page_size: int,
+    public_url: str | None,
+    workers: int,
+    queue: int,
+    queries: dict[str, NamedQuery] | None,
+    listing_size: int,
+    admin_email: str | None,
+    oai_secret: str | None,
+) -> Starlette:
+    """``serve --endpoint``: the same route table, its views reading a remote store.
+
+    Nothing is kept that two instances could disagree on (see :mod:`.remote`), so any
+    number of them can serve one store behind a load balancer.
+    """
+    from ..store import RemoteEngine
+    from .remote import RemoteSite, StorePool, StoreSparql
+    from .views.oai import StoreOaiView
+    from .views.store import StoreFacts, StoreFileViews
+
+    engine = RemoteEngine(endpoint, timeout=timeout, default_graph=graph)
+    remote = RemoteSite(endpoint, graph=graph, timeout=timeout, engine=engine)
+    pool = StorePool(engine, workers=workers, queue=queue, timeout=timeout)
+    sparql = StoreSparql(pool, timeout, row_limit)
+    api = Api(pool, timeout, row_limit, queries, vocabulary_of=lambda: remote.vocabulary)
+    workbench = Workbench(StoreFacts(remote), sparql, api)
+    api_views = ApiViews(api, max_query_length, time.time())
+    app = Starlette(
+        routes=route_table(
+            files=StoreFileViews(remote, max_query_length, listing_size),
+            sparql=SparqlView(sparql, workbench, max_query_length),
+            api=api_views,
+            pages=PageViews(workbench, api_views, max_query_length),
+            oai=StoreOaiView(
+                remote,
+                _public_base(public_url, None),
+                oai_page_size,
+                admin_email,
+                secret=oai_secret,
+            ),
+        ),
+        # no gzip here: a record file's ETag is strong (its bytes' hash), and a strong
+        # tag may not name a compressed body too (RFC 9110, 8.8.1)
+        exception_handlers={RequestError: refusal, 404: not_found},
+    )
+    app.state.remote = remote
+    app.state.pool = pool
+    return app
+
+
+class _ResourceViews(Protocol):
+    async def resource(self, request: Request) -> Response: ...
+
+
+class _OaiViews(Protocol):
+    async def endpoint(self, request: Request) -> Response: ...
+
+
+class _SparqlViews(Protocol):
+    async def endpoint(self, request: Request) -> Response: ...
+
+
 def route_table(
-    *, files: FileViews, sparql: SparqlView, api: ApiViews, pages: PageViews, oai: OaiView
+    *,
+    files: _ResourceViews,
+    sparql: _SparqlViews,
+    api: ApiViews,
+    pages: PageViews,
+    oai: _OaiViews,
 ) -> list[Route]:
     """Every path the server answers, and its view; the first that matches answers."""
     api_methods = ["GET", "HEAD", "OPTIONS"]
@@ -272,6 +363,7 @@ def serve(
     queries: dict[str, NamedQuery] | None = None,
     store_endpoint: str | None = None,
     graph: str | None = None,
+    admin_email: str | None = None,
 ) -> None:
     """Serve a site (or sources, published first) on *host*:*port* until interrupted.
 
@@ -304,6 +396,11 @@ def serve(
                     timeout=timeout,
                     max_query_length=max_query_length,
                     row_limit=row_limit,
+                    public_url=public_url,
+                    workers=workers,
+                    queue=queue,
+                    queries=queries,
+                    admin_email=admin_email,
                 ),
                 host=host,
                 port=port,

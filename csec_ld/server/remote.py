@@ -50,7 +50,8 @@ from typing import Any, Protocol
 import orjson
 from pyoxigraph import NamedNode, Triple
 
-from ..errors import CsecLdError, QueryError, RequestError, StoreError, UsageError
+from ..errors import Busy, QueryError, Refused, StoreError, UsageError
+from ..http import clip
 from ..mapping import DEFAULT_PROFILES, get_profiles
 from ..namespaces import DCTERMS
 from ..records import (
@@ -64,14 +65,22 @@ from ..records import (
 )
 from ..serialize import FORMATS, node_object
 from ..site.citations import CITATION_FORMATS, csl_item
-from ..site.publish import DATA_FORMATS, Site, data_frame
+from ..site.publish import DATA_FORMATS, LISTING_SIZE, Site, data_frame
 from ..sources import Catalog, Catalogue
-from ..store import DEFAULT_TIMEOUT, RemoteEngine, Result, vocabulary_of
+from ..store import (
+    DEFAULT_TIMEOUT,
+    Engine,
+    RemoteEngine,
+    Result,
+    check_query,
+    looks_like_update,
+    vocabulary_of,
+)
 from ..urls import redact
 from ..vocab import Agent, Registry, Vocabulary, language, load_vocabulary
-from .protocol import read_query_request
+from .sandbox import Answer
 
-__all__ = ["RecordFiles", "RemoteSite", "create_remote_app"]
+__all__ = ["PageSite", "RecordFiles", "RemoteSite", "StorePool", "StoreSparql", "agent_of"]
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PART_OF = DCTERMS + "isPartOf"
@@ -169,15 +178,23 @@ class RemoteSite:
         self._frames = {fmt: data_frame(fmt) for fmt in DATA_FORMATS}
         self._catalog_at: tuple[float, Catalog] | None = None
         self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
-        self._vocabulary: Vocabulary | None = None
-        self._env = _PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
+        self._vocabulary: tuple[float, Vocabulary] | None = None
+        self._env = PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
 
     @property
-    def _vocab(self) -> Vocabulary:
-        """The store's concepts (a catalogue's own ones were pushed with it), asked once."""
-        if self._vocabulary is None:
-            self._vocabulary = vocabulary_of(self.engine)
-        return self._vocabulary
+    def vocabulary(self) -> Vocabulary:
+        """The store's concepts (a catalogue's own ones were pushed with it), kept for
+        :data:`CATALOG_TTL` seconds as the catalogue's description is: a push of new
+        vocabularies reaches every instance within that time."""
+        now = time.monotonic()
+        kept = self._vocabulary
+        if kept is not None and now - kept[0] < CATALOG_TTL:
+            return kept[1]
+        vocabulary = vocabulary_of(self.engine)  # not under the lock (a slow store)
+        if kept is not None and vocabulary == kept[1]:
+            vocabulary = kept[1]  # the same concepts: the same object, for what is kept of it
+        self._vocabulary = (now, vocabulary)
+        return vocabulary
 
     @staticmethod
     def valid_id(record_id: str) -> bool:
@@ -235,7 +252,38 @@ class RemoteSite:
             bodies.update(self._pages(record_id, block, nodes, only))
         return RecordFiles(record_id, bodies)
 
+    def records(self, record_ids: Sequence[str]) -> dict[str, Record]:
+        """The :class:`~csec_ld.records.Record` of each of *record_ids* the store holds
+        (ids that are no record id, or that the store lacks, are left out), from one query.
+
+        A record's multi-valued fields come in the store's order (sorted), as on its page.
+        Raises :class:`StoreError` when the store cannot be asked.
+        """
+        wanted = sorted({i for i in record_ids if self.valid_id(i)})
+        if not wanted:
+            return {}
+        base = self.base()
+        catalog = NamedNode(f"{base}catalog")
+        subjects = " ".join(str(NamedNode(f"{base}resource/{i}")) for i in wanted)
+        found = self.engine.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {subjects} }} ?s ?p ?o }}"
+        ).triples
+        blocks: dict[str, list[Triple]] = {}
+        prefix = f"{base}resource/"
+        for t in found:
+            blocks.setdefault(str(getattr(t.subject, "value", ""))[len(prefix) :], []).append(t)
+        cat = self.catalog()
+        return {
+            i: _record(i, self._ordered(blocks[i], catalog), cat, self.vocabulary)
+            for i in wanted
+            if i in blocks
+        }
+
     # -- the page and the citations, from a Record rebuilt from the triples
+
+    def catalog(self) -> Catalog:
+        """The catalogue's description (title, publisher, licence), as :meth:`_catalog`."""
+        return self._catalog()
 
     def _catalog(self) -> Catalog:
         """The catalogue's description (title, publisher, licence), kept for
@@ -310,15 +358,15 @@ class RemoteSite:
     ) -> dict[str, bytes]:
         agents = {}
         for node, triples in nodes.items():
-            agent = _agent(node[1:-1], triples)
+            agent = agent_of(node[1:-1], triples)
             if agent is not None:
                 agents[agent.id] = agent
-        catalogue = Catalogue(catalog, Registry(agents), self._vocab, [])
-        record = _record(record_id, block, catalog, self._vocab)
+        catalogue = Catalogue(catalog, Registry(agents), self.vocabulary, [])
+        record = _record(record_id, block, catalog, self.vocabulary)
         citation = csl_item(record, catalogue)
         out = {}
         if only in (None, "html"):
-            site = _PageSite(catalogue)
+            site = PageSite(catalogue)
             site.env = self._env
             site.record_page(record, block, citation)
             out["html"] = site.text.encode("utf-8")
@@ -361,11 +409,11 @@ class RemoteSite:
         return b"".join((head, lead, piece, rest, tail))
 
 
-class _PageSite(Site):
+class PageSite(Site):
     """The site's page renderer, keeping the text instead of writing a file."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        super().__init__(catalogue, Path("/nonexistent"), None)
+    def __init__(self, catalogue: Catalogue, listing_size: int = LISTING_SIZE) -> None:
+        super().__init__(catalogue, Path("/nonexistent"), None, listing_size)
         self.text = ""
 
     def render(self, template: str, rel: Sequence[str], **context: Any) -> None:
@@ -391,7 +439,7 @@ def _sorted_objects(triples: Iterable[Triple], predicate: str) -> list[Triple]:
     )
 
 
-def _agent(iri_text: str, triples: Iterable[Triple]) -> Agent | None:
+def agent_of(iri_text: str, triples: Iterable[Triple]) -> Agent | None:
     """The registry entry of an agent node of a record's files, or None (not an agent)."""
     triples = list(triples)
     types = {_text(t.object) for t in triples if t.predicate.value == _RDF_TYPE}
@@ -487,161 +535,79 @@ def _record_query(subject: NamedNode, catalog: NamedNode) -> str:
     )
 
 
-# --------------------------------------------------------------------------- the app
+# --------------------------------------------------------------------------- queries
 
 #: A SERVICE clause (the store would fetch another URL for us: refused, strings included).
 _SERVICE = re.compile(r"(?<![\w?$:/#.-])service\s+(?:silent\s+)?[<?$\w]", re.IGNORECASE)
-#: The suffixes of a record's files (``html``: its page, at ``resource/{id}/``).
-_SUFFIXES = ("html", *DATA_FORMATS, *(f.suffix for f in CITATION_FORMATS))
 
 
-def create_remote_app(
-    endpoint: str,
-    *,
-    graph: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_query_length: int = 16_384,
-    row_limit: int = 10_000,
-    site: RemoteSite | None = None,
-) -> Any:
-    """The ASGI app of ``serve --endpoint``: record IRIs and data files from the store.
+class StorePool:
+    """The jobs of :class:`~csec_ld.server.sandbox.QueryPool` (``/sparql`` queries and
+    named queries), answered by the remote store instead of sandboxed workers.
 
-    ``/resource/{id}`` negotiates Turtle, JSON-LD and N-Triples (q-values, ``Vary``,
-    406), ``/resource/{id}/`` and ``/resource/{id}.{ttl,nt,jsonld,bib,ris,csljson}``
-    give one; strong ETags, 304 on ``If-None-Match``. ``/sparql`` forwards read-only
-    queries (no ``SERVICE``; at most *row_limit* rows). A store that cannot be reached
-    gives 502 with one line.
+    The store runs the query; what is checked here is what it must never see: no
+    ``SERVICE`` (403: the store would fetch a URL for the client), no update (403), a
+    syntax error or brackets nested too deep (400) before any request is made. At most
+    *workers* queries are at the store at once and *queue* wait (then :class:`Busy`);
+    the store's own answer is bounded by :class:`~csec_ld.store.RemoteEngine` (time
+    limit, size cap). A store that does not answer is a ``Refused(502)``.
     """
-    import anyio.to_thread
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
 
-    from ..store import check_query
-    from .negotiation import (
-        CONTENT_TYPES,
-        GRAPH_FORMATS,
-        RESULT_FORMATS,
-        VARIANTS,
-        answer_body,
-        negotiate,
-    )
-    from .responses import check_query_string, decoded_segments, not_found, preflight, refusal
-    from .sandbox import Answer
+    def __init__(self, engine: Engine, *, workers: int, queue: int, timeout: float) -> None:
+        self.engine = engine
+        self.size = max(1, workers)
+        self.queue = max(0, queue)
+        self.timeout = timeout
+        self._running = 0
+        self._waiting = 0
+        self._slots: Any = None
 
-    remote = site if site is not None else RemoteSite(endpoint, graph=graph, timeout=timeout)
-    cors = {
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "ETag, Content-Location, Link, Vary",
-    }
+    async def run(self, job: tuple[Any, ...]) -> Answer:
+        """Run *job* at the store: :class:`Refused`, :class:`Busy`, a parameter's
+        :class:`~csec_ld.errors.ParameterError`, or its :class:`Answer`."""
+        import anyio
+        import anyio.to_thread
 
-    def record_path(request: Request) -> tuple[str, str]:
-        """(id, suffix or "") of a record URL; a 4xx for anything else."""
-        parts = decoded_segments(request)
-        if len(parts) == 3 and parts[0] == "resource" and parts[2] in ("", "index.html"):
-            stem, suffix = parts[1], "html"
-        elif len(parts) == 2 and parts[0] == "resource":
-            stem, dot, suffix = parts[1].partition(".")
-            if dot and (suffix not in _SUFFIXES or suffix == "html"):
-                raise RequestError(404, "not found")
-        else:
-            raise RequestError(404, "not found (a store serves record IRIs, pages and files)")
-        if not RemoteSite.valid_id(stem):
-            raise RequestError(404, "not found")
-        return stem, suffix
-
-    def url(record_id: str, suffix: str) -> str:
-        return f"/resource/{record_id}/" if suffix == "html" else f"/resource/{record_id}.{suffix}"
-
-    offered = {media: suffix for suffix, media in VARIANTS if suffix in _SUFFIXES}
-
-    async def resource(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return preflight("GET, HEAD, OPTIONS", "Accept, If-None-Match", cors=cors)
-        check_query_string(request, max_query_length)
-        record_id, suffix = record_path(request)
-        headers = dict(cors) if suffix != "html" else {}
-        if not suffix:
-            links = ", ".join(
-                f'<{url(record_id, sfx)}>; rel="alternate"; type="{media}"'
-                for media, sfx in offered.items()
-            )
-            headers = {"Vary": "Accept", "Link": links}
-            chosen = negotiate(request.headers.get("accept"), list(offered))
-            if chosen is None:
-                raise RequestError(
-                    406,
-                    "none of the available formats is acceptable: " + ", ".join(offered),
-                    headers=headers,
-                )
-            suffix = offered[chosen]
-            headers["Content-Location"] = url(record_id, suffix)
-            if suffix != "html":
-                headers.update(cors)
+        if self._slots is None:
+            self._slots = anyio.Semaphore(self.size)
+        if self._running >= self.size and self._waiting >= self.queue:
+            raise Busy(f"{self._running} queries are at the store and {self._waiting} waiting")
+        self._waiting += 1
         try:
-            files = await anyio.to_thread.run_sync(remote.record, record_id, suffix)
-        except CsecLdError as exc:
-            raise RequestError(
-                502, f"the store did not answer: {_one_line(str(exc))}", headers=headers
-            ) from exc
-        if files is None:
-            raise RequestError(404, "not found", headers=headers)
-        etag = files.etag(suffix)
-        headers.update({"ETag": etag, "Cache-Control": "public, max-age=300"})
-        inm = request.headers.get("if-none-match")
-        if inm is not None and ("*" in inm or etag in [t.strip() for t in inm.split(",")]):
-            return Response(status_code=304, headers=headers)
-        return Response(
-            files.bodies[suffix], media_type=CONTENT_TYPES[f".{suffix}"], headers=headers
-        )
+            with anyio.fail_after(self.timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise Busy("no query slot became free within the time limit") from None
+        finally:
+            self._waiting -= 1
+        self._running += 1
+        try:
+            answer: Answer = await anyio.to_thread.run_sync(self._run, job)
+            return answer
+        finally:
+            self._running -= 1
+            self._slots.release()
 
-    async def sparql(request: Request) -> Response:
-        """``/sparql`` forwarded to the store: queries only, checked here first."""
-        if request.method == "OPTIONS":
-            return preflight("GET, POST, OPTIONS", "Accept, Content-Type", cors=cors)
-        check_query_string(request, max_query_length, headers=cors)
+    def _run(self, job: tuple[Any, ...]) -> Answer:
+        from ..query import run_query
+
         try:
-            params = await read_query_request(request, max_query_length)
-        except RequestError as exc:
-            raise RequestError(exc.status, str(exc), headers=cors) from exc
-        names = {k for k, _ in params}
-        if names & {"default-graph-uri", "named-graph-uri"}:
-            raise RequestError(
-                400,
-                "this endpoint serves one graph: no default-graph-uri or named-graph-uri",
-                headers=cors,
-            )
-        queries = [v for k, v in params if k == "query"]
-        if len(queries) != 1:
-            raise RequestError(400, "give exactly one 'query' parameter", headers=cors)
-        query = queries[0]
-        if _SERVICE.search(query):
-            raise RequestError(
-                403, "federated queries (SERVICE) are not allowed on this endpoint", headers=cors
-            )
-        try:
-            form = check_query(query)
+            if job[0] == "named":
+                _, named, values, row_limit = job
+                result = run_query(named, values, source=self.engine)  # typed binding
+                truncated = len(result) > row_limit
+                if truncated:
+                    result.rows = result.rows[:row_limit]
+                    result.triples = result.triples[:row_limit]
+                return Answer(result.kind, result=result, truncated=truncated)
+            _, sparql, graphs, row_limit = job
+            self.check(sparql, graphs)
+            result = self.engine.query(sparql)
         except QueryError as exc:
-            raise RequestError(400, _one_line(str(exc)), headers=cors) from exc
-        offered = GRAPH_FORMATS if form == "graph" else RESULT_FORMATS
-        headers = {**cors, "Vary": "Accept"}
-        chosen = negotiate(request.headers.get("accept"), [m for m, _ in offered])
-        if chosen is None:
-            raise RequestError(
-                406,
-                "none of the result formats is acceptable: " + ", ".join(m for m, _ in offered),
-                headers=headers,
-            )
-        try:
-            result = await anyio.to_thread.run_sync(remote.engine.query, query)
-        except QueryError as exc:
-            raise RequestError(400, _one_line(str(exc)), headers=cors) from exc
-        except CsecLdError as exc:
-            raise RequestError(
-                502, f"the store did not answer: {_one_line(str(exc))}", headers=cors
-            ) from exc
-        answer = Answer(
+            raise Refused(400, clip(str(exc))) from exc
+        except (StoreError, UsageError) as exc:
+            raise Refused(502, f"the store did not answer: {clip(str(exc))}") from exc
+        return Answer(
             result.kind,
             list(result.variables),
             [[row.get(v) for v in result.variables] for row in result.rows[:row_limit]],
@@ -649,21 +615,35 @@ def create_remote_app(
             bool(result.boolean),
             truncated=max(len(result.rows), len(result.triples)) > row_limit,
         )
-        if answer.truncated:
-            headers.update({"X-Row-Limit": str(row_limit), "X-Results-Truncated": "true"})
-        body = await anyio.to_thread.run_sync(answer_body, answer, dict(offered)[chosen])
-        media = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
-        return Response(body, media_type=media, headers=headers)
 
-    routes = [
-        Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
-        Route("/{path:path}", resource, methods=["GET", "HEAD", "OPTIONS"]),
-    ]
-    app = Starlette(routes=routes, exception_handlers={RequestError: refusal, 404: not_found})
-    app.state.remote = remote
-    return app
+    @staticmethod
+    def check(sparql: str, graphs: Sequence[str]) -> None:
+        """Refuse what the store must not run (see the class); nothing is sent."""
+        if graphs:
+            raise Refused(
+                400, "this endpoint serves one graph: no default-graph-uri or named-graph-uri"
+            )
+        if _SERVICE.search(sparql):
+            raise Refused(403, "federated queries (SERVICE) are not allowed on this endpoint")
+        if looks_like_update(sparql):
+            raise Refused(403, "this endpoint is read-only: updates are refused")
+        try:
+            check_query(sparql)
+        except QueryError as exc:
+            raise Refused(400, clip(str(exc))) from exc
+
+    def close(self) -> None:
+        """Nothing to stop: the store's connections close with the engine."""
 
 
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 300 else line[:297] + "..."
+class StoreSparql:
+    """``/sparql`` of ``serve --endpoint``: :class:`StorePool` and its row limit (what
+    :class:`~csec_ld.server.views.sparql.SparqlView` needs of an endpoint)."""
+
+    def __init__(self, pool: StorePool, timeout: float, row_limit: int) -> None:
+        self.pool = pool
+        self.timeout = timeout
+        self.row_limit = row_limit
+
+    async def run(self, query: str, default_graphs: list[str]) -> Answer:
+        return await self.pool.run(("sparql", query, default_graphs, self.row_limit))

@@ -53,13 +53,58 @@ class SparqlRunner(Protocol):
     async def run(self, query: str, default_graphs: list[str]) -> Answer: ...
 
 
+class SiteFacts(Protocol):
+    """What the workbench needs to know of the site it serves: a folder or a store."""
+
+    def catalog(self) -> Any:
+        """The catalogue's description (:class:`~csec_ld.sources.Catalog`)."""
+        ...
+
+    def has_page(self, rel: str) -> bool:
+        """Whether the server answers ``{root}{rel}`` with a page (*rel* is a safe path)."""
+        ...
+
+
+class FolderFacts:
+    """:class:`SiteFacts` of a published site folder (read once: the folder is fixed)."""
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self._page_exists: dict[str, bool] = {}
+
+    @functools.cached_property
+    def _catalog(self) -> Any:
+        from ..site.publish import SOURCE_FOLDER
+        from ..sources import Catalog, open_catalog
+
+        try:
+            if (self.site / SOURCE_FOLDER / "catalog.yaml").is_file():
+                return open_catalog([self.site / SOURCE_FOLDER]).catalog
+        except CsecLdError:
+            pass
+        return Catalog()
+
+    def catalog(self) -> Any:
+        return self._catalog
+
+    def has_page(self, rel: str) -> bool:
+        known = self._page_exists.get(rel)
+        if known is None:
+            if len(self._page_exists) > 100_000:  # IRIs come from query results
+                self._page_exists.clear()
+            known = self._page_exists[rel] = (self.site / rel / "index.html").is_file()
+        return known
+
+
 class QueryApi(Protocol):
     """What the workbench needs of the server's named-query API (``/api/queries``)."""
 
     queries: dict[str, NamedQuery]
     kinds: dict[str, str]
     row_limit: int
-    vocabulary: Vocabulary | None
+
+    @property
+    def vocabulary(self) -> Vocabulary | None: ...
 
     async def run(self, query: NamedQuery, values: dict[str, list[str]]) -> Answer: ...
 
@@ -68,6 +113,8 @@ __all__ = [
     "EXAMPLES",
     "SPARQL_DOWNLOADS",
     "Example",
+    "FolderFacts",
+    "SiteFacts",
     "Workbench",
     "download_media",
     "error_position",
@@ -303,8 +350,8 @@ def inline_code(text: str) -> markupsafe.Markup:
 class Workbench:
     """Renders the query pages of one server; queries go through its sandboxed pool."""
 
-    def __init__(self, site: Path, sparql: SparqlRunner, api: QueryApi) -> None:
-        self.site = site
+    def __init__(self, facts: SiteFacts, sparql: SparqlRunner, api: QueryApi) -> None:
+        self.facts = facts
         self.sparql = sparql
         self.api = api
         self.env = jinja2.Environment(
@@ -315,22 +362,13 @@ class Workbench:
             lstrip_blocks=True,
         )
         self.env.filters["inline_code"] = inline_code
-        self._page_exists: dict[str, bool] = {}
 
     # -- context shared by every page
 
-    @functools.cached_property
+    @property
     def catalogue(self) -> tuple[str, Any, str]:
         """(title, catalog description, base IRI) of the served site."""
-        from ..site.publish import SOURCE_FOLDER
-        from ..sources import Catalog, open_catalog
-
-        cat = Catalog()
-        try:
-            if (self.site / SOURCE_FOLDER / "catalog.yaml").is_file():
-                cat = open_catalog([self.site / SOURCE_FOLDER]).catalog
-        except CsecLdError:
-            pass
+        cat = self.facts.catalog()
         title = next((t.value for t in cat.title if t.lang == "en"), cat.title[0].value)
         return title, cat, cat.base
 
@@ -368,10 +406,7 @@ class Workbench:
             return None
         if not re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)*", rel):
             return None
-        known = self._page_exists.get(rel)
-        if known is None:
-            known = self._page_exists[rel] = (self.site / rel / "index.html").is_file()
-        return root + rel if known else None
+        return root + rel if self.facts.has_page(rel) else None
 
     def _cell(self, term: Any, names: Mapping[str, str], root: str) -> Cell:
         if term is None:
@@ -578,7 +613,9 @@ class Workbench:
                     status, context["error"] = 503, str(exc)
                 except ParameterError as exc:
                     status, context["error"] = 400, str(exc)
-                except (QueryError, Refused, StoreError) as exc:
+                except Refused as exc:  # 502: the store behind serve --endpoint
+                    status, context["error"] = (502 if exc.status == 502 else 500), str(exc)
+                except (QueryError, StoreError) as exc:
                     status, context["error"] = 500, str(exc)
                 else:
                     context["elapsed"] = time.perf_counter() - started

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,47 +194,64 @@ class ChangeFeed(PagedFeed):
         """The feed's documents by file name: ``index.json`` and ``page-{n}.json``."""
         changes = sorted(self.changes)
         pages = [changes[i : i + self.page_size] for i in range(0, len(changes), self.page_size)]
+        docs = {"index.json": self.index_document(len(changes))}
+        for n, page in enumerate(pages, start=1):
+            docs[f"page-{n}.json"] = self.page_document(n, len(changes), page)
+        return docs
+
+    def page_count(self, total: int) -> int:
+        """How many pages a feed of *total* activities has (none when it is empty)."""
+        return -(-total // self.page_size)
+
+    def index_document(self, total: int) -> dict[str, Any]:
+        """``index.json`` of a feed of *total* activities."""
+        pages = self.page_count(total)
         title = next((t.value for t in self.catalog.title if t.lang == "en"), "the catalogue")
         index: dict[str, Any] = {
             "@context": AS_CONTEXT,
             "id": self.url("index.json"),
             "type": "OrderedCollection",
             "summary": f"Changes to {title}: records created, updated and withdrawn",
-            "totalItems": len(changes),
+            "totalItems": total,
         }
         if pages:
             index["first"] = {"id": self.url("page-1.json"), "type": "OrderedCollectionPage"}
             index["last"] = {
-                "id": self.url(f"page-{len(pages)}.json"),
+                "id": self.url(f"page-{pages}.json"),
                 "type": "OrderedCollectionPage",
             }
-        docs = {"index.json": index}
-        for n, page in enumerate(pages, start=1):
-            doc: dict[str, Any] = {
-                "@context": AS_CONTEXT,
-                "id": self.url(f"page-{n}.json"),
-                "type": "OrderedCollectionPage",
-                "partOf": self.url("index.json"),
-                "startIndex": (n - 1) * self.page_size,
-                "totalItems": len(page),
-            }
-            if n > 1:
-                doc["prev"] = self.url(f"page-{n - 1}.json")
-            if n < len(pages):
-                doc["next"] = self.url(f"page-{n + 1}.json")
-            doc["orderedItems"] = [self._activity(c) for c in page]
-            docs[f"page-{n}.json"] = doc
-        return docs
+        return index
+
+    def page_document(self, n: int, total: int, page: Sequence[Change]) -> dict[str, Any]:
+        """``page-{n}.json`` (from 1) of a feed of *total* activities: *page* holds its
+        activities, in the feed's order."""
+        pages = self.page_count(total)
+        doc: dict[str, Any] = {
+            "@context": AS_CONTEXT,
+            "id": self.url(f"page-{n}.json"),
+            "type": "OrderedCollectionPage",
+            "partOf": self.url("index.json"),
+            "startIndex": (n - 1) * self.page_size,
+            "totalItems": len(page),
+        }
+        if n > 1:
+            doc["prev"] = self.url(f"page-{n - 1}.json")
+        if n < pages:
+            doc["next"] = self.url(f"page-{n + 1}.json")
+        doc["orderedItems"] = [self._activity(c) for c in page]
+        return doc
+
+    @staticmethod
+    def text(doc: dict[str, Any]) -> str:
+        """A document as the feed's files hold it."""
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write the documents into ``{out_dir}/changes/``; the files written, in order.
 
         Pages left from an earlier, longer feed are removed.
         """
-        texts = {
-            name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-            for name, doc in self.documents().items()
-        }
+        texts = {name: self.text(doc) for name, doc in self.documents().items()}
         return write_pages(Path(out_dir) / FOLDER, texts, "page-*.json", "the change feed")
 
 

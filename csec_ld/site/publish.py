@@ -51,7 +51,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ from ..serialize import (
 )
 from ..sources import Catalogue, open_catalog
 from ..tempfiles import deferred_signals, leftovers, make_temp_folder, remove_leftovers
-from ..vocab import Concept, country, language
+from ..vocab import Agent, Concept, country, language
 from .changes import Change, ChangeFeed, record_changes
 from .citations import CITATION_FORMATS, cite_box, csl_item
 from .incremental import Fallback, IncrementalRun, fingerprint, noting_writes, relative_files
@@ -120,9 +120,14 @@ __all__ = [
     "PAGE_SIZE",
     "SITE_MARKER",
     "WITHDRAWN_INDEX",
+    "Entry",
+    "Pager",
     "PublishResult",
+    "Site",
     "ValidationFailedError",
     "check_valid",
+    "data_frame",
+    "entry_of",
     "is_site",
     "publish",
     "read_withdrawn",
@@ -557,6 +562,24 @@ class Entry:
     agents: tuple[tuple[str, str], ...] = ()
 
 
+def entry_of(record: Record) -> Entry:
+    """The listings' :class:`Entry` of *record* (its English title, else its first)."""
+    lastmod = record.modified or record.issued
+    en = next((t for t in record.title if t.lang == "en"), record.title[0])
+    return Entry(
+        record.id,
+        en.value,
+        en.lang,
+        record.issued,
+        str(record.issued.year),
+        record.type,
+        record.countries,
+        record.subjects,
+        lastmod.text,
+        tuple((name, a) for name, _ in _ROLES for a in getattr(record, name)),
+    )
+
+
 @dataclass
 class PublishResult:
     """What :func:`publish` wrote."""
@@ -782,24 +805,7 @@ class Site:
                 for f in CITATION_FORMATS
             ],
         )
-        lastmod = record.modified or record.issued
-        first = record.title[0]
-        en = next((t for t in record.title if t.lang == "en"), first)
-        agents = tuple((name, a) for name, _ in _ROLES for a in getattr(record, name))
-        self.entries.append(
-            Entry(
-                record.id,
-                en.value,
-                en.lang,
-                record.issued,
-                str(record.issued.year),
-                record.type,
-                record.countries,
-                record.subjects,
-                lastmod.text,
-                agents,
-            )
-        )
+        self.entries.append(entry_of(record))
 
     def tombstone_page(self, record: Record) -> None:
         """The page left at a withdrawn record's IRI: its title and when it was withdrawn."""
@@ -866,25 +872,30 @@ class Site:
         Page 1 is ``{folder}index.html``, page *n* ``{folder}page/{n}/index.html``; an
         empty listing has one (empty) page.
         """
-        size = self.listing_size
         total = len(entries)
-        pages = max(1, -(-total // size))
+        for n in range(1, self.page_count(total) + 1):
+            rel, pager = self.page_at(folder, total, n)
+            yield rel, pager, entries[pager.first - 1 : pager.first - 1 + self.listing_size]
+
+    def page_count(self, total: int) -> int:
+        """How many pages a listing of *total* entries has (at least one)."""
+        return max(1, -(-total // self.listing_size))
+
+    def page_at(self, folder: str, total: int, n: int) -> tuple[list[str], Pager]:
+        """(path segments, pager) of page *n* (from 1, at most :meth:`page_count`) of the
+        listing at *folder* with *total* entries."""
+        size, pages = self.listing_size, self.page_count(total)
         segments = folder.strip("/").split("/") if folder else []
 
-        def href(n: int) -> str | None:
-            if not 1 <= n <= pages:
+        def href(k: int) -> str | None:
+            if not 1 <= k <= pages:
                 return None
-            return folder if n == 1 else f"{folder}page/{n}/"
+            return folder if k == 1 else f"{folder}page/{k}/"
 
-        for n in range(1, pages + 1):
-            start = (n - 1) * size
-            chunk = entries[start : start + size]
-            rel = [*segments, "index.html"] if n == 1 else [*segments, "page", str(n), "index.html"]
-            yield (
-                rel,
-                Pager(n, pages, start + 1, start + len(chunk), total, href(n - 1), href(n + 1)),
-                chunk,
-            )
+        start = (n - 1) * size
+        shown = max(0, min(size, total - start))
+        rel = [*segments, "index.html"] if n == 1 else [*segments, "page", str(n), "index.html"]
+        return rel, Pager(n, pages, start + 1, start + shown, total, href(n - 1), href(n + 1))
 
     def listings(
         self, country_blocks: dict[str, list[Triple]], concept_triples: dict[str, list[Triple]]
@@ -894,25 +905,13 @@ class Site:
         entries = self.ordered_entries()
         index = _ListingIndex(self, entries)
         trees = {
-            "type": self.concept_tree(self.types, "type", index.by_type),
-            "topic": self.concept_tree(self.topics, "topic", index.by_topic),
+            "type": self.concept_tree(self.types, "type", _counts(index.by_type)),
+            "topic": self.concept_tree(self.topics, "topic", _counts(index.by_topic)),
         }
-        countries = self._country_counts(index.by_country)
+        countries = self.country_items(_counts(index.by_country))
         latest = _latest(e.lastmod for e in entries)
         for rel, pager, chunk in self.paged("", entries):
-            self.render(
-                "home.html",
-                rel,
-                rows=self.rows(chunk, rel),
-                pager=pager,
-                caption=pager.summary,
-                types=trees["type"],
-                topics=trees["topic"],
-                countries=countries,
-                count=len(entries),
-                sparql_endpoint=self.sparql_endpoint,
-                jsonld=self.home_jsonld() if pager.number == 1 else None,
-            )
+            self.home_page(rel, pager, chunk, trees, countries)
         sitemap.append(("", latest))
         for kind, scheme, label in (
             ("type", self.types, "Resource types"),
@@ -923,31 +922,8 @@ class Site:
             selected_by = index.by_type if kind == "type" else index.by_topic
             for concept in scheme:
                 selected = selected_by.get(concept.id, [])
-                broader = [
-                    Link(scheme.concepts[b].label, f"{kind}/{b}/")
-                    for b in concept.broader
-                    if b in scheme.concepts
-                ]
-                narrower = [
-                    Link(c.label, f"{kind}/{c.id}/") for c in scheme if concept.id in c.broader
-                ]
-                alternates = _alternates(f"{kind}/{concept.id}")
                 for rel, pager, chunk in self.paged(f"{kind}/{concept.id}/", selected):
-                    self.render(
-                        "listing.html",
-                        rel,
-                        heading=concept.label,
-                        kind=kind,
-                        kind_label="Resource type" if kind == "type" else "Topic",
-                        iri=concept.iri,
-                        definition=concept.definition,
-                        broader=broader,
-                        narrower=narrower,
-                        rows=self.rows(chunk, rel),
-                        pager=pager,
-                        caption=pager.summary,
-                        alternates=alternates,
-                    )
+                    self.concept_page(kind, concept, rel, pager, chunk)
                 for fmt in DATA_FORMATS:
                     _write_blocks(
                         site_path(self.root, kind, f"{concept.id}.{fmt}"),
@@ -960,23 +936,8 @@ class Site:
         for code in sorted(index.by_country):
             c = country(code)
             selected = index.by_country[code]
-            alternates = _alternates(f"country/{code}")
             for rel, pager, chunk in self.paged(f"country/{code}/", selected):
-                self.render(
-                    "listing.html",
-                    rel,
-                    heading=c.name,
-                    kind="country",
-                    kind_label="Country",
-                    iri=c.iri,
-                    definition=None,
-                    broader=[],
-                    narrower=[],
-                    rows=self.rows(chunk, rel),
-                    pager=pager,
-                    caption=pager.summary,
-                    alternates=alternates,
-                )
+                self.country_page(code, rel, pager, chunk)
             for fmt in DATA_FORMATS:
                 _write_blocks(
                     site_path(self.root, "country", f"{code}.{fmt}"),
@@ -986,6 +947,73 @@ class Site:
             sitemap.append((f"country/{code}/", _latest(e.lastmod for e in selected)))
         sitemap += self.agent_pages(index, latest)
         return sitemap
+
+    def home_page(
+        self,
+        rel: list[str],
+        pager: Pager,
+        chunk: Sequence[Entry],
+        trees: Mapping[str, list[dict[str, Any]]],
+        countries: list[dict[str, Any]],
+    ) -> None:
+        """A page of the home listing (the newest first); the first shows the trees."""
+        self.render(
+            "home.html",
+            rel,
+            rows=self.rows(chunk, rel),
+            pager=pager,
+            caption=pager.summary,
+            types=trees["type"],
+            topics=trees["topic"],
+            countries=countries,
+            count=pager.total,
+            sparql_endpoint=self.sparql_endpoint,
+            jsonld=self.home_jsonld() if pager.number == 1 else None,
+        )
+
+    def concept_page(
+        self, kind: str, concept: Concept, rel: list[str], pager: Pager, chunk: Sequence[Entry]
+    ) -> None:
+        """A page of a type's or topic's listing (its narrower concepts' records too)."""
+        scheme = self.types if kind == "type" else self.topics
+        self.render(
+            "listing.html",
+            rel,
+            heading=concept.label,
+            kind=kind,
+            kind_label="Resource type" if kind == "type" else "Topic",
+            iri=concept.iri,
+            definition=concept.definition,
+            broader=[
+                Link(scheme.concepts[b].label, f"{kind}/{b}/")
+                for b in concept.broader
+                if b in scheme.concepts
+            ],
+            narrower=[Link(c.label, f"{kind}/{c.id}/") for c in scheme if concept.id in c.broader],
+            rows=self.rows(chunk, rel),
+            pager=pager,
+            caption=pager.summary,
+            alternates=_alternates(f"{kind}/{concept.id}"),
+        )
+
+    def country_page(self, code: str, rel: list[str], pager: Pager, chunk: Sequence[Entry]) -> None:
+        """A page of a country's listing."""
+        c = country(code)
+        self.render(
+            "listing.html",
+            rel,
+            heading=c.name,
+            kind="country",
+            kind_label="Country",
+            iri=c.iri,
+            definition=None,
+            broader=[],
+            narrower=[],
+            rows=self.rows(chunk, rel),
+            pager=pager,
+            caption=pager.summary,
+            alternates=_alternates(f"country/{code}"),
+        )
 
     def home_jsonld(self) -> dict[str, Any]:
         """The home page's JSON-LD: the dataset of ``void.ttl`` (``{base}dataset``) as a
@@ -1046,42 +1074,15 @@ class Site:
             ("project", "Projects and series"),
         ):
             agents = [a for a in registry if _AGENT_FOLDERS.get(a.kind, "agent") == folder]
-            items = [
-                {
-                    "link": Link(a.name, self.agent_path(a.id)),
-                    "count": len(index.by_agent.get(a.id, [])),
-                    "children": [],
-                }
-                for a in sorted(agents, key=lambda a: (a.name.casefold(), a.id))
-            ]
+            items = self.agent_items(agents, _counts(index.by_agent))
             self.render("scheme.html", [folder, "index.html"], heading=heading, items=items)
             sitemap.append((f"{folder}/", latest))
             for agent in agents:
                 mentions = index.by_agent.get(agent.id, [])
                 parent = registry.get(agent.part_of) if agent.part_of else None
-                parts = [
-                    Link(a.name, self.agent_path(a.id)) for a in registry if a.part_of == agent.id
-                ]
-                alternates = _alternates(f"{folder}/{agent.id}")
+                parts = [a for a in registry if a.part_of == agent.id]
                 for rel, pager, chunk in self.paged(self.agent_path(agent.id), mentions):
-                    self.render(
-                        "agent.html",
-                        rel,
-                        agent=agent,
-                        kind_label={"organization": "Organisation", "person": "Person"}.get(
-                            agent.kind, "Project or series"
-                        ),
-                        iri=agent.iri,
-                        parent=Link(parent.name, self.agent_path(parent.id)) if parent else None,
-                        parts=parts,
-                        roles=[
-                            (label, self.rows((e for e, roles in chunk if role in roles), rel))
-                            for role, label in _ROLES
-                        ],
-                        count=len(mentions),
-                        pager=pager,
-                        alternates=alternates,
-                    )
+                    self.agent_page(agent, parent, parts, rel, pager, chunk)
                 data = [blocks.get(agent.iri, [])]
                 if parent is not None:
                     data.append(blocks.get(parent.iri, []))  # so the parent has a name
@@ -1090,8 +1091,52 @@ class Site:
                 sitemap.append((f"{folder}/{agent.id}/", _latest(e.lastmod for e, _ in mentions)))
         return sitemap
 
+    def agent_items(
+        self, agents: Iterable[Agent], counts: Mapping[str, int]
+    ) -> list[dict[str, Any]]:
+        """The list of *agents* (link, count of records naming them), by name."""
+        return [
+            {
+                "link": Link(a.name, self.agent_path(a.id)),
+                "count": counts.get(a.id, 0),
+                "children": [],
+            }
+            for a in sorted(agents, key=lambda a: (a.name.casefold(), a.id))
+        ]
+
+    def agent_page(
+        self,
+        agent: Agent,
+        parent: Agent | None,
+        parts: Sequence[Agent],
+        rel: list[str],
+        pager: Pager,
+        chunk: Sequence[tuple[Entry, frozenset[str]]],
+    ) -> None:
+        """A page of an agent's (or project's) listing: its records by role."""
+        folder = _AGENT_FOLDERS.get(agent.kind, "agent")
+        path = f"{folder}/{agent.id}/"
+        self.render(
+            "agent.html",
+            rel,
+            agent=agent,
+            kind_label={"organization": "Organisation", "person": "Person"}.get(
+                agent.kind, "Project or series"
+            ),
+            iri=agent.iri,
+            parent=Link(parent.name, self.agent_path(parent.id)) if parent else None,
+            parts=[Link(a.name, self.agent_path(a.id)) for a in parts],
+            roles=[
+                (label, self.rows((e for e, roles in chunk if role in roles), rel))
+                for role, label in _ROLES
+            ],
+            count=pager.total,
+            pager=pager,
+            alternates=_alternates(path.rstrip("/")),
+        )
+
     def concept_tree(
-        self, scheme: Any, kind: str, selected: dict[str, list[Entry]]
+        self, scheme: Any, kind: str, counts: Mapping[str, int]
     ) -> list[dict[str, Any]]:
         """The scheme as a tree of items (link, count, children): a walk from the concepts
         without a broader one, each concept under every ``skos:broader`` parent it has,
@@ -1107,7 +1152,7 @@ class Site:
             reached.add(concept.id)
             return {
                 "link": Link(concept.label, f"{kind}/{concept.id}/"),
-                "count": len(selected.get(concept.id, [])),
+                "count": counts.get(concept.id, 0),
                 "children": walk(concept.id, path | {concept.id}),
             }
 
@@ -1122,10 +1167,11 @@ class Site:
                 tree.append(item(concept, frozenset()))
         return tree
 
-    def _country_counts(self, by_country: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+    def country_items(self, counts: Mapping[str, int]) -> list[dict[str, Any]]:
+        """The countries' list (link, count), by name: the countries with records."""
         return [
-            {"link": Link(country(c).name, f"country/{c}/"), "count": len(es), "children": []}
-            for c, es in sorted(by_country.items(), key=lambda kv: country(kv[0]).name)
+            {"link": Link(country(c).name, f"country/{c}/"), "count": n, "children": []}
+            for c, n in sorted(counts.items(), key=lambda kv: country(kv[0]).name)
         ]
 
 
@@ -1179,6 +1225,10 @@ class _ListingIndex:
                 roles.setdefault(agent_id, set()).add(role)
             for agent_id, named in roles.items():
                 self.by_agent.setdefault(agent_id, []).append((e, frozenset(named)))
+
+
+def _counts(listed: Mapping[str, Sequence[Any]]) -> dict[str, int]:
+    return {key: len(entries) for key, entries in listed.items()}
 
 
 def _latest(dates: Iterable[str]) -> str:

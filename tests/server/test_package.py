@@ -35,21 +35,25 @@ def test_importing_the_package_loads_no_web_framework() -> None:
 
 
 def test_the_route_table_maps_paths_to_view_methods(tmp_path: Path) -> None:
-    """Every route's endpoint is a method of a class of one of the view modules."""
+    """Every route's endpoint is a method of a class of one of the view modules; a site
+    folder and a store (``serve --endpoint``) are served by the same route table."""
     from csec_ld.site.publish import publish
     from tests.conftest import DATA
 
     app = server.create_app(publish([DATA], tmp_path / "site", validate=False).out_dir)
+    stored = server.create_app(endpoint="http://127.0.0.1:9/query")  # nothing is asked yet
     try:
-        routes = [r for r in app.routes if isinstance(r, Route)]
-        assert [r.path for r in routes][-1] == "/{path:path}"  # the files come last
-        for route in routes:
-            assert inspect.ismethod(route.endpoint), route.path
-            owner = type(route.endpoint.__self__)
-            assert owner.__module__.startswith("csec_ld.server.views."), route.path
-        assert {type(r.endpoint.__self__).__module__.rsplit(".", 1)[1] for r in routes} == {
-            p.stem for p in VIEW_MODULES if p.stem not in ("__init__", "openapi")
-        }
+        owners = set()
+        for served in (app, stored):
+            routes = [r for r in served.routes if isinstance(r, Route)]
+            assert [r.path for r in routes][-1] == "/{path:path}"  # the files come last
+            for route in routes:
+                assert inspect.ismethod(route.endpoint), route.path
+                owner = type(route.endpoint.__self__)
+                assert owner.__module__.startswith("csec_ld.server.views."), route.path
+                owners.add(owner.__module__.rsplit(".", 1)[1])
+        assert [r.path for r in app.routes] == [r.path for r in stored.routes]
+        assert owners == {p.stem for p in VIEW_MODULES if p.stem not in ("__init__", "openapi")}
     finally:
         app.state.pool.close()
 

@@ -22,7 +22,6 @@ from csec_ld.cli import main
 from csec_ld.push import push
 from csec_ld.server import create_app
 from csec_ld.server.negotiation import CONTENT_TYPES, VARIANTS
-from csec_ld.server.remote import RemoteSite, create_remote_app
 from csec_ld.site.publish import publish
 from csec_ld.store import RemoteEngine, Result
 from csec_ld.vocab import country, language
@@ -82,7 +81,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         push([DATA], server.store_url, graph=GRAPH, validate=False)
         yield {
             "server": server,
+            "sorted_data": sorted_data,
             "site": publish([sorted_data], tmp / "site", validate=False).out_dir,
+            "paged_site": publish(
+                [sorted_data], tmp / "paged-site", validate=False, listing_size=3
+            ).out_dir,
             "data_site": publish([DATA], tmp / "data-site", validate=False).out_dir,
         }
     finally:
@@ -204,8 +207,9 @@ HOSTILE = [
 
 def test_hostile_ids_never_reach_the_store(world: dict[str, Any]) -> None:
     recording = _Recording(RemoteEngine(world["server"].query_url))
-    site = RemoteSite(world["server"].query_url, engine=recording)
-    client = TestClient(create_remote_app(world["server"].query_url, site=site))
+    app = create_app(endpoint=world["server"].query_url)
+    app.state.remote.engine = recording  # what the views and the query pool ask
+    client = TestClient(app)
     for path in HOSTILE:
         answer = client.get(path)
         assert answer.status_code in (400, 404), path
@@ -232,10 +236,76 @@ def test_a_store_without_the_catalogue_in_that_graph(world: dict[str, Any]) -> N
     assert "holds no catalogue" in answer.text
 
 
-def test_only_record_urls_are_served(world: dict[str, Any]) -> None:
-    client = http_client(world)
-    for path in ("/", "/catalog", "/type/report/", "/resource/", "/resource/x.html"):
-        assert client.get(path).status_code == 404, path
+def _listing_urls(site: Path) -> dict[str, Path]:
+    """Every listing page of a published site (all but the records'), by its URL."""
+    urls = {}
+    for page in sorted(site.rglob("index.html")):
+        rel = page.relative_to(site).parent
+        if rel.parts[:1] in (("resource",), ("queries",)):
+            continue
+        urls["/" + "".join(f"{p}/" for p in rel.parts)] = page
+    return urls
+
+
+def _without_agent_descriptions(text: str, data: Path) -> str:
+    """The page less its agent's description: the registry's descriptions are not
+    mapped to RDF, so a store does not hold them (the README says so)."""
+    registry = yaml.safe_load((data / "agents.yaml").read_text())
+    for kind in ("organizations", "people", "projects"):
+        for agent in registry.get(kind) or []:
+            if agent.get("description"):
+                text = text.replace(f'<p dir="auto">{agent["description"]}</p>', "")
+    return text
+
+
+def test_listing_pages_are_the_static_sites(world: dict[str, Any]) -> None:
+    """Home, types, topics, countries, agents, projects and their indexes, every page of
+    each (three records a page, so they page), from the store: the static site's bytes."""
+    site = world["paged_site"]
+    client = http_client(world, listing_size=3)
+    urls = _listing_urls(site)
+    assert "/page/2/" in urls and "/type/" in urls and "/project/ipec/" in urls
+    assert any(u.startswith("/topic/") and "/page/" in u for u in urls)
+    assert any(u.startswith("/agent/") and "/page/" in u for u in urls)
+    described = 0
+    for url, page in urls.items():
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.text)
+        assert answer.headers["content-type"] == "text/html; charset=utf-8"
+        want = page.read_text(encoding="utf-8")
+        got = answer.text
+        if got != want:
+            described += 1
+            assert got == _without_agent_descriptions(want, world["sorted_data"]), url
+        etag = answer.headers["etag"]
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert described == 1  # csec-ld's own entry in agents.yaml is the one with a description
+
+
+def test_listing_urls_outside_the_site_are_404(world: dict[str, Any]) -> None:
+    client = http_client(world, listing_size=3)
+    for path in (
+        "/page/1/",  # page 1 is the folder itself
+        "/page/99/",
+        "/page/0/",
+        "/page/x/",
+        "/type/no-such-type/",
+        "/topic/" + "a" * 5000 + "/",
+        "/country/ZZZ/",  # not a country
+        "/country/FRA/",  # a country no record names
+        "/country/phl/",
+        "/agent/no-such-agent/",
+        "/agent/ipec/",  # a project, at project/
+        "/catalog",
+        "/type/survey-report/extra/",
+        "/type/survey-report/page/2/index.html/x",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert "Traceback" not in answer.text
+    moved = client.get("/type", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"].endswith("/type/")
+    assert client.get("/type/survey-report/index.html").status_code == 200
     assert client.options("/resource/x").headers["access-control-allow-origin"] == "*"
 
 
@@ -278,7 +348,7 @@ def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
     )
     assert graph.status_code == 200 and len(graph.text.strip().splitlines()) == 2
     refused = {
-        "DROP ALL": 400,  # not a query (check_query: updates are not run)
+        "DROP ALL": 403,  # an update, as on a site folder's endpoint
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }": 403,
         "SELECT * WHERE { service silent ?x { ?s ?p ?o } }": 403,
         "SELECT * WHERE { ?s ?p": 400,
@@ -298,3 +368,236 @@ def test_sparql_is_forwarded_read_only(world: dict[str, Any]) -> None:
     )
     # the store still holds the catalogue
     assert http_client(world).get("/resource/tracer-study-paraguay-2012.nt").status_code == 200
+
+
+# --------------------------------------------------------------------------- queries
+
+API_PATHS = [
+    "/api/queries",
+    "/api/openapi.json",
+    "/api/queries/count-by-country?min=2",
+    "/api/queries/by-type?type=survey-report",
+    "/api/queries/by-type?type=survey",  # 400 problem: not a type
+    "/api/queries/by-type?type=survey&format=csv",
+    "/api/queries/by-country?country=PHL&country=PRY",
+    "/api/queries/count-by-subject",
+    "/api/queries/resource?resource=https://w3id.org/csec-ld/resource/tracer-study-paraguay-2012",
+    "/api/queries/by-country?country=XX",  # 400 problem: not a country
+    "/api/queries/by-type?colour=red",  # 400 problem: no such parameter
+    "/api/queries/no-such-query",  # 404 problem
+]
+PAGE_PATHS = [
+    "/sparql",
+    "/sparql?query=SELECT+%3Fs+%3Fo+WHERE+%7B+%3Fs+a+%3Fo+%7D+ORDER+BY+%3Fs+%3Fo+LIMIT+7",
+    "/sparql?query=SELECT+%3Fs+WHERE+%7B+%3Fs",  # a syntax error, shown at its place
+    "/queries/",
+    "/queries/count-by-country?min=2",
+    "/queries/by-type?type=survey-report",
+    "/queries/by-country",
+    "/api/openapi.html",
+]
+
+
+@pytest.fixture(scope="module")
+def both(world: dict[str, Any]) -> Iterator[tuple[TestClient, TestClient]]:
+    """The static site's server and the store's, on the same catalogue (data/)."""
+    static = create_app(world["data_site"], timeout=10)
+    try:
+        yield TestClient(static), http_client(world, graph=GRAPH)
+    finally:
+        static.state.pool.close()
+
+
+def _same_page(text: str) -> str:
+    """A workbench page without what differs from one run to the next (the time taken)
+    and the wording of a syntax error (the store's engine checks queries with
+    ``check_query``, whose message is clipped; where it is shown is compared)."""
+    import re
+
+    text = re.sub(r'<span class="elapsed">[^<]*</span>', "", text)
+    return re.sub(r'<p class="message">SPARQL syntax error.*?</p>', "", text, flags=re.S)
+
+
+def test_the_query_api_answers_as_the_static_sites(both: tuple[TestClient, TestClient]) -> None:
+    """The named queries run at the store, with the same typed binding and problems."""
+    static, store = both
+    for path in API_PATHS:
+        want, got = static.get(path), store.get(path)
+        assert got.status_code == want.status_code, (path, got.text)
+        assert got.headers["content-type"] == want.headers["content-type"], path
+        assert got.content == want.content, path
+    assert store.get("/api/queries/count-by-country?min=2").json()["results"]["bindings"]
+
+
+def test_the_workbench_pages_are_the_static_sites(both: tuple[TestClient, TestClient]) -> None:
+    """Every workbench page the same, links to the pages the server has included."""
+    static, store = both
+    for path in PAGE_PATHS:
+        want = static.get(path, headers={"Accept": "text/html"})
+        got = store.get(path, headers={"Accept": "text/html"})
+        assert got.status_code == want.status_code, path
+        assert _same_page(got.text) == _same_page(want.text), path
+    page = store.get(PAGE_PATHS[1], headers={"Accept": "text/html"}).text
+    assert '<a href="/type/' in page  # a concept IRI links to its page on this server
+    error = store.get(PAGE_PATHS[2], headers={"Accept": "text/html"}).text
+    assert "SPARQL syntax error at line 1, column 21" in error
+
+
+def test_store_down_the_api_and_workbench_say_so() -> None:
+    client = TestClient(create_app(endpoint=f"http://127.0.0.1:{free_port()}/query", timeout=2))
+    problem = client.get("/api/queries/count-by-country?min=2")
+    assert problem.status_code == 502
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert "the store did not answer" in problem.json()["detail"]
+    assert client.get("/api/queries").status_code == 200  # the list needs no store
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 502
+    page = client.get("/queries/count-by-country?min=2")
+    assert page.status_code == 502 and "the store did not answer" in page.text
+    assert "Traceback" not in page.text
+
+
+def test_the_store_pool_is_bounded_and_checks_before_asking() -> None:
+    """At most *workers* queries at the store and *queue* waiting; the next is Busy.
+    What the store must not see (SERVICE, updates, bad syntax) is refused unsent."""
+    import threading
+
+    import anyio
+
+    from csec_ld.errors import Busy, Refused
+    from csec_ld.server.remote import StorePool
+
+    release = threading.Event()
+    asked: list[str] = []
+
+    class Slow:
+        def query(self, sparql: str) -> Result:
+            asked.append(sparql)
+            release.wait(10)
+            return Result("ask", boolean=True)
+
+    pool = StorePool(Slow(), workers=1, queue=1, timeout=10)
+    job = ("sparql", "ASK {}", [], 10)
+
+    async def three() -> list[Any]:
+        outcomes: list[Any] = []
+
+        async def one() -> None:
+            try:
+                outcomes.append((await pool.run(job)).boolean)
+            except Busy as exc:
+                outcomes.append(exc)
+                release.set()
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(one)
+                await anyio.sleep(0.05)
+        return outcomes
+
+    outcomes = anyio.run(three)
+    assert sum(isinstance(o, Busy) for o in outcomes) == 1 and outcomes.count(True) == 2
+    asked.clear()
+    for sparql, status in {
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }": 403,
+        "LOAD <http://127.0.0.1:9/x>": 403,
+        "PREFIX a: <urn:a:> INSERT DATA { a:s a:p a:o }": 403,
+        "SELECT * WHERE { ?s ?p": 400,
+        "SELECT * WHERE " + "{ " * 500 + "}" * 500: 400,
+    }.items():
+        with pytest.raises(Refused) as refused:
+            anyio.run(pool.run, ("sparql", sparql, [], 10))
+        assert refused.value.status == status, sparql
+    assert asked == []
+
+
+# --------------------------------------------------------------------------- the feed
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """130 synthetic records, some issued on a year or a month only, some modified
+    (on a later day, or the day of issue: no Update then), pushed and published."""
+    import json
+    import sys
+
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    tmp = tmp_path_factory.mktemp("dated")
+    folder = tmp / "data"
+    records_file = synth.generate(130, folder, seed=5)
+    records = [json.loads(line) for line in records_file.read_text().splitlines()]
+    for n, record in enumerate(records):
+        # in the store's order: by the IRI as N-Triples writes it, "<...>" included
+        record["countries"] = sorted(record.get("countries") or [])
+        record["subjects"] = sorted(record.get("subjects") or [], key=lambda s: s + ">")
+        if n % 7 == 0:
+            record["issued"] = record["issued"][:4]
+        elif n % 7 == 1:
+            record["issued"] = record["issued"][:7]
+        if n % 3 == 0:
+            record["modified"] = "2024-0" + str(1 + n % 9) + "-15"
+        elif n % 5 == 0:
+            record["modified"] = record["issued"]  # not after: no Update
+    records_file.write_text("".join(json.dumps(r) + "\n" for r in records))
+    server = OxigraphServer(tmp / "oxigraph")
+    try:
+        push([folder], server.store_url, validate=False)
+        site = publish([folder], tmp / "site", validate=False).out_dir
+        yield {"server": server, "site": site}
+    finally:
+        server.stop()
+
+
+def test_the_change_feed_is_the_static_sites(dated: dict[str, Any]) -> None:
+    """``changes/`` from the store: the same activities, ids, order and pages."""
+    site = dated["site"]
+    client = TestClient(create_app(endpoint=dated["server"].query_url))
+    files = sorted((site / "changes").glob("*.json"))
+    assert len(files) >= 3  # index.json and two pages or more: the paging is exercised
+    updates = 0
+    for path in files:
+        answer = client.get(f"/changes/{path.name}")
+        assert answer.status_code == 200, path.name
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert answer.content == path.read_bytes(), path.name
+        updates += answer.text.count('"type": "Update"')
+    assert updates > 0
+    for name in ("page-0.json", f"page-{len(files)}.json", "page-1.jsonx", "../index.json"):
+        assert client.get(f"/changes/{name}").status_code in (400, 404), name
+
+
+def test_home_pages_of_a_larger_catalogue(dated: dict[str, Any]) -> None:
+    """Over 100 records: the home page pages at the default size, dates to the year or
+    month sort as the static site sorts them."""
+    site = dated["site"]
+    client = TestClient(create_app(endpoint=dated["server"].query_url))
+    for url in ("/", "/page/2/"):
+        page = site / url.strip("/") / "index.html" if url != "/" else site / "index.html"
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer.text == page.read_text(encoding="utf-8"), url
+    assert client.get("/page/3/").status_code == 404
+
+
+def test_oai_is_on_the_route_table_with_an_admin_email(world: dict[str, Any]) -> None:
+    """``/oai`` of ``serve --endpoint``: Identify names the given address and the public
+    URL; without an address (a store holds none) it is 404, saying which option to give."""
+    url = world["server"].query_url
+    client = TestClient(
+        create_app(endpoint=url, public_url="https://csec.example.org/", admin_email="a@b.org")
+    )
+    identify = client.get("/oai", params={"verb": "Identify"})
+    assert identify.status_code == 200, identify.text
+    assert "adminEmail>a@b.org</" in identify.text
+    assert "baseURL>https://csec.example.org/oai</" in identify.text
+    records = client.get("/oai", params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})
+    assert records.text.count("identifier>oai:") == len(_ids(world["site"]))
+    missing = TestClient(create_app(endpoint=url)).get("/oai", params={"verb": "Identify"})
+    assert missing.status_code == 404 and "--admin-email" in missing.text
+
+
+def test_cli_serve_takes_an_admin_email(runner: Any) -> None:
+    assert "--admin-email" in runner.invoke(main, ["serve", "--help"]).output

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...errors import ParameterError, ProblemError, QueryError, StoreError
+from ...errors import CsecLdError, ParameterError, ProblemError, QueryError, StoreError
 from ...query import NamedQuery, format_result, named_queries, to_term
 from ...vocab import Vocabulary
 from ..negotiation import negotiate
 from ..responses import CORS, check_query_string, content_file, file_response, prefix, preflight
-from ..sandbox import Answer, Busy, QueryPool, Refused, TimeLimit
+from ..sandbox import Answer, Busy, Refused, TimeLimit
 from .openapi import (
     API_TABLE_FORMATS,
     FORMAT_PARAM,
@@ -31,7 +32,14 @@ from .openapi import (
     query_listing,
 )
 
-__all__ = ["Api", "ApiViews"]
+__all__ = ["Api", "ApiViews", "JobRunner"]
+
+
+class JobRunner(Protocol):
+    """Where queries run: the sandboxed :class:`~csec_ld.server.sandbox.QueryPool` over
+    the site's store, or :class:`~csec_ld.server.remote.StorePool` over a remote store."""
+
+    async def run(self, job: tuple[Any, ...]) -> Answer: ...
 
 
 class Api:
@@ -39,24 +47,76 @@ class Api:
 
     def __init__(
         self,
-        pool: QueryPool,
+        pool: JobRunner,
         timeout: float,
         row_limit: int,
         queries: dict[str, NamedQuery] | None = None,
         vocabulary: Vocabulary | None = None,
+        *,
+        vocabulary_of: Callable[[], Vocabulary] | None = None,
     ) -> None:
         self.pool = pool
         self.queries = named_queries() if queries is None else dict(queries)
         self.kinds = {name: query_kind(q) for name, q in self.queries.items()}
-        #: the site's concepts (its catalogue's own too): what concept parameters accept
-        self.vocabulary = vocabulary
-        #: what a 400 lists: each query's parameters, as ``GET /api/queries`` gives them
-        self.allowed = {
-            name: [param_doc(p, vocabulary) for p in q.parameters]
-            for name, q in self.queries.items()
-        }
+        self._vocabulary = vocabulary
+        #: where the concepts come from when they are not given (a store: asked when
+        #: first needed, and again after a failure, so a store down at start is no harm)
+        self._vocabulary_of = vocabulary_of
+        self._allowed: dict[str, list[dict[str, Any]]] | None = None
+        #: the query list and OpenAPI document by root path, made from :attr:`vocabulary`
+        self._documents: dict[str, tuple[bytes, bytes]] = {}
         self.timeout = timeout
         self.row_limit = row_limit
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        """The site's concepts (its catalogue's own too): what concept parameters accept.
+
+        None (the shipped concepts) while a store that holds them cannot be asked."""
+        if self._vocabulary_of is not None:
+            try:
+                vocabulary = self._vocabulary_of()  # kept by its source, for a while
+            except CsecLdError:
+                return None
+            if vocabulary is not self._vocabulary:
+                self._vocabulary = vocabulary
+                self._allowed = None
+                self._documents.clear()
+        return self._vocabulary
+
+    @property
+    def settled(self) -> bool:
+        """Whether the concepts are known (what is made of them may be kept)."""
+        return self.vocabulary is not None or self._vocabulary_of is None
+
+    def documents(self, base: str) -> tuple[bytes, bytes]:
+        """The query list and the OpenAPI document for the root path *base*."""
+        vocabulary = self.vocabulary
+        kept = self._documents.get(base)
+        if kept is None:
+            listing = query_listing(self.queries, base, self.kinds, vocabulary)
+            openapi = openapi_document(self.queries, base, self.kinds, vocabulary)
+
+            def dump(doc: dict[str, Any]) -> bytes:
+                return json.dumps(doc, ensure_ascii=False, indent=1).encode() + b"\n"
+
+            kept = (dump(listing), dump(openapi))
+            if self.settled:
+                if len(self._documents) >= 8:  # root paths come from the ASGI server
+                    self._documents.clear()
+                self._documents[base] = kept
+        return kept
+
+    @property
+    def allowed(self) -> dict[str, list[dict[str, Any]]]:
+        """What a 400 lists: each query's parameters, as ``GET /api/queries`` gives them."""
+        vocabulary = self.vocabulary
+        if self._allowed is None or not self.settled:
+            self._allowed = {
+                name: [param_doc(p, vocabulary) for p in q.parameters]
+                for name, q in self.queries.items()
+            }
+        return self._allowed
 
     def check(
         self, query: NamedQuery, pairs: list[tuple[str, str]]
@@ -135,23 +195,11 @@ class ApiViews:
         self.max_query_length = max_query_length
         #: the ETags' time: the answers change only with the data
         self.data_mtime = data_mtime
-        self._documents: dict[str, tuple[bytes, bytes]] = {}
 
     def documents(self, base: str) -> tuple[bytes, bytes]:
-        """The query list and the OpenAPI document (they change only with the code)."""
-        kept = self._documents.get(base)
-        if kept is None:
-            api = self.api
-            listing = query_listing(api.queries, base, api.kinds, api.vocabulary)
-            openapi = openapi_document(api.queries, base, api.kinds, api.vocabulary)
-
-            def dump(doc: dict[str, Any]) -> bytes:
-                return json.dumps(doc, ensure_ascii=False, indent=1).encode() + b"\n"
-
-            if len(self._documents) >= 8:  # root paths come from the ASGI server, not clients
-                self._documents.clear()
-            kept = self._documents[base] = (dump(listing), dump(openapi))
-        return kept
+        """The query list and the OpenAPI document (they change with the code, and with
+        the concepts of a store)."""
+        return self.api.documents(base)
 
     def _opened(self, request: Request) -> Response | None:
         """The preflight answer to ``OPTIONS``; else checks the query string's length."""
@@ -236,7 +284,11 @@ class ApiViews:
             raise ProblemError(503, "Time limit", str(exc), headers={"Retry-After": "60"}) from exc
         except ParameterError as exc:
             raise ProblemError(400, "Bad parameter value", str(exc)) from exc
-        except (QueryError, Refused, StoreError) as exc:
+        except Refused as exc:
+            if exc.status == 502:  # the store behind serve --endpoint did not answer
+                raise ProblemError(502, "Store unreachable", str(exc)) from exc
+            raise ProblemError(500, "Query failed", str(exc)) from exc
+        except (QueryError, StoreError) as exc:
             raise ProblemError(500, "Query failed", str(exc)) from exc
         headers = {
             "Vary": "Accept",

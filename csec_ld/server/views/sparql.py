@@ -31,7 +31,7 @@ from ..sandbox import (
     check_nesting,
     store_from_files,
 )
-from ..workbench import SPARQL_DOWNLOADS, Workbench, download_media
+from ..workbench import SPARQL_DOWNLOADS, SparqlRunner, Workbench, download_media
 
 __all__ = ["Sparql", "SparqlView"]
 
@@ -93,7 +93,7 @@ class SparqlView:
     """``GET``/``POST /sparql``: a query's results in the format the client takes, or
     the workbench page for a browser."""
 
-    def __init__(self, sparql: Sparql, workbench: Workbench, max_query_length: int) -> None:
+    def __init__(self, sparql: SparqlRunner, workbench: Workbench, max_query_length: int) -> None:
         self.sparql = sparql
         self.workbench = workbench
         self.max_query_length = max_query_length
