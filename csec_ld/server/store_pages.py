@@ -283,14 +283,11 @@ class StorePages:
         d = DCTERMS
         part = f"{self._catalog_node()} {NamedNode(d + 'hasPart')} ?r ."
 
-        def day(var: str) -> str:
-            return f'CONCAT(STR({var}), SUBSTR("-01-01", STRLEN(STR({var})) - 3))'
-
         return (
             f"{{ {part} ?r {NamedNode(d + 'issued')} ?i ."
-            f" BIND({day('?i')} AS ?day) BIND(0 AS ?o) }}"
+            f" BIND({sparql_day('?i')} AS ?day) BIND(0 AS ?o) }}"
             f" UNION {{ {part} ?r {NamedNode(d + 'issued')} ?i ; {NamedNode(d + 'modified')} ?m ."
-            f" BIND({day('?m')} AS ?day) FILTER(?day > {day('?i')}) BIND(1 AS ?o) }}"
+            f" BIND({sparql_day('?m')} AS ?day) FILTER(?day > {sparql_day('?i')}) BIND(1 AS ?o) }}"
         )
 
     def _activity_count(self) -> int:
@@ -317,7 +314,7 @@ class StorePages:
         site's order: newest first (the earliest day of the date of issue, then its
         text), then by English title (else the first title) and id."""
         d = DCTERMS
-        day = 'CONCAT(?text, SUBSTR("-01-01", STRLEN(?text) - 3))'  # "2010" → "2010-01-01"
+        day = sparql_day("?i")
         query = (
             "SELECT ?r (SAMPLE(?day) AS ?first) (SAMPLE(?text) AS ?issued) "
             "(COALESCE(MIN(?en), MIN(STR(?t))) AS ?title) WHERE {\n"
@@ -405,6 +402,12 @@ class StorePages:
             if agent is not None and agent.iri == iri:
                 agents[agent.id] = agent
         return agents
+
+
+def sparql_day(term: str) -> str:
+    """A SPARQL expression: the first day of the date *term* (``2010`` → ``2010-01-01``,
+    ``2010-05`` → ``2010-05-01``), as :meth:`~csec_ld.records.PartialDate.earliest`."""
+    return f'SUBSTR(CONCAT(STR({term}), "-01-01"), 1, 10)'
 
 
 def _folder(agent: Agent) -> str:
