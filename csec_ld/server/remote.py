@@ -50,7 +50,7 @@ from typing import Any, Protocol
 import orjson
 from pyoxigraph import NamedNode, Triple
 
-from ..errors import Busy, QueryError, Refused, StoreError, UsageError
+from ..errors import QueryError, Refused, StoreError, UsageError
 from ..http import clip
 from ..mapping import DEFAULT_PROFILES, get_profiles
 from ..namespaces import DCTERMS
@@ -78,7 +78,7 @@ from ..store import (
 )
 from ..urls import redact
 from ..vocab import Agent, Registry, Vocabulary, language, load_vocabulary
-from .sandbox import Answer
+from .sandbox import Admission, Answer
 
 __all__ = ["PageSite", "RecordFiles", "RemoteSite", "StorePool", "StoreSparql", "agent_of"]
 
@@ -558,35 +558,16 @@ class StorePool:
         self.size = max(1, workers)
         self.queue = max(0, queue)
         self.timeout = timeout
-        self._running = 0
-        self._waiting = 0
-        self._slots: Any = None
+        self.admission = Admission(self.size, self.queue, timeout, where="at the store")
 
     async def run(self, job: tuple[Any, ...]) -> Answer:
         """Run *job* at the store: :class:`Refused`, :class:`Busy`, a parameter's
         :class:`~csec_ld.errors.ParameterError`, or its :class:`Answer`."""
-        import anyio
         import anyio.to_thread
 
-        if self._slots is None:
-            self._slots = anyio.Semaphore(self.size)
-        if self._running >= self.size and self._waiting >= self.queue:
-            raise Busy(f"{self._running} queries are at the store and {self._waiting} waiting")
-        self._waiting += 1
-        try:
-            with anyio.fail_after(self.timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise Busy("no query slot became free within the time limit") from None
-        finally:
-            self._waiting -= 1
-        self._running += 1
-        try:
+        async with self.admission.slot():
             answer: Answer = await anyio.to_thread.run_sync(self._run, job)
             return answer
-        finally:
-            self._running -= 1
-            self._slots.release()
 
     def _run(self, job: tuple[Any, ...]) -> Answer:
         from ..query import run_query

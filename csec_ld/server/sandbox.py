@@ -331,6 +331,47 @@ class _Worker:
             self.conn.close()
 
 
+class Admission:
+    """Admission to a bounded pool: at most *size* jobs at once, at most *queue* more
+    waiting, each for at most *timeout* seconds; otherwise :class:`Busy`.
+
+    One class for the sandboxed workers (:class:`QueryPool`) and for the remote store
+    (:class:`~csec_ld.server.remote.StorePool`), so both refuse load the same way.
+    *where* names the pool's place in the messages ("running", "at the store").
+    """
+
+    def __init__(self, size: int, queue: int, timeout: float, *, where: str) -> None:
+        self.size = size
+        self.queue = queue
+        self.timeout = timeout
+        self.where = where
+        self.running = 0
+        self.waiting = 0
+        self._slots: anyio.Semaphore | None = None  # made on the event loop that uses it
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> Any:
+        """Hold one of the *size* slots for the ``async with`` block."""
+        if self._slots is None:
+            self._slots = anyio.Semaphore(self.size)
+        if self.running >= self.size and self.waiting >= self.queue:
+            raise Busy(f"{self.running} queries are {self.where} and {self.waiting} waiting")
+        self.waiting += 1
+        try:
+            with anyio.fail_after(self.timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise Busy("no query slot became free within the time limit") from None
+        finally:
+            self.waiting -= 1
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self._slots.release()
+
+
 class QueryPool:
     """Worker processes that run queries on a read-only on-disk store, with limits.
 
@@ -378,9 +419,7 @@ class QueryPool:
                 ]
             )
         self._idle: deque[_Worker] = deque()
-        self._running = 0
-        self._waiting = 0
-        self._slots: anyio.Semaphore | None = None
+        self.admission = Admission(workers, queue, timeout, where="running")
         self._closed = False
         self._finalizer = weakref.finalize(
             self, _shutdown, self._idle, Path(self.store) if owns_store else None
@@ -399,24 +438,8 @@ class QueryPool:
         """Run *job* in a worker; :class:`Busy`, :class:`TimeLimit` or :class:`Refused`."""
         if self._closed:
             raise Busy("the server is shutting down")
-        if self._slots is None:
-            self._slots = anyio.Semaphore(self.size)
-        if self._running >= self.size and self._waiting >= self.queue:
-            raise Busy(f"{self._running} queries are running and {self._waiting} waiting")
-        self._waiting += 1
-        try:
-            with anyio.fail_after(self.timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise Busy("no worker became free within the time limit") from None
-        finally:
-            self._waiting -= 1
-        self._running += 1
-        try:
+        async with self.admission.slot():
             return await self._run_on_worker(job)
-        finally:
-            self._running -= 1
-            self._slots.release()
 
     async def _run_on_worker(self, job: tuple[Any, ...]) -> Answer:
         worker = self._idle.popleft() if self._idle else None

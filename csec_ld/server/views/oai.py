@@ -31,6 +31,7 @@ from ...site.publish import SOURCE_FOLDER
 from ...sources import Catalog, Catalogue, open_catalog
 from ...store import Result, vocabulary_of
 from ...vocab import Agent, AgentKind, Registry, Vocabulary, country
+from ..store_pages import sparql_day
 
 if TYPE_CHECKING:
     from ..remote import RemoteSite
@@ -114,8 +115,8 @@ class StoreSource:
 
     **Datestamps** are :meth:`OaiItem.of`'s, computed in SPARQL the same way so that
     the order and ``from``/``until`` agree with the items: the lexical form of
-    ``dcterms:modified``, else of ``dcterms:issued``, padded with ``-01-01`` and cut to
-    ten characters (``2010`` → ``2010-01-01``, ``2010-05`` → ``2010-05-01``), as
+    ``dcterms:modified``, else of ``dcterms:issued``, as its first day
+    (:func:`~csec_ld.server.store_pages.sparql_day`: ``2010`` → ``2010-01-01``), as
     :meth:`~csec_ld.records.PartialDate.earliest` does. A record has one ``issued``
     and at most one ``modified``, as ``push`` writes them.
 
@@ -266,7 +267,7 @@ class StoreSource:
         issued, modified = _iri(_DCTERMS_OF["issued"]), _iri(_DCTERMS_OF["modified"])
         return pattern + (
             f"{{ ?r {modified} ?t }} UNION {{ ?r {issued} ?t MINUS {{ ?r {modified} ?m }} }} "
-            'BIND(SUBSTR(CONCAT(STR(?t), "-01-01"), 1, 10) AS ?d) '
+            f"BIND({sparql_day('?t')} AS ?d) "
         )
 
     @staticmethod
