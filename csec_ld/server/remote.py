@@ -50,7 +50,7 @@ from typing import Any, Protocol
 import orjson
 from pyoxigraph import NamedNode, Triple
 
-from ..errors import QueryError, Refused, StoreError, UsageError
+from ..errors import CsecLdError, QueryError, Refused, StoreError, UsageError
 from ..http import clip
 from ..mapping import DEFAULT_PROFILES, get_profiles
 from ..namespaces import DCTERMS
@@ -179,22 +179,46 @@ class RemoteSite:
         self._catalog_at: tuple[float, Catalog] | None = None
         self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
         self._vocabulary: tuple[float, Vocabulary] | None = None
+        self._refreshing = False
         self._env = PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
 
     @property
     def vocabulary(self) -> Vocabulary:
         """The store's concepts (a catalogue's own ones were pushed with it), kept for
         :data:`CATALOG_TTL` seconds as the catalogue's description is: a push of new
-        vocabularies reaches every instance within that time."""
-        now = time.monotonic()
+        vocabularies reaches every instance within that time.
+
+        Only the first call waits for the store. Once the kept concepts are older than
+        the TTL they are still answered while one background thread asks again, so the
+        query API's handlers (on the event loop) never wait for the store here.
+        """
         kept = self._vocabulary
-        if kept is not None and now - kept[0] < CATALOG_TTL:
-            return kept[1]
+        if kept is None:
+            return self._refresh_vocabulary()
+        if time.monotonic() - kept[0] >= CATALOG_TTL:
+            with self._lock:
+                start, self._refreshing = not self._refreshing, True
+            if start:
+                threading.Thread(target=self._refresh_quietly, daemon=True).start()
+        return kept[1]
+
+    def _refresh_vocabulary(self) -> Vocabulary:
+        now = time.monotonic()
         vocabulary = vocabulary_of(self.engine)  # not under the lock (a slow store)
+        kept = self._vocabulary
         if kept is not None and vocabulary == kept[1]:
             vocabulary = kept[1]  # the same concepts: the same object, for what is kept of it
         self._vocabulary = (now, vocabulary)
         return vocabulary
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self._refresh_vocabulary()
+        except CsecLdError:
+            pass  # the store is away: the kept concepts stay, asked again at the next call
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     @staticmethod
     def valid_id(record_id: str) -> bool:

@@ -601,3 +601,54 @@ def test_oai_is_on_the_route_table_with_an_admin_email(world: dict[str, Any]) ->
 
 def test_cli_serve_takes_an_admin_email(runner: Any) -> None:
     assert "--admin-email" in runner.invoke(main, ["serve", "--help"]).output
+
+
+def test_stale_concepts_are_answered_while_one_thread_asks_the_store_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the first call waits for the store; after the TTL the kept concepts come
+    back at once and one background query refreshes them (a store that is away keeps
+    the old ones)."""
+    import threading
+    import time
+
+    from csec_ld.errors import StoreError
+    from csec_ld.server import remote
+
+    asked: list[float] = []
+    release = threading.Event()
+    state = {"fail": False}
+
+    class Slow:
+        def query(self, sparql: str) -> Result:
+            asked.append(time.monotonic())
+            if len(asked) > 1:
+                release.wait(10)
+            if state["fail"]:
+                raise StoreError("the store did not answer")
+            return Result("graph")
+
+    site = remote.RemoteSite("http://127.0.0.1:9/query", engine=Slow())
+    first = site.vocabulary
+    assert len(asked) == 1 and site.vocabulary is first  # kept within the TTL
+    monkeypatch.setattr(remote, "CATALOG_TTL", 0.0)
+    started = time.monotonic()
+    assert site.vocabulary is first and site.vocabulary is first  # stale, not waited for
+    assert time.monotonic() - started < 1.0
+    for _ in range(100):
+        if len(asked) == 2:
+            break
+        time.sleep(0.01)
+    assert len(asked) == 2  # one refresh for both calls
+    release.set()
+    for _ in range(200):
+        if not site._refreshing:
+            break
+        time.sleep(0.01)
+    assert site.vocabulary is first  # the same concepts: the same object
+    state["fail"] = True
+    for _ in range(200):
+        if len(asked) >= 3 and not site._refreshing:
+            break
+        time.sleep(0.01)
+    assert site.vocabulary is first  # the store is away: the kept concepts stay
