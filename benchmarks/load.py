@@ -294,9 +294,17 @@ async def page_client(
     seed: int,
     deadline: float,
     result: Scenario,
+    pace: float = 0.0,
 ) -> None:
+    """*requests* record pages, one after the other; with *pace* (seconds), one request
+    every *pace* seconds at most (a reader who looks at each page), from a random
+    offset so that the clients do not ask in step."""
     rng = random.Random(seed)
+    due = time.perf_counter() + rng.uniform(0, pace)
     for i in range(requests):
+        if pace:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            due += pace
         if time.monotonic() > deadline:
             return
         accept = "text/turtle" if (seed + i) % 4 == 3 else "text/html"

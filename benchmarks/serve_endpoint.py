@@ -1,7 +1,8 @@
 """Record-page latency of ``csec-ld serve --endpoint`` (pages from a store), next to
 ``csec-ld serve SITE`` (pages from files).
 
-    python benchmarks/serve_endpoint.py --records 100000 --clients 50 --requests 100 --instances 2
+    python benchmarks/serve_endpoint.py --records 100000 --clients 50 --requests 100 --instances 2 \
+        --pace 0.5
 
 For the catalogue of ``--records`` (``data/`` for its own size, else a seeded synthetic
 one, as ``load.py`` makes them; ``--work DIR`` keeps and reuses them), this:
@@ -15,6 +16,12 @@ one, as ``load.py`` makes them; ``--work DIR`` keeps and reuses them), this:
    (three in four as ``text/html``, one in four as ``text/turtle``), ``--requests`` each:
    the clients are spread over the instances in turn (a round-robin load balancer);
 4. prints p50, p99, max and requests per second for each server.
+
+Clients that ask again as soon as they have an answer (a closed loop) measure how much a
+server can take: with 50 of them, latency is 50 / throughput (Little's law), whatever
+the server. ``--pace`` adds a round of readers: each client asks once every PACE seconds
+(default 0.5, about 100 requests a second from 50 clients), which measures what a page
+costs under that load rather than the queue in front of a saturated server.
 
 Then the same for nginx serving the published site with the configuration ``publish``
 writes, and a round of listing pages (home, types, topics, countries, agents) on the
@@ -177,9 +184,10 @@ async def run_listings(
 
 
 async def run(
-    bases: list[str], ids: list[str], clients: int, requests: int
+    bases: list[str], ids: list[str], clients: int, requests: int, pace: float = 0.0
 ) -> tuple[load.Scenario, float]:
-    """The scenario's latencies and its wall time, the clients spread over *bases*."""
+    """The scenario's latencies and its wall time, the clients spread over *bases*
+    (*pace*: each client asks at most once every *pace* seconds)."""
     result = load.Scenario("pages")
     async with contextlib.AsyncExitStack() as stack:
         pool = [
@@ -195,7 +203,7 @@ async def run(
         start = time.perf_counter()
         await asyncio.gather(
             *(
-                load.page_client(c, ids, requests, i, float("inf"), result)
+                load.page_client(c, ids, requests, i, float("inf"), result, pace)
                 for i, c in enumerate(pool)
             )
         )
@@ -220,6 +228,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="per client")
     parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.5,
+        help="a second round where each client asks once every PACE seconds (0: none)",
+    )
     parser.add_argument("--work", type=Path, help="keep the catalogues and sites here")
     args = parser.parse_args(argv)
 
@@ -273,6 +287,22 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(row("1 × serve SITE", alone, wall))
             web, wall = asyncio.run(run([nginx.base], ids, args.clients, args.requests))
             lines.append(row("nginx (2 workers), the published site", web, wall))
+            if args.pace > 0:
+                rate = args.clients / args.pace
+                lines.append(
+                    f"| *paced: each client one request every {args.pace:g} s "
+                    f"(about {rate:.0f} requests/s in all)* |||||||"
+                )
+                paced = [
+                    (f"{args.instances} × serve --endpoint (one oxigraph)", endpoints),
+                    ("1 × serve SITE", [static.base]),
+                    ("nginx (2 workers), the published site", [nginx.base]),
+                ]
+                for name, bases in paced:
+                    result, wall = asyncio.run(
+                        run(bases, ids, args.clients, args.requests, args.pace)
+                    )
+                    lines.append(row(name, result, wall))
             urls = listing_urls(site)
             few = max(1, args.requests // 4)  # listing pages cost more: fewer of them
             lines.append(f"| *listing pages ({len(urls)} of the site's, {few} per client)* |||||||")

@@ -92,3 +92,27 @@ def test_rdflib_gets_membership_as_a_plain_pattern() -> None:
             rewritten += 1
             assert "?catalog a dcmitype:Collection ; dcterms:hasPart ?resource ." in text
     assert rewritten >= 9  # the by-* and count-* queries
+
+
+@pytest.mark.slow
+def test_the_push_benchmark_fills_both_stores_with_the_same_triples() -> None:
+    """benchmarks/push.py on 30 records: Oxigraph (no login, the default graph) and Virtuoso
+    (Digest, a named graph) end up holding the same number of triples, and each row has
+    its time and memory."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "push.py"), "--records", "30"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {
+        cells[0]: cells
+        for line in proc.stdout.splitlines()
+        if len(cells := [c.strip() for c in line.strip().strip("|").split("|")]) == 6
+    }
+    oxigraph, virtuoso = rows["push → oxigraph"], rows["push → virtuoso"]
+    assert oxigraph[1] == virtuoso[1] and int(oxigraph[1].replace(",", "")) > 30 * 10, rows
+    for cells in (oxigraph, virtuoso, rows["build --format nt alone"]):
+        assert float(cells[3]) > 0, cells  # the peak RSS of push's process tree
+    assert float(virtuoso[4]) > 0 and float(virtuoso[5]) > 0  # the store's RSS and size
