@@ -39,6 +39,7 @@ import contextlib
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -234,6 +235,11 @@ def main(argv: list[str] | None = None) -> None:
         default=0.5,
         help="a second round where each client asks once every PACE seconds (0: none)",
     )
+    parser.add_argument(
+        "--listing-requests",
+        type=int,
+        help="listing pages per client (default: a quarter of --requests; 0: none)",
+    )
     parser.add_argument("--work", type=Path, help="keep the catalogues and sites here")
     args = parser.parse_args(argv)
 
@@ -254,7 +260,8 @@ def main(argv: list[str] | None = None) -> None:
         servers: list[Serve] = []
         try:
             start = time.perf_counter()
-            pushed = push([sources], store.store_url, validate=False)
+            # a MOVE of millions of triples takes Oxigraph longer than the default 30 s
+            pushed = push([sources], store.store_url, validate=False, timeout=1800)
             print(
                 f"pushed {pushed.triples:,} triples in {time.perf_counter() - start:.1f} s",
                 file=sys.stderr,
@@ -276,20 +283,27 @@ def main(argv: list[str] | None = None) -> None:
             probe = f"/resource/{ids[0]}.nt"
             for s in servers:
                 s.wait_ready(probe, deadline)
-            lines = [
-                "| server | requests | p50 ms | p99 ms | max ms | requests/s | errors |",
-                "|---|---:|---:|---:|---:|---:|---:|",
-            ]
+            print(
+                f"{args.records:,} records, {args.clients} clients × {args.requests} "
+                "requests (3/4 text/html, 1/4 text/turtle)",
+                flush=True,
+            )
+
+            def out(line: str) -> None:
+                print(line, flush=True)  # row by row: a long round shows what came before
+
+            out("| server | requests | p50 ms | p99 ms | max ms | requests/s | errors |")
+            out("|---|---:|---:|---:|---:|---:|---:|")
             endpoints = [s.base for s in servers[: args.instances]]
             endpoint, wall = asyncio.run(run(endpoints, ids, args.clients, args.requests))
-            lines.append(row(f"{args.instances} × serve --endpoint (one oxigraph)", endpoint, wall))
+            out(row(f"{args.instances} × serve --endpoint (one oxigraph)", endpoint, wall))
             alone, wall = asyncio.run(run([static.base], ids, args.clients, args.requests))
-            lines.append(row("1 × serve SITE", alone, wall))
+            out(row("1 × serve SITE", alone, wall))
             web, wall = asyncio.run(run([nginx.base], ids, args.clients, args.requests))
-            lines.append(row("nginx (2 workers), the published site", web, wall))
+            out(row("nginx (2 workers), the published site", web, wall))
             if args.pace > 0:
                 rate = args.clients / args.pace
-                lines.append(
+                out(
                     f"| *paced: each client one request every {args.pace:g} s "
                     f"(about {rate:.0f} requests/s in all)* |||||||"
                 )
@@ -302,24 +316,27 @@ def main(argv: list[str] | None = None) -> None:
                     result, wall = asyncio.run(
                         run(bases, ids, args.clients, args.requests, args.pace)
                     )
-                    lines.append(row(name, result, wall))
-            urls = listing_urls(site)
-            few = max(1, args.requests // 4)  # listing pages cost more: fewer of them
-            lines.append(f"| *listing pages ({len(urls)} of the site's, {few} per client)* |||||||")
-            listed, wall = asyncio.run(run_listings(endpoints, urls, args.clients, few))
-            lines.append(row(f"{args.instances} × serve --endpoint", listed, wall))
-            listed, wall = asyncio.run(run_listings([static.base], urls, args.clients, few))
-            lines.append(row("1 × serve SITE", listed, wall))
-            print(
-                f"{args.records:,} records, {args.clients} clients × {args.requests} "
-                "requests (3/4 text/html, 1/4 text/turtle)"
-            )
-            print("\n".join(lines))
+                    out(row(name, result, wall))
+            few = args.listing_requests
+            if few is None:
+                few = max(1, args.requests // 4)  # listing pages cost more: fewer of them
+            if few > 0:
+                urls = listing_urls(site)
+                out(f"| *listing pages ({len(urls)} of the site's, {few} per client)* |||||||")
+                listed, wall = asyncio.run(run_listings(endpoints, urls, args.clients, few))
+                out(row(f"{args.instances} × serve --endpoint", listed, wall))
+                listed, wall = asyncio.run(run_listings([static.base], urls, args.clients, few))
+                out(row("1 × serve SITE", listed, wall))
         finally:
             for s in servers:
                 s.stop()
             store.stop()
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # as an exception, so that every server is stopped
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     main()
