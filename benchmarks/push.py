@@ -14,7 +14,8 @@ stops the store at the end whatever happens:
 
 It prints, per store: the triples the store holds after the swap, push's wall time, the
 peak RSS of push's process tree (sampled every 0.2 s: the build's workers included) and
-the store's peak RSS and database size. The build (validation off, as ``--no-validate``)
+the store's peak RSS and database size. A store whose RSS passes ``--store-cap-mb``
+(default 16,000) is killed, and its row says so. The build (validation off, as ``--no-validate``)
 is timed on its own first, so the upload's share can be told apart. Nothing is asserted.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,10 +44,13 @@ GRAPH = "https://example.org/graph/csec-ld-benchmark"
 
 
 class Peak:
-    """The peak RSS (MB) of a process tree, sampled in a thread until stopped."""
+    """The peak RSS (MB) of a process tree, sampled in a thread until stopped; with *cap*
+    (MB), the tree's root is killed once it holds more (:attr:`capped` then says so)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, cap: float | None = None) -> None:
         self.pid = pid
+        self.cap = cap
+        self.capped = False
         self.mb = 0.0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -55,6 +60,10 @@ class Peak:
         while not self._done.is_set():
             with contextlib.suppress(Exception):  # the tree changed: the next sample counts
                 self.mb = max(self.mb, load.rss_mb(self.pid))
+            if self.cap is not None and self.mb > self.cap and not self.capped:
+                self.capped = True
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
             self._done.wait(0.2)
 
     def stop(self) -> float:
@@ -103,7 +112,7 @@ def count(query_url: str, graph: str | None) -> int:
     return int(answer.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def bench_store(name: str, sources: Path, tmp: Path, timeout: int) -> list[str]:
+def bench_store(name: str, sources: Path, tmp: Path, timeout: int, cap: float) -> list[str]:
     """Start store *name*, push *sources* into it, stop it: one table row."""
     from tests.servers import OxigraphServer
     from tests.virtuoso import PASSWORD, USER, VirtuosoServer
@@ -130,16 +139,19 @@ def bench_store(name: str, sources: Path, tmp: Path, timeout: int) -> list[str]:
         env = {"CSEC_LD_ENDPOINT_USER": USER, "CSEC_LD_ENDPOINT_PASSWORD": PASSWORD}
         graph = GRAPH
     try:
-        store_peak = Peak(store.process.pid)  # type: ignore[attr-defined]
+        store_peak = Peak(store.process.pid, cap)  # type: ignore[attr-defined]
         seconds, peak, code = run_cli(
             ["push", str(sources), *target, "--no-validate", "--timeout", str(timeout)],
             env,
             tmp / f"push-{name}.log",
         )
         store_mb = store_peak.stop()
+        if store_peak.capped:
+            return [name, "store killed", "", "", f"> {cap:.0f}", ""]
         if code != 0:
             tail = (tmp / f"push-{name}.log").read_text(errors="replace")[-1500:]
-            return [name, "failed", f"exit {code}", "", "", "", tail.replace("\n", " ")]
+            print(f"push → {name} failed:\n{tail}", file=sys.stderr, flush=True)
+            return [name, "push failed", f"exit {code}", f"{peak:.0f}", f"{store_mb:.0f}", ""]
         held = count(store.query_url, graph)  # type: ignore[attr-defined]
         disk = folder_mb(folder)
         return [
@@ -159,6 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--stores", default="oxigraph,virtuoso")
     parser.add_argument("--timeout", type=int, default=3600, help="push --timeout (seconds)")
+    parser.add_argument(
+        "--store-cap-mb",
+        type=float,
+        default=16_000,
+        help="kill a store whose RSS grows past this (the machine's memory is shared)",
+    )
     parser.add_argument("--work", type=Path, help="keep the catalogue here")
     args = parser.parse_args(argv)
     stores = [s for s in args.stores.split(",") if s]
@@ -188,18 +206,22 @@ def main(argv: list[str] | None = None) -> None:
         )
         if code != 0:
             sys.exit(f"build failed: {(tmp / 'build.log').read_text()[-1500:]}")
-        lines = [
+        print(f"{args.records:,} records ({sources})", flush=True)
+        print(
             "| step | triples held | seconds | push peak RSS MB | store peak RSS MB "
-            "| store on disk MB |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| store on disk MB |\n|---|---:|---:|---:|---:|---:|\n"
             f"| build --format nt alone | – | {seconds:.0f} | {peak:.0f} | – | – |",
-        ]
+            flush=True,
+        )
         for name in stores:
-            row = bench_store(name, sources, tmp, args.timeout)
-            lines.append(f"| push → {row[0]} | " + " | ".join(row[1:]) + " |")
-        print(f"{args.records:,} records ({sources})")
-        print("\n".join(lines))
+            row = bench_store(name, sources, tmp, args.timeout, args.store_cap_mb)
+            print(f"| push → {row[0]} | " + " | ".join(row[1:]) + " |", flush=True)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # as an exception, so that the store is stopped
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     main()
