@@ -213,7 +213,10 @@ async def run(
 
 def row(name: str, result: load.Scenario, wall: float) -> str:
     lat = [x * 1000 for x in result.latencies]
-    errors = sum(result.errors.values())
+    errors: int | str = sum(result.errors.values())
+    if errors:  # which: a status, or the client's exception (a timeout)
+        kinds = ", ".join(f"{n}× {kind}" for kind, n in sorted(result.errors.items()))
+        errors = f"{errors} ({kinds})"
     if not lat:
         return f"| {name} | {result.requests} | – | – | – | – | {errors} |"
     return (
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
             else work / f"catalogue-{args.records}"
         )
         store = OxigraphServer(Path(tmp) / "oxigraph")
-        servers: list[Serve] = []
+        servers: list[load.ServerProcess] = []
         try:
             start = time.perf_counter()
             # a MOVE of millions of triples takes Oxigraph longer than the default 30 s
