@@ -145,6 +145,58 @@ def _rank() -> tuple[dict[str, int], dict[str, int]]:
     return rank, alone
 
 
+class Kept:
+    """What a store answered, kept for *ttl* seconds, at most *size* entries (least
+    recently used go first), computed once per key at a time.
+
+    A caller asking for a key another thread is computing waits for that answer instead
+    of asking the store too: fifty readers of a new home page cost the store one set of
+    queries. A computation that fails is not kept; a waiting caller then tries itself.
+    Values are answers to the store's state: every instance computes the same ones, and
+    an instance sees a push within *ttl* seconds (the pages say ``max-age`` as long).
+    """
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: collections.OrderedDict[Any, tuple[float, Any]] = collections.OrderedDict()
+        self._running: dict[Any, threading.Event] = {}
+
+    def get(self, key: Any, make: Any, *, keep: Any = None) -> Any:
+        """The kept answer for *key*, else ``make()``'s, kept unless *keep* (a test of
+        the value) says no: a page that does not exist is not worth a place."""
+        while True:
+            with self._lock:
+                hit = self._values.get(key)
+                if hit is not None and time.monotonic() - hit[0] < self.ttl:
+                    self._values.move_to_end(key)
+                    return hit[1]
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                running.wait()
+                continue  # kept now, or the maker failed and this caller tries
+            try:
+                value = make()
+                if keep is not None and not keep(value):
+                    return value
+                with self._lock:
+                    self._values[key] = (time.monotonic(), value)
+                    self._values.move_to_end(key)
+                    while len(self._values) > self.size:
+                        self._values.popitem(last=False)
+                return value
+            finally:
+                with self._lock:
+                    del self._running[key]
+                running.set()
+
+
 class RemoteSite:
     """A published site's record files, from a SPARQL endpoint filled by ``push``.
 

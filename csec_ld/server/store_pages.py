@@ -15,7 +15,8 @@ store's concepts (:attr:`RemoteSite.vocabulary`) and given to the query as ``VAL
 
 What differs from the static site: the agent and project indexes list the agents the
 store holds (``push`` sends those the records name, and their parents), not every
-entry of the registry; and nothing is kept between requests.
+entry of the registry; and a push shows on the pages within a minute (what is kept, see
+:class:`StorePages`).
 
 Every IRI in a query is written by pyoxigraph (``str(NamedNode(...))``); the path's
 segments are checked (an id, a concept of the vocabulary, an ISO country code, a page
@@ -38,7 +39,8 @@ from ..site.changes import ChangeFeed, record_changes
 from ..site.publish import LISTING_SIZE, Entry, Site, entry_of
 from ..sources import Catalogue
 from ..vocab import Agent, Concept, Registry, country
-from .remote import PageSite, RemoteSite, agent_of
+from . import remote as _remote
+from .remote import Kept, PageSite, RemoteSite, agent_of
 
 __all__ = ["StorePages"]
 
@@ -73,19 +75,36 @@ class _Selection:
     folder: str
 
 
+#: Listing pages, feed pages and counts an instance keeps (see :class:`StorePages`).
+KEPT_LISTINGS = 1024
+
+
 class StorePages:
-    """The listing pages, rendered from the store on each request."""
+    """The listing pages, rendered from the store.
+
+    A rendered page, and each count the pages share (records per type, topic, country,
+    agent; every agent), is kept for :data:`~csec_ld.server.remote.CATALOG_TTL` seconds
+    (the pages' ``max-age``), and computed by one request at a time (:class:`Kept`): at
+    100,000 records a listing costs the store seconds (it sorts every matching record),
+    so fifty readers of the home page must not cost it fifty times.
+    """
 
     def __init__(self, remote: RemoteSite, listing_size: int = LISTING_SIZE) -> None:
         self.remote = remote
         #: records per listing page: the published site's (``publish(listing_size=)``)
         self.listing_size = listing_size
+        self.kept = Kept(_remote.CATALOG_TTL, KEPT_LISTINGS)
 
     # -- the entry point
 
     def page(self, parts: Sequence[str]) -> bytes | None:
         """The page at the path *parts* (its segments; ``""`` last for a folder), or
         None if there is no such page. Raises :class:`~csec_ld.errors.StoreError`."""
+        key = ("page", *parts)
+        page: bytes | None = self.kept.get(key, lambda: self._page(parts), keep=_found)
+        return page
+
+    def _page(self, parts: Sequence[str]) -> bytes | None:
         segments = list(parts)
         if segments and segments[-1] in ("", "index.html"):
             segments.pop()
@@ -251,6 +270,10 @@ class StorePages:
         a ``Create`` per record and an ``Update`` per record modified after its issue,
         in the static feed's order (day, then Create before Update, then id); no
         ``Delete`` (the store holds no withdrawn records)."""
+        body: bytes | None = self.kept.get(("feed", name), lambda: self._feed(name), keep=_found)
+        return body
+
+    def _feed(self, name: str) -> bytes | None:
         feed = ChangeFeed(self.remote.catalog())
         total = self._activity_count()
         if name == "index.json":
@@ -291,6 +314,10 @@ class StorePages:
         )
 
     def _activity_count(self) -> int:
+        found: int = self.kept.get(("activities",), lambda: self._ask_activity_count())
+        return found
+
+    def _ask_activity_count(self) -> int:
         found = self.remote.engine.query(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._activities()} }}"
         ).values()
@@ -302,6 +329,10 @@ class StorePages:
         return str(NamedNode(self.remote.base() + "catalog"))
 
     def _count(self, selection: _Selection) -> int:
+        found: int = self.kept.get(("count", selection.pattern), lambda: self._ask_count(selection))
+        return found
+
+    def _ask_count(self, selection: _Selection) -> int:
         found = self.remote.engine.query(
             "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { "
             f"{self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . {selection.pattern} }}"
@@ -337,6 +368,12 @@ class StorePages:
         return [entry_of(records[i]) for i in ids if i in records]
 
     def _concept_counts(self, kind: str) -> dict[str, int]:
+        found: dict[str, int] = self.kept.get(
+            ("concepts", kind), lambda: self._ask_concept_counts(kind)
+        )
+        return found
+
+    def _ask_concept_counts(self, kind: str) -> dict[str, int]:
         """Records per concept of the scheme, each with its narrower concepts' records
         (a record counts once under a concept, however many of its topics are below)."""
         vocab = self.remote.vocabulary
@@ -358,6 +395,10 @@ class StorePages:
         return _counted(found.values(), "c", by_iri)
 
     def _country_counts(self) -> dict[str, int]:
+        found: dict[str, int] = self.kept.get(("countries",), lambda: self._ask_country_counts())
+        return found
+
+    def _ask_country_counts(self) -> dict[str, int]:
         found = self.remote.engine.query(
             "SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { "
             f"{self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . "
@@ -375,6 +416,10 @@ class StorePages:
         return out
 
     def _agent_counts(self) -> dict[str, int]:
+        found: dict[str, int] = self.kept.get(("agents",), lambda: self._ask_agent_counts())
+        return found
+
+    def _ask_agent_counts(self) -> dict[str, int]:
         roles = " ".join(str(NamedNode(p)) for p in _ROLE_PREDICATES)
         found = self.remote.engine.query(
             "SELECT ?a (COUNT(DISTINCT ?r) AS ?n) WHERE { "
@@ -387,6 +432,10 @@ class StorePages:
         }
 
     def _all_agents(self) -> dict[str, Agent]:
+        found: dict[str, Agent] = self.kept.get(("all agents",), lambda: self._ask_all_agents())
+        return found
+
+    def _ask_all_agents(self) -> dict[str, Agent]:
         """Every agent and project the store describes, by id."""
         classes = " ".join(str(NamedNode(c)) for c in _AGENT_CLASSES)
         found = self.remote.engine.query(
@@ -402,6 +451,10 @@ class StorePages:
             if agent is not None and agent.iri == iri:
                 agents[agent.id] = agent
         return agents
+
+
+def _found(page: bytes | None) -> bool:
+    return page is not None
 
 
 def sparql_day(term: str) -> str:

@@ -652,3 +652,70 @@ def test_stale_concepts_are_answered_while_one_thread_asks_the_store_again(
             break
         time.sleep(0.01)
     assert site.vocabulary is first  # the store is away: the kept concepts stay
+
+
+def test_kept_answers_are_computed_once_at_a_time_and_expire() -> None:
+    """Kept: a second caller waits for the first's answer instead of computing it too;
+    an answer expires after the TTL; a failure is not kept; the oldest entry goes first."""
+    import threading
+    import time
+
+    from csec_ld.server.remote import Kept
+
+    kept = Kept(ttl=60, size=2)
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        release.wait(10)
+        return "page"
+
+    answers: list[str] = []
+    threads = [threading.Thread(target=lambda: answers.append(kept.get("k", slow))) for _ in "ab"]
+    threads[0].start()
+    started.wait(10)
+    threads[1].start()
+    time.sleep(0.1)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert answers == ["page", "page"] and calls == ["slow"]  # one computation for both
+
+    def failing() -> str:
+        raise RuntimeError("the store is away")
+
+    with pytest.raises(RuntimeError):
+        kept.get("f", failing)
+    assert kept.get("f", lambda: "back") == "back"  # a failure was not kept
+    assert kept.get("n", lambda: None, keep=lambda v: v is not None) is None
+    assert kept.get("n", lambda: "made") == "made"  # what keep refused was not kept
+    kept.get("x", lambda: "x")  # two entries at most: "k" (the oldest) is gone
+    assert kept.get("k", lambda: "again") == "again"
+    kept.ttl = 0
+    assert kept.get("x", lambda: "fresh") == "fresh"  # expired
+
+
+def test_listing_pages_and_their_counts_are_kept_for_a_minute(world: dict[str, Any]) -> None:
+    """A listing page asked twice costs the store one set of queries; the counts pages
+    share (records per type, topic, country) are asked once for every page that shows them."""
+    from csec_ld.server.remote import RemoteSite
+    from csec_ld.server.store_pages import StorePages
+
+    remote = RemoteSite(world["server"].query_url)
+    asked: list[str] = []
+    engine = remote.engine
+    remote.engine = type(  # type: ignore[assignment]
+        "Counting", (), {"query": lambda self, q: asked.append(q) or engine.query(q)}
+    )()
+    pages = StorePages(remote, listing_size=3)
+    home = pages.page([""])
+    assert home is not None and asked
+    first = len(asked)
+    assert pages.page([""]) == home and len(asked) == first  # kept: nothing asked
+    pages.page(["type", ""])  # the types' counts: kept from the home page
+    assert not any("GROUP BY ?c" in q and "/type>" in q for q in asked[first:])
+    assert pages.page(["type", "no-such-type", ""]) is None
+    pages.kept.ttl = 0  # a minute later: asked again
+    assert pages.page([""]) == home and len(asked) > first
