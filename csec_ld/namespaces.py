@@ -10,6 +10,9 @@ by ISO 3166-1 alpha-3 and ISO 639-3 codes.
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable, Mapping
 from typing import Final
 
 __all__ = [
@@ -29,6 +32,7 @@ __all__ = [
     "SKOS",
     "VOCAB_BASE",
     "XSD",
+    "compactor",
 ]
 
 VOCAB_BASE: Final = "https://w3id.org/csec-ld/"
@@ -73,3 +77,37 @@ PREFIXES: Final[dict[str, str]] = {
     "type": VOCAB_BASE + "type/",
     "xsd": XSD,
 }
+
+#: What may follow ``prefix:`` when an IRI is written compact: an ASCII subset of
+#: Turtle's PN_LOCAL (no escapes, no ``%``), never ending with a dot, so that the same
+#: text is valid Turtle and SPARQL and reads the same in reports and on pages.
+_LOCAL_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def compactor(prefixes: Mapping[str, str]) -> Callable[[str], str]:
+    """The function that writes an IRI as ``prefix:local`` with *prefixes* (prefix →
+    namespace, each ending with ``/`` or ``#``), else as the IRI itself: one rule for
+    the writers, the query results and the validation reports, each with its table.
+
+    >>> compact = compactor(PREFIXES)
+    >>> compact("http://schema.org/Report"), compact("http://example.org/x")
+    ('schema:Report', 'http://example.org/x')
+    >>> compact("http://schema.org/a/b"), compact("http://schema.org/Report.")
+    ('http://schema.org/a/b', 'http://schema.org/Report.')
+    """
+    by_namespace = {}
+    for prefix, namespace in prefixes.items():
+        if not namespace.endswith(("/", "#")):
+            raise ValueError(f"the namespace of {prefix!r} must end with / or #: {namespace}")
+        by_namespace[namespace] = prefix
+
+    @functools.lru_cache(maxsize=1 << 16)  # the same terms come again and again
+    def compact(iri: str) -> str:
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = by_namespace.get(iri[:cut])
+        local = iri[cut:]
+        if prefix is None or not _LOCAL_RE.fullmatch(local) or local.endswith("."):
+            return iri
+        return f"{prefix}:{local}"
+
+    return compact

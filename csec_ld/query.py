@@ -45,7 +45,16 @@ from pyoxigraph import BlankNode, NamedNode, Triple
 from pyoxigraph import Literal as RdfLiteral
 
 from .errors import ParameterError, QueryError, UsageError
-from .namespaces import COUNTRY_BASE, LANGUAGE_BASE, PREFIXES, RDFS, SKOS, VOCAB_BASE, XSD
+from .namespaces import (
+    COUNTRY_BASE,
+    LANGUAGE_BASE,
+    PREFIXES,
+    RDFS,
+    SKOS,
+    VOCAB_BASE,
+    XSD,
+    compactor,
+)
 from .serialize import FORMATS
 from .store import Engine, Result, Term, check_query, open_engine
 from .vocab import Vocabulary
@@ -725,15 +734,9 @@ def resolve_query(query: str | NamedQuery) -> NamedQuery:
 # --------------------------------------------------------------------------- labels
 
 
-def compact(iri: str) -> str:
-    """``prefix:local`` for an IRI in one of our prefixes, else the IRI itself."""
-    best = ""
-    for prefix, ns in DISPLAY_PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(DISPLAY_PREFIXES.get(best, "")):
-            local = iri[len(ns) :]
-            if local and re.fullmatch(r"[\w.-]+", local) and not local.startswith((".", "-")):
-                best = prefix
-    return f"{best}:{iri[len(DISPLAY_PREFIXES[best]) :]}" if best else iri
+#: ``prefix:local`` for an IRI in :data:`DISPLAY_PREFIXES`, else the IRI itself
+#: (:func:`~csec_ld.namespaces.compactor`: the writers' rule).
+compact = compactor(DISPLAY_PREFIXES)
 
 
 _LABEL_QUERY = f"""SELECT ?iri ?label WHERE {{

@@ -17,7 +17,6 @@ import functools
 import io
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -26,7 +25,7 @@ import orjson
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
-from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, SKOS, XSD
+from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, SKOS, XSD, compactor
 
 __all__ = [
     "DUMP_FORMATS",
@@ -91,25 +90,9 @@ IRI_PROPERTIES: tuple[str, ...] = tuple(
 _IRI_PROPERTIES = frozenset(IRI_PROPERTIES)
 
 
-_NS_PREFIX = {ns: prefix for prefix, ns in PREFIXES.items()}
-_LOCAL_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def compact(value: str) -> str:
-    """``prefix:local`` for an IRI in one of our prefixes, else the IRI itself.
-
-    >>> compact("http://schema.org/Report"), compact("http://example.org/x")
-    ('schema:Report', 'http://example.org/x')
-    """
-    cut = max(value.rfind("/"), value.rfind("#")) + 1
-    prefix = _NS_PREFIX.get(value[:cut])
-    if prefix is None:
-        return value
-    local = value[cut:]
-    if not _LOCAL_RE.fullmatch(local) or local.endswith("."):
-        return value
-    return f"{prefix}:{local}"
+#: ``prefix:local`` for an IRI in one of our prefixes, else the IRI itself
+#: (:func:`~csec_ld.namespaces.compactor`).
+compact = compactor(PREFIXES)
 
 
 def jsonld_context() -> dict[str, Any]:

@@ -65,7 +65,7 @@ from rdflib.namespace import RDFS as _RDFS
 from rdflib.namespace import SH as _SH
 
 from .errors import CsecLdError, DataError, RecordError, ShapesError, UsageError
-from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD
+from .namespaces import CONTEXT_IRI, DCTERMS, PREFIXES, RDF, SCHEMA, XSD, compactor
 from .records import FieldLines, Record, Salvage
 from .resources import shapes_dir
 from .serialize import READ_FORMATS, Parts
@@ -265,16 +265,9 @@ class ValidationReport:
 # --------------------------------------------------------------------------- names
 
 
-@functools.lru_cache(maxsize=4096)  # results share the strings (a catalogue has few shapes)
-def compact(iri: str) -> str:
-    """``prefix:local`` for IRIs in :data:`REPORT_PREFIXES`, else the IRI."""
-    best = ""
-    for prefix, ns in REPORT_PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(REPORT_PREFIXES.get(best, "")):
-            local = iri[len(ns) :]
-            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
-                best = prefix
-    return f"{best}:{iri[len(REPORT_PREFIXES[best]) :]}" if best else iri
+#: ``prefix:local`` for IRIs in :data:`REPORT_PREFIXES`, else the IRI
+#: (:func:`~csec_ld.namespaces.compactor`: the writers' rule).
+compact = compactor(REPORT_PREFIXES)
 
 
 def _path_fields() -> dict[str, str]:
