@@ -37,6 +37,7 @@ __all__ = [
     "FIELDS",
     "LIMITS",
     "LIST_FIELDS",
+    "MONTHS",
     "PAGE_FIELDS",
     "RECORD_FIELDS",
     "REQUIRED_FIELDS",
@@ -328,26 +329,23 @@ _DATATYPES: dict[str, str] = {
 # [0-9], not \d: Arabic-Indic or fullwidth digits must not become 2012 (int() reads them).
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _HUMAN_DATE_RE = re.compile(r"([0-9]{1,2})\s+([A-Za-z]+)\s+([0-9]{4})")
-_MONTHS = {
-    m.lower(): i
-    for i, m in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        start=1,
-    )
-}
+#: The months' English names, January first: read in dates ("16 July 2012"), shown on
+#: pages, abbreviated in BibTeX.
+MONTHS: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTHS = {m.lower(): i for i, m in enumerate(MONTHS, start=1)}
 
 
 @dataclass(frozen=True, order=True)

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..namespaces import SCHEMA
-from ..records import Record
+from ..records import MONTHS, Record
 from ..vocab import language
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ _LATEX = {
     "^": r"\textasciicircum{}",
 }
 _LATEX_RE = re.compile("[" + re.escape("".join(_LATEX)) + "]")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = tuple(m[:3].lower() for m in MONTHS)  # BibTeX's month macros: jan … dec
 _BIBTEX_TYPES = {"report": "techreport"}
 
 

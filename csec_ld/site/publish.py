@@ -84,6 +84,7 @@ from ..namespaces import (
 )
 from ..pipeline import PipelineSpec
 from ..records import (
+    MONTHS,
     PAGE_FIELDS,
     RECORD_FIELDS,
     FieldKind,
@@ -496,27 +497,11 @@ def _jsonld_node(
 # --------------------------------------------------------------------------- view models
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def _human_date(d: PartialDate) -> str:
     parts = d.text.split("-")
     if d.precision == "year":
         return parts[0]
-    month = _MONTHS[int(parts[1]) - 1]
+    month = MONTHS[int(parts[1]) - 1]
     if d.precision == "month":
         return f"{month} {parts[0]}"
     return f"{int(parts[2])} {month} {parts[0]}"
