@@ -112,7 +112,9 @@ def count(query_url: str, graph: str | None) -> int:
     return int(answer.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def bench_store(name: str, sources: Path, tmp: Path, timeout: int, cap: float) -> list[str]:
+def bench_store(
+    name: str, sources: Path, tmp: Path, timeout: int, cap: float, after_image: int
+) -> list[str]:
     """Start store *name*, push *sources* into it, stop it: one table row."""
     from tests.servers import OxigraphServer
     from tests.virtuoso import PASSWORD, USER, VirtuosoServer
@@ -124,8 +126,9 @@ def bench_store(name: str, sources: Path, tmp: Path, timeout: int, cap: float) -
         target = ["--graph-store", store.store_url]  # type: ignore[attr-defined]
         graph = None
     else:
-        # 1.3 GB of buffers (Virtuoso's tuning guide: about 2/3 of the memory it may use)
-        store = VirtuosoServer(folder, buffers=170_000)
+        # 1.3 GB of buffers (Virtuoso's tuning guide: about 2/3 of the memory it may use);
+        # the swap is one transaction: its log must be allowed to hold every triple
+        store = VirtuosoServer(folder, buffers=170_000, after_image=after_image)
         target = [
             "--graph-store",
             store.store_url,
@@ -177,6 +180,13 @@ def main(argv: list[str] | None = None) -> None:
         default=16_000,
         help="kill a store whose RSS grows past this (the machine's memory is shared)",
     )
+    parser.add_argument(
+        "--virtuoso-after-image",
+        type=int,
+        default=20_000_000_000,
+        help="Virtuoso's TransactionAfterImageLimit in bytes (its default, 50 MB, fails the "
+        "swap of more than a few hundred thousand triples)",
+    )
     parser.add_argument("--work", type=Path, help="keep the catalogue here")
     args = parser.parse_args(argv)
     stores = [s for s in args.stores.split(",") if s]
@@ -214,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
         for name in stores:
-            row = bench_store(name, sources, tmp, args.timeout, args.store_cap_mb)
+            row = bench_store(
+                name, sources, tmp, args.timeout, args.store_cap_mb, args.virtuoso_after_image
+            )
             print(f"| push → {row[0]} | " + " | ".join(row[1:]) + " |", flush=True)
 
 

@@ -34,8 +34,9 @@ timeout) push asks the store what happened, through its SPARQL query endpoint:
 
 Whenever push cannot prove the outcome it fails (exit code 1) naming the staging
 graph, which it leaves in place (a swap still on its way needs it); a later push
-removes it. A store that refuses the swap outright (HTTP 4xx) applied nothing:
-its staging graph is dropped.
+removes it. A store that refuses the swap outright (HTTP 4xx, or a 5xx whose error
+says it is final, :data:`_FINAL_ERRORS`: Virtuoso's transaction-size limit) applied
+nothing: its staging graph is dropped, and the swap is not sent again.
 
 **Staging graphs** are named :data:`STAGING_PREFIX` + ``{UTC time}:{uuid4}``, e.g.
 ``urn:csec-ld:staging:20240131T120501Z:6f1c…``. Before uploading, push lists the
@@ -478,6 +479,26 @@ def _swap_update(swap: str, staging: str, graph: str | None) -> str:
     )
 
 
+#: Store errors that say the swap was refused for good, though the status is a 5xx
+#: (sending it again would fail the same way, after as much work): marker → what to do.
+_FINAL_ERRORS = {
+    "SR325": (
+        "Virtuoso runs the swap as one transaction, and this one outgrew its "
+        "TransactionAfterImageLimit (virtuoso.ini, [Parameters]; 50 MB by default, which "
+        "holds a few hundred thousand triples): raise it, restart Virtuoso and push again"
+    ),
+}
+
+
+def _final_error(response: httpx.Response) -> str | None:
+    """What to do about a store error that resending cannot mend, or None."""
+    try:
+        text = response.text[:4096]
+    except (UnicodeDecodeError, httpx.ResponseNotRead):
+        return None
+    return next((hint for marker, hint in _FINAL_ERRORS.items() if marker in text), None)
+
+
 class _Refused(StoreError):
     """The store refused the swap (HTTP 4xx): it applied nothing."""
 
@@ -524,7 +545,10 @@ def _swap(
                 )
             status = response.status_code
             failure = _answer_error(store.update_url, response)
-            if sent == 1 and status < 500 and status not in _TRANSIENT:
+            hint = _final_error(response)
+            if hint is not None:
+                failure = StoreError(f"{failure} ({hint})")
+            if sent == 1 and (hint is not None or (status < 500 and status not in _TRANSIENT)):
                 raise _Refused(str(failure)) from failure.__cause__
         first = first or failure
         lost = f"{failure} (the answer to the swap)"
