@@ -163,38 +163,54 @@ class Kept:
         self._values: collections.OrderedDict[Any, tuple[float, Any]] = collections.OrderedDict()
         self._running: dict[Any, threading.Event] = {}
 
-    def get(self, key: Any, make: Any, *, keep: Any = None) -> Any:
+    def get(self, key: Any, make: Any, *, keep: Any = None, stale: bool = False) -> Any:
         """The kept answer for *key*, else ``make()``'s, kept unless *keep* (a test of
-        the value) says no: a page that does not exist is not worth a place."""
+        the value) says no: a page that does not exist is not worth a place.
+
+        With *stale*, an expired answer is still given while one background thread
+        computes the next (for what costs the store seconds: only the first caller
+        ever waits)."""
         while True:
             with self._lock:
                 hit = self._values.get(key)
-                if hit is not None and time.monotonic() - hit[0] < self.ttl:
+                fresh = hit is not None and time.monotonic() - hit[0] < self.ttl
+                if hit is not None:
                     self._values.move_to_end(key)
-                    return hit[1]
+                    if fresh or (stale and key in self._running):
+                        return hit[1]
                 running = self._running.get(key)
+                mine = running is None
                 if running is None:
                     running = self._running[key] = threading.Event()
-                    mine = True
-                else:
-                    mine = False
+            if mine and hit is not None and stale:
+                threading.Thread(
+                    target=self._make, args=(key, make, keep, running, True), daemon=True
+                ).start()
+                return hit[1]
             if not mine:
                 running.wait()
                 continue  # kept now, or the maker failed and this caller tries
-            try:
-                value = make()
-                if keep is not None and not keep(value):
-                    return value
-                with self._lock:
-                    self._values[key] = (time.monotonic(), value)
-                    self._values.move_to_end(key)
-                    while len(self._values) > self.size:
-                        self._values.popitem(last=False)
+            return self._make(key, make, keep, running, False)
+
+    def _make(self, key: Any, make: Any, keep: Any, running: threading.Event, quiet: bool) -> Any:
+        try:
+            value = make()
+            if keep is not None and not keep(value):
                 return value
-            finally:
-                with self._lock:
-                    del self._running[key]
-                running.set()
+            with self._lock:
+                self._values[key] = (time.monotonic(), value)
+                self._values.move_to_end(key)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+            return value
+        except CsecLdError:
+            if not quiet:
+                raise
+            return None  # in the background: the old answer stays, asked again next time
+        finally:
+            with self._lock:
+                del self._running[key]
+            running.set()
 
 
 class RemoteSite:

@@ -156,7 +156,7 @@ class StorePages:
         if number > site.page_count(total):
             return None
         rel, pager = site.page_at("", total, number)
-        entries = self._entries(everything, pager.first - 1, site.listing_size)
+        entries = self._entries(everything, pager.first - 1, site.listing_size, total, None)
         trees: dict[str, list[dict[str, Any]]] = {"type": [], "topic": []}
         countries: list[dict[str, Any]] = []
         if number == 1:  # only the first page shows the browse trees
@@ -221,7 +221,7 @@ class StorePages:
             f"?r {NamedNode(DCTERMS + 'spatial')} {NamedNode(iri)} .", f"country/{code}/"
         )
         site = self._site()
-        if self._count(selection) == 0:
+        if not self._any(selection):
             return None  # the static site has pages for the countries records name
         return self._listing(
             site,
@@ -254,11 +254,13 @@ class StorePages:
         return self._listing(site, selection, number, render)
 
     def _listing(self, site: Site, selection: _Selection, number: int, render: Any) -> bytes | None:
-        total = self._count(selection)
+        # A selection's records are asked for once: their number is the count.
+        members = self._members(selection) if selection.pattern else None
+        total = len(members) if members is not None else self._count(selection)
         if number > site.page_count(total):
             return None
         rel, pager = site.page_at(selection.folder, total, number)
-        entries = self._entries(selection, pager.first - 1, site.listing_size)
+        entries = self._entries(selection, pager.first - 1, site.listing_size, total, members)
         site.entries = list(entries)
         render(rel, pager, entries)
         return site.text.encode("utf-8")  # type: ignore[attr-defined]
@@ -340,13 +342,44 @@ class StorePages:
         rows = found.values()
         return int(str(rows[0]["n"])) if rows and rows[0].get("n") is not None else 0
 
-    def _entries(self, selection: _Selection, offset: int, limit: int) -> list[Entry]:
+    def _entries(
+        self,
+        selection: _Selection,
+        offset: int,
+        limit: int,
+        total: int,
+        members: list[str] | None,
+    ) -> list[Entry]:
         """The entries *offset* to *offset* + *limit* of the selection, in the static
         site's order: newest first (the earliest day of the date of issue, then its
-        text), then by English title (else the first title) and id."""
+        text), then by English title (else the first title) and id.
+
+        The order of the whole catalogue is computed by the store once a minute
+        (:meth:`_order`); a listing then asks only which records it holds. A record the
+        kept order does not know yet (pushed since) sends this listing back to the
+        store's own ``ORDER BY``, as does a catalogue of another size than the kept
+        order's (*total* is the selection's count, *members* its records' ids, None for
+        the whole catalogue).
+        """
+        ranked, rank = self._order()
+        if not selection.pattern and total == len(ranked):
+            ids = ranked[offset : offset + limit]
+        elif not selection.pattern:
+            ids = self._ordered_at_the_store(selection, offset, limit)
+        else:
+            members = members if members is not None else self._members(selection)
+            if all(m in rank for m in members):
+                ids = sorted(members, key=rank.__getitem__)[offset : offset + limit]
+            else:
+                ids = self._ordered_at_the_store(selection, offset, limit)
+        records = self.remote.records(ids)
+        return [entry_of(records[i]) for i in ids if i in records]
+
+    def _keys(self, selection: _Selection, tail: str = "") -> str:
+        """The query of each selected record's sort keys (the listings' order)."""
         d = DCTERMS
         day = sparql_day("?i")
-        query = (
+        return (
             "SELECT ?r (SAMPLE(?day) AS ?first) (SAMPLE(?text) AS ?issued) "
             "(COALESCE(MIN(?en), MIN(STR(?t))) AS ?title) WHERE {\n"
             f"  {{ SELECT DISTINCT ?r WHERE {{ {self._catalog_node()} "
@@ -354,18 +387,69 @@ class StorePages:
             f"  ?r {NamedNode(d + 'issued')} ?i ; {NamedNode(d + 'title')} ?t .\n"
             f"  BIND(STR(?i) AS ?text) BIND({day} AS ?day)\n"
             '  BIND(IF(LANG(?t) = "en", STR(?t), ?none) AS ?en)\n'
-            "} GROUP BY ?r\n"
-            "ORDER BY DESC(?first) DESC(?issued) ?title STR(?r) "
+            "} GROUP BY ?r" + tail
+        )
+
+    def _order(self) -> tuple[list[str], dict[str, int]]:
+        """Every record id in the listings' order, and each one's place in it: kept a
+        minute, and then still used while the next is computed (it costs the store
+        seconds at 100,000 records: one sort a minute instead of one a page)."""
+        found: tuple[list[str], dict[str, int]] = self.kept.get(
+            ("order",), self._ask_order, stale=True
+        )
+        return found
+
+    def _ask_order(self) -> tuple[list[str], dict[str, int]]:
+        rows = [
+            (
+                self._id_of(row.get("r")),
+                str(row.get("first") or ""),
+                str(row.get("issued") or ""),
+                str(row.get("title") or ""),
+                str(row.get("r") or ""),
+            )
+            for row in self.remote.engine.query(self._keys(_Selection("", ""))).values()
+        ]
+        # ORDER BY DESC(?first) DESC(?issued) ?title STR(?r), as the store sorts (code
+        # points): the ascending keys first, then a stable sort on the descending ones.
+        rows.sort(key=lambda r: (r[3], r[4]))
+        rows.sort(key=lambda r: (r[1], r[2]), reverse=True)
+        ranked = [r[0] for r in rows if r[0] is not None]
+        return ranked, {record_id: n for n, record_id in enumerate(ranked)}
+
+    def _any(self, selection: _Selection) -> bool:
+        """Whether the selection holds a record (kept, as the counts are)."""
+        found: bool = self.kept.get(("any", selection.pattern), lambda: self._ask_any(selection))
+        return found
+
+    def _ask_any(self, selection: _Selection) -> bool:
+        return bool(
+            self.remote.engine.query(
+                f"ASK {{ {self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . "
+                f"{selection.pattern} }}"
+            ).boolean
+        )
+
+    def _members(self, selection: _Selection) -> list[str]:
+        found = self.remote.engine.query(
+            f"SELECT DISTINCT ?r WHERE {{ {self._catalog_node()} "
+            f"{NamedNode(DCTERMS + 'hasPart')} ?r . {selection.pattern} }}"
+        )
+        return [i for row in found.values() if (i := self._id_of(row.get("r"))) is not None]
+
+    def _id_of(self, iri: str | None) -> str | None:
+        """The record id of the IRI *iri* (a row's plain value), or None."""
+        iri = iri or ""
+        prefix = self.remote.base() + "resource/"
+        return iri[len(prefix) :] if iri.startswith(prefix) else None
+
+    def _ordered_at_the_store(self, selection: _Selection, offset: int, limit: int) -> list[str]:
+        tail = (
+            "\nORDER BY DESC(?first) DESC(?issued) ?title STR(?r) "
             f"LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        ids = []
-        prefix = self.remote.base() + "resource/"
-        for row in self.remote.engine.query(query).values():
-            iri = str(row.get("r") or "")
-            if iri.startswith(prefix):
-                ids.append(iri[len(prefix) :])
-        records = self.remote.records(ids)
-        return [entry_of(records[i]) for i in ids if i in records]
+        found = self.remote.engine.query(self._keys(selection, tail))
+        return [i for row in found.values() if (i := self._id_of(row.get("r"))) is not None]
 
     def _concept_counts(self, kind: str) -> dict[str, int]:
         found: dict[str, int] = self.kept.get(

@@ -719,3 +719,38 @@ def test_listing_pages_and_their_counts_are_kept_for_a_minute(world: dict[str, A
     assert pages.page(["type", "no-such-type", ""]) is None
     pages.kept.ttl = 0  # a minute later: asked again
     assert pages.page([""]) == home and len(asked) > first
+
+
+def test_a_record_pushed_after_the_order_was_kept_is_listed_where_the_static_site_lists_it(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    """The listings' order is computed once a minute; a record the kept order does not
+    know (pushed since) sends a listing back to the store's ORDER BY, so its pages are
+    still the static site's."""
+    from csec_ld.server.remote import RemoteSite
+    from csec_ld.server.store_pages import StorePages
+
+    graph = "https://example.org/graph/later"
+    data = shutil.copytree(world["sorted_data"], tmp_path / "data")
+    push([data], world["server"].store_url, graph=graph, validate=False)
+    pages = StorePages(RemoteSite(world["server"].query_url, graph=graph), listing_size=3)
+    for url in ("", "type/report/", "country/PHL/"):
+        assert pages.page(url.split("/")) is not None
+    ranked, _ = pages._order()
+    # one more record, the newest: first on the home page and on its type's page
+    newest = yaml.safe_load((data / "records" / "tracer-study-paraguay-2012.yaml").read_text())
+    newest.update(id="a-later-report-2030", issued="2030-01-01")
+    (data / "records" / "a-later-report-2030.yaml").write_text(
+        yaml.safe_dump(newest, allow_unicode=True, sort_keys=False)
+    )
+    push([data], world["server"].store_url, graph=graph, validate=False)
+    site = publish([data], tmp_path / "site", validate=False, listing_size=3).out_dir
+    kept_order = pages.kept._values[("order",)]
+    pages.kept._values.clear()  # the pages and counts have expired, the order not yet
+    pages.kept._values[("order",)] = kept_order
+    for url in ("", "page/2/", f"type/{newest['type']}/", "country/PRY/"):
+        page = pages.page(url.split("/"))
+        want = (site / url / "index.html").read_text(encoding="utf-8")
+        assert page is not None and page.decode() == _without_agent_descriptions(want, data), url
+    assert pages._order()[0] == ranked  # the kept order was used, not replaced
+    assert "a-later-report-2030" in pages.page([""]).decode()  # type: ignore[union-attr]
