@@ -84,9 +84,10 @@ class StorePages:
 
     A rendered page, and each count the pages share (records per type, topic, country,
     agent; every agent), is kept for :data:`~csec_ld.server.remote.CATALOG_TTL` seconds
-    (the pages' ``max-age``), and computed by one request at a time (:class:`Kept`): at
-    100,000 records a listing costs the store seconds (it sorts every matching record),
-    so fifty readers of the home page must not cost it fifty times.
+    (the pages' ``max-age``), and computed by one request at a time (:class:`Kept`), so
+    fifty readers of the home page cost the store one computation. The listings' order
+    is the whole catalogue's, sorted once a minute (:meth:`_order`: a store sorting every
+    matching record for each page took seconds a page at 100,000 records).
     """
 
     def __init__(self, remote: RemoteSite, listing_size: int = LISTING_SIZE) -> None:
