@@ -35,6 +35,8 @@ The subpackage, by part:
 ``components``  the constraint components, shapes and targets; the generated
                 per-target check function
 ``compiled``    :class:`Compiled` and :func:`compile_shapes`
+``sparql``      SHACL-SPARQL constraints: compiled (pre-bound ``$this``, what
+                each query reads) and run on a chunk's store
 ``cross``       :class:`CrossIndex`: cross-record constraints across chunks
 ``results``     :class:`RawResult`, what pySHACL and the compiled checks both give
 ==============  ==========================================================

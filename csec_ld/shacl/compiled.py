@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from .components import (
 )
 from .cross import CrossEntry
 from .results import RawResult, nt_text, rdflib_term
+from .sparql import compile_sparql, indexed_store, run_query, store_of
 from .terms import (
     CROSS_RECORD,
     RDF_TYPE,
@@ -261,105 +261,8 @@ class Compiled:
     def _value_check(self, node: Any, params: set[str]) -> ValueCheck:
         return value_check(_Parameters(self, node), params)
 
-    def _prefixes(self, sparql: Any) -> str:
-        g = self.graph
-        out = []
-        for source in g.objects(sparql, _SH.prefixes):
-            for decl in g.objects(source, _SH.declare):
-                prefix, ns = g.value(decl, _SH.prefix), g.value(decl, _SH.namespace)
-                if prefix is not None and ns is not None:
-                    out.append(f"PREFIX {prefix}: <{ns}>\n")
-        return "".join(sorted(out))
-
     def _sparql(self, shape: Shape, node: Any) -> SparqlCheck:
-        g = self.graph
-        select = g.value(node, _SH.select)
-        if select is None:
-            raise Fallback("a SPARQL constraint without sh:select")
-        text = str(select)
-        if re.search(r"[\$\?](shapesGraph|currentShape)\b", text):
-            raise Fallback("$shapesGraph or $currentShape in a SPARQL constraint")
-        if (
-            re.search(r"\b(MINUS|VALUES|SERVICE)\b", text, re.I)
-            or len(re.findall(r"\bSELECT\b", text, re.I)) != 1
-        ):
-            raise Fallback("SPARQL with MINUS, VALUES, SERVICE or a subquery (pre-binding)")
-        if shape.path is not None:
-            text = re.sub(r"([\s{}()])[\$\?]PATH", lambda m: f"{m.group(1)}<{shape.path}>", text)
-        elif re.search(r"[\$\?]PATH\b", text):
-            raise Fallback("$PATH in a node shape")
-        text = re.sub(r"\$this\b", "?this", text)
-        head, brace, body = text.partition("{")
-        if not brace:
-            raise Fallback("a SPARQL query without a WHERE group")
-        projection = head[re.search(r"\bSELECT\b", head, re.I).end() :]  # type: ignore[union-attr]
-        projects_this = (
-            bool(re.search(r"\?this\b", projection))
-            or projection.strip().startswith("*")
-            or re.match(r"\s*(DISTINCT|REDUCED)\s+\*", projection, re.I) is not None
-        )
-        if not projects_this:
-            head = re.sub(
-                r"\bSELECT(\s+(DISTINCT|REDUCED))?", r"\g<0> ?this", head, count=1, flags=re.I
-            )
-        full = self._prefixes(node) + head + "{ VALUES ?this { %VALUES% } " + body
-        predicates, keys, local = self._analyse(full.replace("%VALUES%", ""))
-        messages = [m for m in g.objects(node, _SH.message) if isinstance(m, rdflib.Literal)]
-        return SparqlCheck(node, full, projects_this, messages, predicates, keys, local)
-
-    @staticmethod
-    def _analyse(text: str) -> tuple[set[str] | None, list[tuple[str, ...]] | None, bool]:
-        """The predicates a query reads, its cross-record join (see :class:`CrossIndex`),
-        and whether it reads only ``$this``'s own triples."""
-        from rdflib.plugins.sparql import prepareQuery
-
-        try:
-            algebra = prepareQuery(text).algebra
-        except Exception as exc:  # rdflib raises many kinds for queries it cannot parse
-            raise Fallback(f"a SPARQL query rdflib cannot parse: {exc}") from exc
-        triples: list[tuple[Any, Any, Any]] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if k == "triples" and isinstance(v, list):
-                        triples.extend(tuple(t) for t in v)
-                    else:
-                        walk(v)
-            elif isinstance(node, (list, tuple)):
-                for v in node:
-                    walk(v)
-
-        walk(algebra)
-        predicates: set[str] | None = set()
-        for _, p, _ in triples:
-            if isinstance(p, rdflib.URIRef) and predicates is not None:
-                predicates.add(str(p))
-            else:
-                predicates = None
-        this = rdflib.Variable("this")
-        local = bool(triples) and all(
-            s == this and isinstance(p, rdflib.URIRef) for s, p, _ in triples
-        )
-        this_side = {
-            o: str(p)
-            for s, p, o in triples
-            if s == this and isinstance(p, rdflib.URIRef) and isinstance(o, rdflib.Variable)
-        }
-        keys: list[tuple[str, ...]] = []
-        others = {s for s, _, _ in triples if isinstance(s, rdflib.Variable) and s != this}
-        for other in sorted(others):
-            shared = {
-                o: str(p)
-                for s, p, o in triples
-                if s == other and isinstance(p, rdflib.URIRef) and o in this_side
-            }
-            if not shared:
-                continue
-            if any(this_side[v] != p for v, p in shared.items()):
-                return predicates, None, local
-            keys.append(tuple(sorted(shared.values())))
-        return predicates, (keys or None), local
+        return compile_sparql(self.graph, shape, node)
 
     # ----------------------------------------------------------------- checking
 
@@ -528,41 +431,8 @@ class Compiled:
         )
 
     def store(self, triples: Iterable[Any], predicates: set[str] | None) -> pyoxigraph.Store:
-        store = pyoxigraph.Store()
-        store.extend(
-            pyoxigraph.Quad(s, p, o)
-            for s, p, o in triples
-            if predicates is None or p.value in predicates
-        )
-        return store
-
-    def _indexed_store(self, triples: Sequence[Any], predicates: set[str]) -> pyoxigraph.Store:
-        """A store of *triples* (the ones being checked) with these predicates, from the index.
-
-        They go in as N-Triples text, written by our N-Triples writer: a
-        ``pyoxigraph.Quad`` around a literal costs several microseconds to build,
-        parsing the line a fraction of that.
-        """
-        from ..serialize import NTriplesWriter
-
-        chosen: list[tuple[Any, Any, Any]] = []
-        named: dict[str, pyoxigraph.NamedNode] = {}
-        for skey, props in self.index.items():
-            wanted = predicates.intersection(props)
-            if not wanted:
-                continue
-            subject = self._nodes[skey]
-            if isinstance(subject, pyoxigraph.BlankNode):
-                return self.store(triples, predicates)  # labels must stay as they are
-            for p in wanted:
-                node = named.get(p) or named.setdefault(p, pyoxigraph.NamedNode(p))
-                for o in props[p]:
-                    if isinstance(o, pyoxigraph.BlankNode):
-                        return self.store(triples, predicates)
-                    chosen.append((subject, node, o))
-        store = pyoxigraph.Store()
-        store.load(NTriplesWriter.render(chosen), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        return store
+        """A store of *triples* (those with *predicates*; None: all) for SPARQL checks."""
+        return store_of(triples, predicates)
 
     def _run_sparql(
         self, triples: Sequence[Any], work: list[tuple[Shape, SparqlCheck, list[Any]]], out: list
@@ -574,9 +444,9 @@ class Compiled:
             else:
                 wanted |= q.predicates
         if wanted is None:
-            store = self.store(triples, None)
+            store = store_of(triples, None)
         else:
-            store = self._indexed_store(triples, wanted)
+            store = indexed_store(self.index, self._nodes, triples, wanted)
         for shape, q, focus in work:
             out.extend(self.run_query(store, shape, q, focus))
 
@@ -584,55 +454,7 @@ class Compiled:
         self, store: pyoxigraph.Store, shape: Shape, q: SparqlCheck, focus: list[Any]
     ) -> list[Any]:
         """The results of one SPARQL constraint for *focus* nodes, as pySHACL reports them."""
-        out: list[Any] = []
-        unique = {f for f in focus if not isinstance(f, pyoxigraph.Literal)}
-        if not unique:
-            return out
-        values = " ".join(str(f) for f in sorted(unique, key=str))
-        solutions = store.query(q.text.replace("%VALUES%", values))
-        assert isinstance(solutions, pyoxigraph.QuerySolutions)  # SELECT queries only
-        variables = [v.value for v in solutions.variables]
-        seen: set[Any] = set()
-        for solution in solutions:
-            row = {name: solution[name] for name in variables if solution[name] is not None}
-            this = row.pop("this", None)
-            path = row.pop("path", None)
-            value = row.pop("value", None)
-            failure = row.pop("failure", None)
-            if this is None or failure is not None:
-                continue  # not produced by these queries (no ?failure in SELECT constraints here)
-            key = (this, path, value, tuple(sorted((k, str(v)) for k, v in row.items())))
-            if key in seen:
-                continue
-            seen.add(key)
-            if value is None and shape.path is None:
-                value = this
-            bound: dict[str, Any] = {k: rdflib_term(v) for k, v in row.items()}
-            if q.projects_this:
-                bound["this"] = rdflib_term(this)
-            if path is not None:
-                bound["path"] = rdflib_term(path)
-            if value is not None:
-                bound["value"] = rdflib_term(value)
-            messages = list(shape.messages) + [m for m in q.messages if m not in shape.messages]
-            texts = []
-            for m in messages:
-                msg = str(m.value) if m.value is not None else str(m)
-                for var, val in bound.items():
-                    msg = re.sub(f"{{[?$]{var}}}", str(val), msg)  # as pySHACL
-                texts.append(msg)
-            fkey = this.value if not isinstance(this, pyoxigraph.BlankNode) else "_:" + this.value
-            out.append(
-                self._raw(
-                    shape,
-                    fkey,
-                    SH + "SPARQLConstraintComponent",
-                    value,
-                    message=min(texts) if texts else None,
-                    path=path.value if isinstance(path, pyoxigraph.NamedNode) else None,
-                )
-            )
-        return out
+        return run_query(store, shape, q, focus, self._raw)
 
     # ----------------------------------------------------------------- cross-record
 
