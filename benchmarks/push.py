@@ -183,9 +183,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--virtuoso-after-image",
         type=int,
-        default=20_000_000_000,
+        default=2_000_000_000,
         help="Virtuoso's TransactionAfterImageLimit in bytes (its default, 50 MB, fails the "
-        "swap of more than a few hundred thousand triples)",
+        "swap of more than a few hundred thousand triples; past 2^31 Virtuoso 7.2 refuses "
+        "every upload)",
     )
     parser.add_argument("--work", type=Path, help="keep the catalogue here")
     args = parser.parse_args(argv)
