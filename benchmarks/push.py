@@ -128,7 +128,8 @@ def bench_store(
     else:
         # 1.3 GB of buffers (Virtuoso's tuning guide: about 2/3 of the memory it may use);
         # the swap is one transaction: its log must be allowed to hold every triple
-        store = VirtuosoServer(folder, buffers=170_000, after_image=after_image)
+        # and to run for as long as it takes (MaxQueryExecutionTime 0: no limit)
+        store = VirtuosoServer(folder, buffers=170_000, after_image=after_image, query_time=0)
         target = [
             "--graph-store",
             store.store_url,
