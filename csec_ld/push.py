@@ -485,7 +485,12 @@ _FINAL_ERRORS = {
     "SR325": (
         "Virtuoso runs the swap as one transaction, and this one outgrew its "
         "TransactionAfterImageLimit (virtuoso.ini, [Parameters]; 50 MB by default, which "
-        "holds a few hundred thousand triples): raise it, restart Virtuoso and push again"
+        "holds a few hundred thousand triples; at most 2147483647 in Virtuoso 7.2, enough "
+        "for 26.6 million): raise it, restart Virtuoso and push again"
+    ),
+    "SR171": (
+        "Virtuoso stopped the swap at its time limit (MaxQueryExecutionTime in "
+        "virtuoso.ini's [SPARQL] section; 0 is none): raise it, restart Virtuoso and push again"
     ),
 }
 

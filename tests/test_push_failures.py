@@ -68,11 +68,14 @@ _HOP_HEADERS = frozenset(
 )
 
 
-#: What Virtuoso 7.2 answered a MOVE of 2.66 million triples with its default settings.
-SR325 = (
-    b"Virtuoso 40005 Error SR325: Transaction aborted because it's log after image size "
-    b"went above the limit\n\nSPARQL query:\nMOVE GRAPH <urn:x> TO GRAPH <urn:y>"
-)
+#: What Virtuoso 7.2 answered a MOVE of 2.66 million triples with its default settings,
+#: and one of 26.6 million with a 60 s MaxQueryExecutionTime.
+FINAL = {
+    "sr325": b"Virtuoso 40005 Error SR325: Transaction aborted because it's log after image "
+    b"size went above the limit\n\nSPARQL query:\nMOVE GRAPH <urn:x> TO GRAPH <urn:y>",
+    "sr171": b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query:\n"
+    b"MOVE GRAPH <urn:x> TO GRAPH <urn:y>",
+}
 
 
 class MeddlingProxy:
@@ -85,8 +88,9 @@ class MeddlingProxy:
     * ``"drop after"``: forwarded, then the connection closed without any answer;
     * ``"504"``: not forwarded, the client told 504;
     * ``"400"``: not forwarded, the client told 400 (as a store that cannot run it would);
-    * ``"sr325"``: not forwarded, the client told 500 with the error Virtuoso gives a
-      transaction larger than its ``TransactionAfterImageLimit``;
+    * ``"sr325"``, ``"sr171"``: not forwarded, the client told 500 with the error
+      Virtuoso gives a transaction larger than its ``TransactionAfterImageLimit``, or
+      longer than its ``MaxQueryExecutionTime``;
     * ``"swallow"``: not forwarded, the client told 204 (a request lost on the way).
 
     With *auth* (``"user:password"``) every request without those basic credentials
@@ -94,7 +98,7 @@ class MeddlingProxy:
     request, in order; ``forwarded`` counts the picked requests that reached the store.
     """
 
-    MODES = ("504 after", "drop after", "504", "400", "sr325", "swallow")
+    MODES = ("504 after", "drop after", "504", "400", "sr325", "sr171", "swallow")
 
     def __init__(
         self,
@@ -167,8 +171,8 @@ class MeddlingProxy:
         if meddle and self.mode == "400":
             self._answer(h, 400, [("Content-Type", "text/plain")], b"MOVE is not supported")
             return
-        if meddle and self.mode == "sr325":
-            self._answer(h, 500, [("Content-Type", "text/plain")], SR325)
+        if meddle and self.mode in FINAL:
+            self._answer(h, 500, [("Content-Type", "text/plain")], FINAL[self.mode])
             return
         if meddle and self.mode == "swallow":
             self._answer(h, 204, [], b"")
@@ -398,17 +402,21 @@ def test_a_store_that_refuses_the_swap_leaves_no_staging_graph(
     assert len(proxy.swaps()) == 1  # a refusal is an answer: not sent again
 
 
+@pytest.mark.parametrize(
+    ("mode", "setting"),
+    [("sr325", "TransactionAfterImageLimit"), ("sr171", "MaxQueryExecutionTime")],
+)
 def test_a_swap_too_large_for_virtuoso_is_not_resent_and_says_what_to_raise(
-    server: OxigraphServer, published: set[Triple]
+    server: OxigraphServer, published: set[Triple], mode: str, setting: str
 ) -> None:
-    """A store that aborted the swap for its size answers 500: sending it again would
-    fail again (and cost the store as much), so push stops, says which setting, and
-    drops its staging graph."""
-    with MeddlingProxy(server.base, "sr325", is_swap, times=None) as proxy:
+    """A store that aborted the swap for its size or its time answers 500: sending it
+    again would fail again (and cost the store as much), so push stops, says which
+    setting, and drops its staging graph."""
+    with MeddlingProxy(server.base, mode, is_swap, times=None) as proxy:
         result = _push(str(DATA), "--graph-store", proxy.base + "/store", "--graph", GRAPH)
     error = _one_line_error(result)
     assert result.exit_code == 1
-    assert "SR325" in error and "TransactionAfterImageLimit" in error, error
+    assert mode.upper() in error and setting in error, error
     assert len(proxy.swaps()) == 1
     assert _triples(server) == published
     assert not {g for g in _graphs(server) if g.startswith(PREFIX)}
