@@ -192,6 +192,12 @@ class Kept:
                 continue  # kept now, or the maker failed and this caller tries
             return self._make(key, make, keep, running, False)
 
+    def previous(self, key: Any) -> Any:
+        """The answer kept for *key*, expired or not (None if none)."""
+        with self._lock:
+            hit = self._values.get(key)
+        return None if hit is None else hit[1]
+
     def _make(self, key: Any, make: Any, keep: Any, running: threading.Event, quiet: bool) -> Any:
         try:
             value = make()
@@ -244,10 +250,9 @@ class RemoteSite:
         self._lock = threading.Lock()
         self._rank, self._alone = _rank()
         self._frames = {fmt: data_frame(fmt) for fmt in DATA_FORMATS}
-        self._catalog_at: tuple[float, Catalog] | None = None
         self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
-        self._vocabulary: tuple[float, Vocabulary] | None = None
-        self._refreshing = False
+        #: the catalogue's description and concepts (what the other instances see too)
+        self.kept = Kept(CATALOG_TTL, 8)
         self._env = PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
 
     @property
@@ -257,36 +262,18 @@ class RemoteSite:
         vocabularies reaches every instance within that time.
 
         Only the first call waits for the store. Once the kept concepts are older than
-        the TTL they are still answered while one background thread asks again, so the
-        query API's handlers (on the event loop) never wait for the store here.
+        the TTL they are still answered while one background thread asks again
+        (:class:`Kept`), so the query API's handlers (on the event loop) never wait for
+        the store here.
         """
-        kept = self._vocabulary
-        if kept is None:
-            return self._refresh_vocabulary()
-        if time.monotonic() - kept[0] >= CATALOG_TTL:
-            with self._lock:
-                start, self._refreshing = not self._refreshing, True
-            if start:
-                threading.Thread(target=self._refresh_quietly, daemon=True).start()
-        return kept[1]
+        found: Vocabulary = self.kept.get(("vocabulary",), self._ask_vocabulary, stale=True)
+        return found
 
-    def _refresh_vocabulary(self) -> Vocabulary:
-        now = time.monotonic()
-        vocabulary = vocabulary_of(self.engine)  # not under the lock (a slow store)
-        kept = self._vocabulary
-        if kept is not None and vocabulary == kept[1]:
-            vocabulary = kept[1]  # the same concepts: the same object, for what is kept of it
-        self._vocabulary = (now, vocabulary)
-        return vocabulary
-
-    def _refresh_quietly(self) -> None:
-        try:
-            self._refresh_vocabulary()
-        except CsecLdError:
-            pass  # the store is away: the kept concepts stay, asked again at the next call
-        finally:
-            with self._lock:
-                self._refreshing = False
+    def _ask_vocabulary(self) -> Vocabulary:
+        vocabulary = vocabulary_of(self.engine)
+        kept = self.kept.previous(("vocabulary",))
+        # the same concepts: the same object, for what is kept of it
+        return kept if kept is not None and vocabulary == kept else vocabulary
 
     @staticmethod
     def valid_id(record_id: str) -> bool:
@@ -380,10 +367,10 @@ class RemoteSite:
     def _catalog(self) -> Catalog:
         """The catalogue's description (title, publisher, licence), kept for
         :data:`CATALOG_TTL` seconds: it changes only with a push of a new catalog.yaml."""
-        now = time.monotonic()
-        with self._lock:
-            if self._catalog_at is not None and now - self._catalog_at[0] < CATALOG_TTL:
-                return self._catalog_at[1]
+        found: Catalog = self.kept.get(("catalog",), self._ask_catalog)
+        return found
+
+    def _ask_catalog(self) -> Catalog:
         base = self.base()
         c = str(NamedNode(f"{base}catalog"))
         wanted = " ".join(f"<{p}>" for p in (_TITLE, _DESCRIPTION, _PUBLISHER, _LICENSE))
@@ -403,8 +390,6 @@ class RemoteSite:
             publisher=publisher,
             license=license_,
         )
-        with self._lock:
-            self._catalog_at = (now, catalog)
         return catalog
 
     def _pages(
