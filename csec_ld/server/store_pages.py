@@ -331,14 +331,24 @@ class StorePages:
     def _catalog_node(self) -> str:
         return str(NamedNode(self.remote.base() + "catalog"))
 
+    def _selected(self, selection: _Selection) -> str:
+        """The group pattern of the catalogue's records in *selection*, as ``?r``.
+
+        The selection's own pattern comes first and membership is a ``FILTER EXISTS``:
+        Oxigraph otherwise starts from every ``dcterms:hasPart`` of the catalogue (a
+        country's records at 100,000: 0.71 s joined, 0.08 s filtered)."""
+        part = f"{self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r"
+        if not selection.pattern:
+            return part + " ."
+        return f"{selection.pattern} FILTER EXISTS {{ {part} }}"
+
     def _count(self, selection: _Selection) -> int:
         found: int = self.kept.get(("count", selection.pattern), lambda: self._ask_count(selection))
         return found
 
     def _ask_count(self, selection: _Selection) -> int:
         found = self.remote.engine.query(
-            "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { "
-            f"{self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . {selection.pattern} }}"
+            f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ {self._selected(selection)} }}"
         )
         rows = found.values()
         return int(str(rows[0]["n"])) if rows and rows[0].get("n") is not None else 0
@@ -383,8 +393,7 @@ class StorePages:
         return (
             "SELECT ?r (SAMPLE(?day) AS ?first) (SAMPLE(?text) AS ?issued) "
             "(COALESCE(MIN(?en), MIN(STR(?t))) AS ?title) WHERE {\n"
-            f"  {{ SELECT DISTINCT ?r WHERE {{ {self._catalog_node()} "
-            f"{NamedNode(d + 'hasPart')} ?r . {selection.pattern} }} }}\n"
+            f"  {{ SELECT DISTINCT ?r WHERE {{ {self._selected(selection)} }} }}\n"
             f"  ?r {NamedNode(d + 'issued')} ?i ; {NamedNode(d + 'title')} ?t .\n"
             f"  BIND(STR(?i) AS ?text) BIND({day} AS ?day)\n"
             '  BIND(IF(LANG(?t) = "en", STR(?t), ?none) AS ?en)\n'
@@ -424,17 +433,11 @@ class StorePages:
         return found
 
     def _ask_any(self, selection: _Selection) -> bool:
-        return bool(
-            self.remote.engine.query(
-                f"ASK {{ {self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . "
-                f"{selection.pattern} }}"
-            ).boolean
-        )
+        return bool(self.remote.engine.query(f"ASK {{ {self._selected(selection)} }}").boolean)
 
     def _members(self, selection: _Selection) -> list[str]:
         found = self.remote.engine.query(
-            f"SELECT DISTINCT ?r WHERE {{ {self._catalog_node()} "
-            f"{NamedNode(DCTERMS + 'hasPart')} ?r . {selection.pattern} }}"
+            f"SELECT DISTINCT ?r WHERE {{ {self._selected(selection)} }}"
         )
         return [i for row in found.values() if (i := self._id_of(row.get("r"))) is not None]
 
