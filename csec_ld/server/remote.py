@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import math
 import re
 import threading
 import time
@@ -250,7 +251,8 @@ class RemoteSite:
         self._lock = threading.Lock()
         self._rank, self._alone = _rank()
         self._frames = {fmt: data_frame(fmt) for fmt in DATA_FORMATS}
-        self._kept: collections.OrderedDict[bytes, dict[str, bytes]] = collections.OrderedDict()
+        #: rendered pages by the hash of what they are made from: never stale
+        self._rendered = Kept(math.inf, KEPT_PAGES)
         #: the catalogue's description and concepts (what the other instances see too)
         self.kept = Kept(CATALOG_TTL, 8)
         self._env = PageSite(Catalogue(Catalog(), Registry({}), load_vocabulary(), [])).env
@@ -413,16 +415,9 @@ class RemoteSite:
                 )
             ).encode()
         ).digest()
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                return kept
-        out = self._render_pages(record_id, block, nodes, catalog, only)
-        with self._lock:
-            self._kept[key] = out
-            while len(self._kept) > KEPT_PAGES:
-                self._kept.popitem(last=False)
+        out: dict[str, bytes] = self._rendered.get(
+            key, lambda: self._render_pages(record_id, block, nodes, catalog, only)
+        )
         return out
 
     def _render_pages(

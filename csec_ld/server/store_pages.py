@@ -25,10 +25,11 @@ number) before any query is made.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pyoxigraph import NamedNode, Triple
 
@@ -66,6 +67,9 @@ _PAGE = re.compile(r"[1-9][0-9]{0,8}")
 _COUNTRY = re.compile(r"[A-Z]{3}")
 
 
+_Ask = TypeVar("_Ask", bound=Callable[..., Any])
+
+
 @dataclass(frozen=True)
 class _Selection:
     """Which records a listing shows: a SPARQL group pattern on ``?r`` (made of IRIs
@@ -73,6 +77,20 @@ class _Selection:
 
     pattern: str
     folder: str
+
+
+def _kept(name: str, *, stale: bool = False) -> Callable[[_Ask], _Ask]:
+    """Keep what the decorated method asks the store, in :attr:`StorePages.kept`, by
+    *name* and the method's arguments (see :class:`Kept`; *stale*: its ``stale``)."""
+
+    def wrap(ask: _Ask) -> _Ask:
+        @functools.wraps(ask)
+        def method(self: StorePages, *args: Any) -> Any:
+            return self.kept.get((name, *args), lambda: ask(self, *args), stale=stale)
+
+        return cast(_Ask, method)
+
+    return wrap
 
 
 #: Listing pages, feed pages and counts an instance keeps (see :class:`StorePages`).
@@ -316,11 +334,8 @@ class StorePages:
             f" BIND({sparql_day('?m')} AS ?day) FILTER(?day > {sparql_day('?i')}) BIND(1 AS ?o) }}"
         )
 
+    @_kept("activities")
     def _activity_count(self) -> int:
-        found: int = self.kept.get(("activities",), lambda: self._ask_activity_count())
-        return found
-
-    def _ask_activity_count(self) -> int:
         found = self.remote.engine.query(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._activities()} }}"
         ).values()
@@ -342,11 +357,8 @@ class StorePages:
             return part + " ."
         return f"{selection.pattern} FILTER EXISTS {{ {part} }}"
 
+    @_kept("count")
     def _count(self, selection: _Selection) -> int:
-        found: int = self.kept.get(("count", selection.pattern), lambda: self._ask_count(selection))
-        return found
-
-    def _ask_count(self, selection: _Selection) -> int:
         found = self.remote.engine.query(
             f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ {self._selected(selection)} }}"
         )
@@ -400,16 +412,11 @@ class StorePages:
             "} GROUP BY ?r" + tail
         )
 
+    @_kept("order", stale=True)
     def _order(self) -> tuple[list[str], dict[str, int]]:
         """Every record id in the listings' order, and each one's place in it: kept a
         minute, and then still used while the next is computed (it costs the store
         seconds at 100,000 records: one sort a minute instead of one a page)."""
-        found: tuple[list[str], dict[str, int]] = self.kept.get(
-            ("order",), self._ask_order, stale=True
-        )
-        return found
-
-    def _ask_order(self) -> tuple[list[str], dict[str, int]]:
         rows = [
             (
                 self._id_of(row.get("r")),
@@ -427,19 +434,20 @@ class StorePages:
         ranked = [r[0] for r in rows if r[0] is not None]
         return ranked, {record_id: n for n, record_id in enumerate(ranked)}
 
+    @_kept("any")
     def _any(self, selection: _Selection) -> bool:
-        """Whether the selection holds a record (kept, as the counts are)."""
-        found: bool = self.kept.get(("any", selection.pattern), lambda: self._ask_any(selection))
-        return found
-
-    def _ask_any(self, selection: _Selection) -> bool:
+        """Whether the selection holds a record."""
         return bool(self.remote.engine.query(f"ASK {{ {self._selected(selection)} }}").boolean)
 
     def _members(self, selection: _Selection) -> list[str]:
         found = self.remote.engine.query(
             f"SELECT DISTINCT ?r WHERE {{ {self._selected(selection)} }}"
         )
-        return [i for row in found.values() if (i := self._id_of(row.get("r"))) is not None]
+        return self._ids(found.values())
+
+    def _ids(self, rows: Iterable[Mapping[str, str | None]]) -> list[str]:
+        """The record ids of the rows' ``?r``, in their order."""
+        return [i for row in rows if (i := self._id_of(row.get("r"))) is not None]
 
     def _id_of(self, iri: str | None) -> str | None:
         """The record id of the IRI *iri* (a row's plain value), or None."""
@@ -452,16 +460,10 @@ class StorePages:
             "\nORDER BY DESC(?first) DESC(?issued) ?title STR(?r) "
             f"LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        found = self.remote.engine.query(self._keys(selection, tail))
-        return [i for row in found.values() if (i := self._id_of(row.get("r"))) is not None]
+        return self._ids(self.remote.engine.query(self._keys(selection, tail)).values())
 
+    @_kept("concepts")
     def _concept_counts(self, kind: str) -> dict[str, int]:
-        found: dict[str, int] = self.kept.get(
-            ("concepts", kind), lambda: self._ask_concept_counts(kind)
-        )
-        return found
-
-    def _ask_concept_counts(self, kind: str) -> dict[str, int]:
         """Records per concept of the scheme, each with its narrower concepts' records
         (a record counts once under a concept, however many of its topics are below)."""
         vocab = self.remote.vocabulary
@@ -482,11 +484,8 @@ class StorePages:
         by_iri = {c.iri: c.id for c in scheme}
         return _counted(found.values(), "c", by_iri)
 
+    @_kept("countries")
     def _country_counts(self) -> dict[str, int]:
-        found: dict[str, int] = self.kept.get(("countries",), lambda: self._ask_country_counts())
-        return found
-
-    def _ask_country_counts(self) -> dict[str, int]:
         found = self.remote.engine.query(
             "SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { "
             f"{self._catalog_node()} {NamedNode(DCTERMS + 'hasPart')} ?r . "
@@ -503,11 +502,8 @@ class StorePages:
                 out[code] = int(str(row["n"]))
         return out
 
+    @_kept("agents")
     def _agent_counts(self) -> dict[str, int]:
-        found: dict[str, int] = self.kept.get(("agents",), lambda: self._ask_agent_counts())
-        return found
-
-    def _ask_agent_counts(self) -> dict[str, int]:
         roles = " ".join(str(NamedNode(p)) for p in _ROLE_PREDICATES)
         found = self.remote.engine.query(
             "SELECT ?a (COUNT(DISTINCT ?r) AS ?n) WHERE { "
@@ -519,11 +515,8 @@ class StorePages:
             for row in found.values()
         }
 
+    @_kept("all agents")
     def _all_agents(self) -> dict[str, Agent]:
-        found: dict[str, Agent] = self.kept.get(("all agents",), lambda: self._ask_all_agents())
-        return found
-
-    def _ask_all_agents(self) -> dict[str, Agent]:
         """Every agent and project the store describes, by id."""
         classes = " ".join(str(NamedNode(c)) for c in _AGENT_CLASSES)
         found = self.remote.engine.query(
