@@ -85,6 +85,7 @@ from .validation import (
     Severity,
     ValidationReport,
     ValidationResult,
+    compact,
 )
 
 __all__ = [
@@ -266,15 +267,9 @@ def _literal(text: str) -> str:
 def _iri(value: str) -> str:
     """*value* as a Turtle IRI: a prefixed name if it can be, else ``<...>`` with what an IRI
     cannot hold percent-encoded, so that any text gives a valid IRI (RFC 3987)."""
-    for prefix, ns in REPORT_PREFIXES.items():
-        if value.startswith(ns):
-            local = value[len(ns) :]
-            if (
-                local.isascii()
-                and local[:1].isalpha()
-                and all(ch.isalnum() or ch in "_-" for ch in local)
-            ):
-                return f"{prefix}:{local}"
+    short = compact(value)  # the one rule for prefixed names (namespaces.compactor)
+    if short != value:
+        return short
     if _is_iri(value):
         return f"<{value}>"
     encoded = _percent_encoded(value)

@@ -40,3 +40,15 @@ def test_each_use_has_its_own_table() -> None:
 def test_a_namespace_must_end_where_a_local_name_starts() -> None:
     with pytest.raises(ValueError, match="must end with / or #"):
         compactor({**PREFIXES, "bad": "urn:example:"})
+
+
+def test_the_turtle_reports_write_prefixed_names_by_the_same_rule() -> None:
+    from csec_ld.reports import _iri
+
+    for iri, written in [
+        (SCHEMA + "Report", "schema:Report"),
+        (SCHEMA + "2x.y", "schema:2x.y"),  # PN_LOCAL allows a digit first and inner dots
+        (SCHEMA + "Report.", f"<{SCHEMA}Report.>"),
+        ("http://example.org/x", "<http://example.org/x>"),
+    ]:
+        assert _iri(iri) == written
