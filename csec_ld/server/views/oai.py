@@ -29,7 +29,7 @@ from ...records import RECORD_FIELDS, Record
 from ...site.oai import SET_FIELDS, OaiItem, OaiRepository, OaiSelection, oai_endpoint
 from ...site.publish import SOURCE_FOLDER
 from ...sources import Catalog, Catalogue, open_catalog
-from ...store import Result, vocabulary_of
+from ...store import Result
 from ...vocab import Agent, AgentKind, Registry, Vocabulary, country
 from ..store_pages import sparql_day
 
@@ -107,9 +107,9 @@ class StoreSource:
     state (:meth:`fingerprint`, when a resumption token is read or issued), for the
     number of matches and one page of ids in datestamp order (one query, ``LIMIT`` and
     ``OFFSET``), and for those records (:meth:`RemoteSite.records`); ``ListRecords``
-    also for the agents they name. Only the vocabularies (types and topics: new
-    concepts need a restart) are asked once and kept, as
-    :class:`~csec_ld.server.remote.RemoteSite` does. The page's sort is the cost
+    also for the agents they name. Only the vocabularies (types and topics) are
+    kept, by :attr:`RemoteSite.vocabulary <csec_ld.server.remote.RemoteSite.vocabulary>`
+    (a minute, as for the pages). The page's sort is the cost
     that grows: every matching record's datestamp is computed and sorted for each
     page (about 0.1 s for 10,000 records on Oxigraph).
 
@@ -144,8 +144,6 @@ class StoreSource:
 
     def __init__(self, site: RemoteSite) -> None:
         self.site = site
-        self._vocabulary: Vocabulary | None = None
-        self._lock = threading.Lock()
 
     # -- what the repository asks
 
@@ -242,11 +240,7 @@ class StoreSource:
     # -- the queries
 
     def _vocab(self) -> Vocabulary:
-        if self._vocabulary is None:
-            vocabulary = vocabulary_of(self.site.engine)  # not under the lock: a slow store
-            with self._lock:
-                self._vocabulary = vocabulary
-        return self._vocabulary
+        return self.site.vocabulary  # kept by the site, as for the pages
 
     def _catalog_iri(self) -> str:
         return _iri(self.site.base() + "catalog")
