@@ -66,6 +66,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child_peak_mb() -> float:
+    """The largest peak RSS of this process's children that ended (the pipeline's
+    workers, Pagefind): each is a process of its own, beside the main one."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 CPU: dict[str, float] = {}  # CPU time of this process per stage (workers not included)
 
 
@@ -340,7 +346,7 @@ def step_build(catalogue: Path, work: Path) -> dict[str, Any]:
 
     stages: dict[str, float] = {}
     _timed(stages, "build", lambda: build([catalogue], work / "dist"))
-    return {"stages": stages, "rss": _peak_mb()}
+    return {"stages": stages, "rss": _peak_mb(), "child_rss": _child_peak_mb()}
 
 
 def step_publish(catalogue: Path, work: Path) -> dict[str, Any]:
@@ -369,6 +375,7 @@ def step_publish(catalogue: Path, work: Path) -> dict[str, Any]:
     return {
         "stages": stages,
         "rss": _peak_mb(),
+        "child_rss": _child_peak_mb(),
         "files": files,
         "bytes": size,
         "disk": disk,
@@ -676,8 +683,9 @@ def _publish_table(sizes: list[int], base: Path) -> None:
 
     lines = [
         "| records | build (s) | publish (s) | publish / build | build peak RSS (MB) "
-        "| publish peak RSS (MB) | files | bytes | on disk | largest file but the dumps |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| publish peak RSS (MB) | largest child's peak RSS, build / publish (MB) "
+        "| files | bytes | on disk | largest file but the dumps |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for n in sizes:
         cat = base / f"publish-{n}"
@@ -690,7 +698,9 @@ def _publish_table(sizes: list[int], base: Path) -> None:
         name, size = published["largest"]
         lines.append(
             f"| {n:,} | {b:.2f} | {p:.2f} | {p / b:.2f}× | {built['rss']:.0f} "
-            f"| {published['rss']:.0f} | {published['files']:,} | {published['bytes']:,} "
+            f"| {published['rss']:.0f} "
+            f"| {built['child_rss']:.0f} / {published['child_rss']:.0f} "
+            f"| {published['files']:,} | {published['bytes']:,} "
             f"| {published['disk']:,} | `{name}` ({size:,} bytes) |"
         )
         print(lines[-1], flush=True)

@@ -17,6 +17,7 @@ import functools
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -38,6 +39,7 @@ __all__ = [
     "RdfFileFormat",
     "TurtleWriter",
     "Writer",
+    "json_text",
     "jsonld_context",
     "writer_for",
 ]
@@ -623,3 +625,47 @@ FORMATS: dict[str, type[Writer]] = {
 
 def writer_for(fmt: str) -> type[Writer]:
     return FORMATS[fmt]
+
+
+# --------------------------------------------------------------------------- JSON text
+
+_NOT_ASCII = re.compile("[^\x00-\x7e]")
+
+
+def _ascii_escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    if c < 0x10000:
+        return f"\\u{c:04x}"
+    c -= 0x10000  # outside the BMP: a surrogate pair, as json writes it
+    return f"\\u{0xD800 | (c >> 10):04x}\\u{0xDC00 | (c & 0x3FF):04x}"
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
+
+
+def json_text(
+    value: Any, *, sort_keys: bool = False, indent: int | None = None, **options: Any
+) -> str:
+    """``json.dumps(value, sort_keys=..., indent=..., **options)``, the same text.
+
+    Indented output is json's pure-Python encoder, and a page's JSON-LD is the largest
+    part of rendering it: with ``sort_keys=True, indent=2`` (what the pages' ``tojson``
+    asks for) orjson writes it, and what json escapes (every character past ``~``,
+    as ``\\uXXXX``) is escaped after. Whatever orjson writes otherwise (floats) or
+    refuses (lone surrogates, integers past 64 bits, keys that are not strings, other
+    types) goes to json.dumps; ``tests/test_serialize.py`` holds the two to the same text.
+    """
+    if options or indent != 2 or not sort_keys or _has_float(value):
+        return json.dumps(value, sort_keys=sort_keys, indent=indent, **options)
+    try:
+        raw = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, sort_keys=sort_keys, indent=indent)
+    return _NOT_ASCII.sub(_ascii_escape, raw.decode("utf-8"))

@@ -10,6 +10,8 @@ from typing import Any
 import pyoxigraph
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 from pyoxigraph import Literal, NamedNode, Triple
 from rdflib.compare import isomorphic
@@ -25,6 +27,7 @@ from csec_ld.serialize import (
     Writer,
     compact,
     copy_range,
+    json_text,
     jsonld_context,
     node_object,
 )
@@ -339,3 +342,53 @@ def test_literals_escape_every_code_point_as_pyoxigraph_does() -> None:
     for c in [*range(0x100), 0x2028, *range(0xFFF0, 0x10000)]:
         lit = Literal(chr(c), language="en")
         assert _literal_texts(lit)[1] == str(lit)
+
+
+# --------------------------------------------------------------------------- json_text
+
+#: any code point, lone surrogates and controls included
+_ANY_TEXT = st.text(st.characters(codec=None, categories=None), max_size=12)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True)
+    | _ANY_TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_ANY_TEXT, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_JSON)
+def test_json_text_is_json_dumps(value: Any) -> None:
+    """The pages' JSON text is json.dumps's, character for character, whatever the value."""
+    assert json_text(value, sort_keys=True, indent=2) == json.dumps(value, sort_keys=True, indent=2)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": [1, {}, []], "a": "é\x7f\x00\x1f\u2028\U0001f600<&'\"\\/"},
+        {"lone": "\ud800x"},  # orjson refuses a lone surrogate: json.dumps writes it
+        {"big": 2**65},
+        {1: "a key that is not a string"},
+        [1.5, 1e16, float("inf")],
+    ],
+)
+def test_json_text_on_what_orjson_writes_otherwise(value: Any) -> None:
+    for kwargs in ({"sort_keys": True, "indent": 2}, {"indent": 2}, {}, {"sort_keys": True}):
+        assert json_text(value, **kwargs) == json.dumps(value, **kwargs)
+
+
+def test_pages_use_json_text_for_tojson(tmp_path: Path) -> None:
+    """The templates' tojson goes through json_text (the record pages' JSON-LD)."""
+    from csec_ld.site.publish import Site
+    from csec_ld.sources import open_catalog
+
+    site = Site(open_catalog([ROOT / "data"]), tmp_path, None, 10)
+    assert site.env.policies["json.dumps_function"] is json_text

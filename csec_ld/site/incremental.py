@@ -222,8 +222,12 @@ def relative_files(paths: Iterable[str], root: str) -> list[str]:
     """The *paths* inside *root*, relative to it, once each, in the order written (the
     order a folder lists its entries in may follow it, and Pagefind reads them so)."""
     out: dict[str, None] = {}
+    prefix = root.rstrip(os.sep) + os.sep
     for p in paths:
-        rel = os.path.relpath(os.path.abspath(p), root)
+        rel = p[len(prefix) :] if p.startswith(prefix) else ""
+        if not rel or rel[0] in (".", os.sep) or f"{os.sep}." in rel or os.sep * 2 in rel:
+            # not plainly under root (the pages' own paths are): normalised in full
+            rel = os.path.relpath(os.path.abspath(p), root)
         if not rel.startswith(".."):
             out[rel.replace(os.sep, "/")] = None
     return list(out)

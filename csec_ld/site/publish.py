@@ -101,6 +101,7 @@ from ..serialize import (
     WRITTEN_FORMATS,
     JsonLdWriter,
     Writer,
+    json_text,
     jsonld_context,
     node_object,
 )
@@ -226,11 +227,26 @@ def site_path(root: Path, *segments: str) -> Path:
         if not _SAFE_SEGMENT.fullmatch(stem) or (dot and not _SAFE_SEGMENT.fullmatch(ext)):
             raise OutputError(f"{seg!r} cannot be used in a site path")
     path = root.joinpath(*segments)
-    # The folders are resolved (a link among them could lead out), once each: a site
-    # has millions of files in a few folders.
-    if not Path(_resolved(str(path.parent))).is_relative_to(_resolved(str(root))):
+    if not _inside(os.path.dirname(os.fspath(path)), os.fspath(root)):
         raise OutputError(f"{'/'.join(segments)!r} is outside the site folder")
     return path
+
+
+@functools.lru_cache(maxsize=4096)
+def _inside(folder: str, root: str) -> bool:
+    """Whether *folder* (under *root* by its plain segments) resolves inside *root*.
+
+    A link among the folders could lead out. Each folder is checked once: a folder
+    that is not a link resolves inside *root* when its parent does, so a record's new
+    folder costs one ``lstat``, not a walk of the whole path (a site has a folder per
+    record); a link is resolved.
+    """
+    if folder == root:
+        return True
+    parent = os.path.dirname(folder)
+    if parent == folder or len(parent) < len(root) or os.path.islink(folder):
+        return Path(_resolved(folder)).is_relative_to(_resolved(root))
+    return _inside(parent, root)
 
 
 @functools.lru_cache(maxsize=256)
@@ -391,7 +407,7 @@ def _gzip(path: Path) -> Path:
     with (
         open(path, "rb") as src,
         open(target, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out,
     ):
         shutil.copyfileobj(src, out)
     return target
@@ -606,6 +622,7 @@ class Site:
             keep_trailing_newline=True,
             auto_reload=False,  # not a stat(2) of the template for each of a million pages
         )
+        self.env.policies["json.dumps_function"] = json_text  # json.dumps's text, faster
         self.entries: list[Entry] = []
         self.withdrawn: dict[str, dict[str, str]] = {}
         self.types = catalogue.vocab.types
@@ -630,7 +647,7 @@ class Site:
         text = self.page_text(template, rel, **context)
         path = site_path(self.root, *rel)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        _write_file(path, text.encode("utf-8"))
 
     def page_text(self, template: str, rel: Sequence[str], **context: Any) -> str:
         """The text :meth:`render` writes (``serve --endpoint`` serves it from a store)."""
@@ -1217,12 +1234,15 @@ def _counts(listed: Mapping[str, Sequence[Any]]) -> dict[str, int]:
 
 
 def _latest(dates: Iterable[str]) -> str:
-    best: PartialDate | None = None
-    for text in dates:
-        d = PartialDate(text, "day" if len(text) == 10 else "month" if len(text) == 7 else "year")
-        if best is None or (d.earliest(), d.text) > (best.earliest(), best.text):
-            best = d
-    return best.text if best else ""
+    """The latest of *dates* (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), by the day each
+    starts on, then by text; ``""`` for none."""
+    return max(set(dates), key=_date_key, default="")
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_key(text: str) -> tuple[Any, str]:  # a listing asks once per record it shows
+    d = PartialDate(text, "day" if len(text) == 10 else "month" if len(text) == 7 else "year")
+    return d.earliest(), d.text
 
 
 # --------------------------------------------------------------------------- pages (Hydra)
@@ -1269,12 +1289,8 @@ class _Pager:
         nodes = self._nodes + [_node(b) for b in support[:-1] if b]
         self.pages += 1
         part = self.root / "pages" / f"{self.pages}.part"
-        part.write_text(
-            json.dumps(
-                {"catalog": catalog_node, "members": self._members, "nodes": nodes},
-                ensure_ascii=False,
-            ),
-            encoding="utf-8",
+        part.write_bytes(  # read back by finish()
+            orjson.dumps({"catalog": catalog_node, "members": self._members, "nodes": nodes})
         )
         self._mapper, self._nodes, self._members = None, [], []
 
@@ -1643,9 +1659,16 @@ def data_frame(fmt: str) -> tuple[bytes, bytes, bytes]:
 
 
 def _write_file(path: Path, data: bytes) -> None:
+    """*data* into a new file at *path* (the unbuffered calls: a site is mostly small
+    files, eight a record, and ``open()``'s buffered file costs more than the write)."""
     try:
-        with open(path, "wb") as out:
-            out.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
 
@@ -1828,11 +1851,14 @@ def _publish(
         result.withdrawn = len(site.withdrawn)
         result.records = catalogue.count - result.withdrawn
         result.pages = pager.finish()
-        # zlib lets go of the GIL: the three dumps are compressed side by side, while
-        # this thread writes the rest of the site.
-        gzipper = concurrent.futures.ThreadPoolExecutor(max_workers=len(FORMATS))
-        gzipped = [gzipper.submit(_gzip, root / f"catalog.{fmt}") for fmt in FORMATS]
-        gzipper.shutdown(wait=False)
+        # While this thread writes the rest of the site, the three dumps are compressed
+        # side by side (zlib lets go of the GIL) and the search index is built: it needs
+        # the record pages and source/ only, and Pagefind is a process of its own.
+        beside = concurrent.futures.ThreadPoolExecutor(max_workers=len(FORMATS) + 1)
+        gzipped = [beside.submit(_gzip, root / f"catalog.{fmt}") for fmt in FORMATS]
+        searched = beside.submit(build_search, site, root, root / SOURCE_FOLDER / "records.jsonl")
+        pending: list[concurrent.futures.Future[Any]] = [*gzipped, searched]
+        beside.shutdown(wait=False)
         try:
             context = json.dumps(jsonld_context(), ensure_ascii=False, indent=2, sort_keys=True)
             (root / "context.jsonld").write_text(context + "\n", encoding="utf-8")
@@ -1858,7 +1884,8 @@ def _publish(
                 f"User-agent: *\nAllow: /\n\nSitemap: {site.base}sitemap.xml\n", encoding="utf-8"
             )
         finally:
-            concurrent.futures.wait(gzipped)  # not left writing into a folder that goes
+            # not left writing into a folder that goes
+            concurrent.futures.wait(pending)
         for future in gzipped:
             future.result()  # void.ttl gives their sizes
         (root / "void.ttl").write_bytes(_void(site, root, result.triples, result.records))
@@ -1869,15 +1896,15 @@ def _publish(
         write_web_configs(root, site.base, site.withdrawn)  # nginx and Apache negotiate too
         feed.write(root)
         write_event_stream(feed.changes, feed.catalog, root, feed.base_url)  # ldes/
-        # Pagefind; before the swap
-        result.search = build_search(site, root, root / SOURCE_FOLDER / "records.jsonl")
+        result.search = searched.result()
         reusing.finish()
         result.reused = reusing.reused
         (root / SITE_MARKER).write_text("written by csec-ld publish\n", encoding="utf-8")
-        for dirpath, _dirs, files in os.walk(root):
+        for dirpath, _dirs, files in os.walk(root):  # eight files a record: strings, not Paths
+            folder = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            prefix = "" if folder == "." else folder + "/"
             for name in files:
-                p = Path(dirpath) / name
-                result.files[p.relative_to(root).as_posix()] = out / p.relative_to(root)
+                result.files[prefix + name] = out / (prefix + name)
     return result
 
 

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -296,6 +297,15 @@ def _run_pagefind(binary: Path, root: Path) -> tuple[int, int]:
         )
     except OSError as exc:
         raise OutputError(f"search index: cannot run {binary} ({exc.strerror})") from exc
+    if done.returncode < 0:  # a signal: the last line it printed says nothing of why
+        name = signal.Signals(-done.returncode).name
+        why = (
+            ", most often the kernel's out-of-memory killer: Pagefind holds the whole index"
+            " in memory (about 50 KB a record)"
+            if -done.returncode == signal.SIGKILL
+            else ""
+        )
+        raise OutputError(f"search index: Pagefind was killed ({name}){why}")
     if done.returncode != 0:
         lines = [x.strip() for x in (done.stderr + done.stdout).splitlines() if x.strip()]
         last = lines[-1] if lines else f"exit status {done.returncode}"

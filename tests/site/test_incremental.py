@@ -322,3 +322,26 @@ def test_a_failure_half_way_leaves_the_previous_site_untouched(
     assert tree(site) == before
     assert all(os.stat(site / name).st_nlink == 1 for name in before)  # no links left
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_relative_files_is_relpath_on_plain_and_odd_paths(tmp_path: Path) -> None:
+    """The short cut for the paths a worker writes gives what os.path.relpath gives,
+    and anything not plainly under the root still goes through relpath."""
+    from csec_ld.site.incremental import relative_files
+
+    for root in (str(tmp_path / "site"), "site", str(tmp_path / "site") + "/"):
+        paths = [
+            f"{root.rstrip('/')}/resource/a.ttl",
+            f"{root.rstrip('/')}/resource/a/index.html",
+            f"{root.rstrip('/')}/resource/./b.nt",
+            f"{root.rstrip('/')}//resource/c.nt",
+            f"{root.rstrip('/')}/resource/../d.nt",
+            f"{root.rstrip('/')}/../outside.nt",
+            f"{root.rstrip('/')}/resource/a.ttl",
+        ]
+        expected: dict[str, None] = {}
+        for p in paths:
+            rel = os.path.relpath(os.path.abspath(p), root)
+            if not rel.startswith(".."):
+                expected[rel] = None
+        assert relative_files(paths, root) == list(expected)

@@ -625,6 +625,22 @@ def test_site_path_refuses_escapes(tmp_path: Path) -> None:
     assert site_path(tmp_path, "resource", "ok-1.ttl") == tmp_path / "resource" / "ok-1.ttl"
 
 
+def test_site_path_refuses_a_link_out_of_the_site(tmp_path: Path) -> None:
+    """A folder of the site that is a link leading out (at any depth) is refused; a
+    link that stays inside is not."""
+    root, outside = tmp_path / "site", tmp_path / "elsewhere"
+    (root / "resource" / "real").mkdir(parents=True)
+    outside.mkdir()
+    (root / "resource" / "out").symlink_to(outside)
+    (root / "agent").symlink_to(outside)
+    (root / "inner").symlink_to(root / "resource")
+    for segments in (("resource", "out", "x.ttl"), ("agent", "a", "index.html")):
+        with pytest.raises(OutputError, match="outside the site folder"):
+            site_path(root, *segments)
+    assert site_path(root, "resource", "real", "x.ttl") == root / "resource" / "real" / "x.ttl"
+    assert site_path(root, "inner", "new", "x.ttl") == root / "inner" / "new" / "x.ttl"
+
+
 def test_record_id_cannot_leave_the_site(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA, data)

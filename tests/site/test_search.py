@@ -211,7 +211,7 @@ def _fake_binary(tmp_path: Path, script: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case", ["missing", "failing"])
+@pytest.mark.parametrize("case", ["missing", "failing", "killed"])
 def test_an_index_failure_leaves_the_previous_site(
     tmp_path: Path, runner: Any, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
@@ -220,9 +220,12 @@ def test_an_index_failure_leaves_the_previous_site(
     if case == "missing":
         binary = tmp_path / "nowhere" / "pagefind"
         expected = "search index: the Pagefind binary was not found"
-    else:
+    elif case == "failing":
         binary = _fake_binary(tmp_path, "echo 'Error: disk on fire' >&2; exit 3")
         expected = "search index: Pagefind failed: Error: disk on fire"
+    else:  # as the out-of-memory killer stops it, halfway through
+        binary = _fake_binary(tmp_path, "echo '[Building search indexes]'; kill -9 $$")
+        expected = "search index: Pagefind was killed (SIGKILL), most often the kernel's"
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
     with pytest.raises(OutputError, match=re.escape(expected)):
         publish([DATA], out, validate=False)
