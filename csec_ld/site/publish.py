@@ -91,6 +91,7 @@ from ..records import (
     PartialDate,
     Record,
     RecordField,
+    parse_date,
     record_to_dict,
     texts_value,
 )
@@ -1241,8 +1242,7 @@ def _latest(dates: Iterable[str]) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _date_key(text: str) -> tuple[Any, str]:  # a listing asks once per record it shows
-    d = PartialDate(text, "day" if len(text) == 10 else "month" if len(text) == 7 else "year")
-    return d.earliest(), d.text
+    return parse_date(text).earliest(), text
 
 
 # --------------------------------------------------------------------------- pages (Hydra)
@@ -1288,19 +1288,20 @@ class _Pager:
         catalog_node = _node(support[-1]) if support[-1] else {}
         nodes = self._nodes + [_node(b) for b in support[:-1] if b]
         self.pages += 1
-        part = self.root / "pages" / f"{self.pages}.part"
-        part.write_bytes(  # read back by finish()
-            orjson.dumps({"catalog": catalog_node, "members": self._members, "nodes": nodes})
-        )
+        self._write_part(catalog_node, self._members, nodes)
         self._mapper, self._nodes, self._members = None, [], []
+
+    def _write_part(self, catalog: dict[str, Any], members: list[str], nodes: list[Any]) -> None:
+        """Page :attr:`pages`'s share, spooled until :meth:`finish` knows the last page."""
+        (self.root / "pages" / f"{self.pages}.part").write_bytes(
+            orjson.dumps({"catalog": catalog, "members": members, "nodes": nodes})
+        )
 
     def finish(self) -> int:
         self._flush()
         if self.pages == 0:  # an empty catalogue still has one (empty) page
             self.pages = 1
-            (self.root / "pages" / "1.part").write_text(
-                json.dumps({"catalog": {}, "members": [], "nodes": []}), encoding="utf-8"
-            )
+            self._write_part({}, [], [])
         base = self.catalogue.catalog.base
         cat_iri = self.catalogue.catalog.iri
         for n in range(1, self.pages + 1):
